@@ -1,0 +1,169 @@
+"""Base class of the suite's mrjob jobs: CSV input, counted skips, a malformed-row gate.
+
+Every job reads whole input files with ``mapper_raw`` (one map task per
+file: split big datasets into part files), parses them with
+:class:`ecomsuite.rows.RowParser`, combines in memory and emits per-key
+partials. What was read is reported through mrjob counters:
+
+  group ``rows``:      valid, header, blank
+  group ``malformed``: one counter per reason (see ecomsuite.rows)
+
+After a run from the command line the counts are printed to stderr, and a
+run whose malformed share is above ``--max-malformed-share`` exits with
+status 3 and says so.
+"""
+
+import codecs
+import logging
+import sys
+from dataclasses import dataclass, field
+
+from mrjob.job import MRJob
+from mrjob.step import StepFailedException
+
+from ecomsuite.rows import RowParser
+
+log = logging.getLogger(__name__)
+
+ROWS_GROUP = "rows"
+MALFORMED_GROUP = "malformed"
+DEFAULT_MAX_MALFORMED_SHARE = 0.05
+EXIT_TOO_MANY_MALFORMED = 3
+
+
+def half_up_div(numerator, denominator):
+    """Integer division rounded half up (both non-negative)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def money(cents):
+    """Integer cents -> a float rounded to cents, for JSON output."""
+    return round(cents / 100, 2)
+
+
+def ratio(part, whole):
+    """part/whole as a 0-1 float rounded to 6 places; 0.0 when whole is 0."""
+    return round(part / whole, 6) if whole else 0.0
+
+
+@dataclass
+class RowStats:
+    """What a run read, from its mrjob counters."""
+
+    valid: int = 0
+    headers: int = 0
+    blank: int = 0
+    malformed: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_counters(cls, step_counters):
+        """`step_counters`: what ``runner.counters()`` returns (a dict per step)."""
+        stats = cls()
+        for counters in step_counters:
+            rows = counters.get(ROWS_GROUP, {})
+            stats.valid += rows.get("valid", 0)
+            stats.headers += rows.get("header", 0)
+            stats.blank += rows.get("blank", 0)
+            for reason, n in counters.get(MALFORMED_GROUP, {}).items():
+                stats.malformed[reason] = stats.malformed.get(reason, 0) + n
+        return stats
+
+    @property
+    def malformed_total(self):
+        return sum(self.malformed.values())
+
+    @property
+    def input_rows(self):
+        """Data rows read: valid plus malformed (headers and blank lines apart)."""
+        return self.valid + self.malformed_total
+
+    @property
+    def malformed_share(self):
+        return self.malformed_total / self.input_rows if self.input_rows else 0.0
+
+    def report(self, job_name):
+        text = (f"{job_name}: {self.input_rows} rows read, {self.valid} valid, "
+                f"{self.malformed_total} malformed ({self.malformed_share:.2%})")
+        if self.malformed:
+            text += ": " + ", ".join(f"{r}={n}" for r, n in sorted(self.malformed.items()))
+        if self.headers or self.blank:
+            text += f"; skipped {self.headers} header and {self.blank} blank lines"
+        return text
+
+
+class TooManyMalformedRows(Exception):
+    def __init__(self, job_name, stats, threshold):
+        self.stats = stats
+        super().__init__(
+            f"{job_name}: {stats.malformed_total} of {stats.input_rows} rows are malformed "
+            f"({stats.malformed_share:.2%}), above the allowed {threshold:.2%}. "
+            "Check the input (the counts by reason are above) or raise "
+            "--max-malformed-share if that much bad data is expected.")
+
+
+def check_malformed(job_name, stats, threshold):
+    if stats.malformed_share > threshold:
+        raise TooManyMalformedRows(job_name, stats, threshold)
+
+
+class CSVJob(MRJob):
+    """A job over one of the suite's CSV datasets.
+
+    Subclasses set NAME, DATASET (an ecomsuite.schemas.Dataset) and COLUMNS
+    (the columns they read, which are the ones checked), and read rows with
+    ``self.read_rows(input_path)`` inside ``mapper_raw``.
+    """
+
+    NAME = None
+    DATASET = None
+    COLUMNS = ()
+
+    def configure_args(self):
+        super().configure_args()
+        self.add_passthru_arg(
+            "--max-malformed-share", type=float, default=DEFAULT_MAX_MALFORMED_SHARE,
+            help="fail the run when more than this share (0-1) of the input "
+                 "rows is malformed (default: %(default)s)")
+
+    def load_args(self, args):
+        super().load_args(args)
+        if not 0.0 <= self.options.max_malformed_share <= 1.0:
+            self.arg_parser.error("--max-malformed-share must be between 0 and 1")
+
+    def read_rows(self, input_path, dataset=None, columns=None):
+        """Yield the typed values of each valid row; count every other line."""
+        parser = RowParser(dataset or self.DATASET, columns or self.COLUMNS)
+        yield from parser.parse_file(input_path)
+        self.count_rows(parser)
+
+    def count_rows(self, parser):
+        self.increment_counter(ROWS_GROUP, "valid", parser.valid)
+        if parser.headers:
+            self.increment_counter(ROWS_GROUP, "header", parser.headers)
+        if parser.blank:
+            self.increment_counter(ROWS_GROUP, "blank", parser.blank)
+        for reason, n in parser.malformed.items():
+            self.increment_counter(MALFORMED_GROUP, reason, n)
+
+    def run_job(self):
+        """Run every step, report the row counts, and gate on malformed share."""
+        self.set_up_logging(quiet=self.options.quiet, verbose=self.options.verbose,
+                            stream=codecs.getwriter("utf_8")(self.stderr))
+        with self.make_runner() as runner:
+            try:
+                runner.run()
+            except StepFailedException as e:
+                log.error(str(e))
+                sys.exit(1)
+            stats = RowStats.from_counters(runner.counters())
+            self.stderr.write((stats.report(self.NAME) + "\n").encode())
+            try:
+                check_malformed(self.NAME, stats, self.options.max_malformed_share)
+            except TooManyMalformedRows as e:
+                self.stderr.write(f"error: {e}\n".encode())
+                self.stderr.flush()
+                sys.exit(EXIT_TOO_MANY_MALFORMED)
+            if self._should_cat_output():
+                for chunk in runner.cat_output():
+                    self.stdout.write(chunk)
+                self.stdout.flush()
