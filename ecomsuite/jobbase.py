@@ -118,6 +118,11 @@ class CSVJob(MRJob):
     DATASET = None
     COLUMNS = ()
 
+    @classmethod
+    def input_datasets(cls):
+        """Names of the datasets the pipeline passes as input (default: DATASET's)."""
+        return (cls.DATASET.name,)
+
     def configure_args(self):
         super().configure_args()
         self.add_passthru_arg(

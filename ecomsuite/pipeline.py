@@ -1,0 +1,234 @@
+"""Run every job of the suite over a data folder and record each run.
+
+    ecom-run --runner local --data data/raw --output output
+
+For each job: its input is ``<data>/<dataset>/part-*`` of a complete dataset
+(one with ``_SUCCESS``); mrjob writes to ``<output>/<job>/_tmp-<run_id>/``,
+which is renamed to ``<output>/<job>/<run_id>/`` and gets ``_SUCCESS`` last,
+so a reader that looks for ``_SUCCESS`` never takes a partial output for a
+whole one. A run whose malformed share is above the threshold keeps its
+output as ``_failed-<run_id>`` (no ``_SUCCESS``) for inspection.
+
+Every run, good or bad, leaves a record at ``<output>/_runs/<job>/<run_id>.json``:
+job, run_id, runner, status ("succeeded" | "failed"), started_at / finished_at
+(unix seconds), duration_seconds, inputs, output_dir, input_rows, valid_rows,
+header_rows, blank_rows, malformed_rows {reason: n}, malformed_total,
+malformed_share, output_rows, error (failed runs), counters (mrjob's, per
+step). The exporter publishes these records.
+"""
+
+import argparse
+import glob
+import json
+import logging
+import os
+import secrets
+import shutil
+import sys
+import time
+
+from mrjob.step import StepFailedException
+
+from ecomsuite import config
+from ecomsuite.jobbase import (DEFAULT_MAX_MALFORMED_SHARE, RowStats, TooManyMalformedRows,
+                               check_malformed)
+from ecomsuite.registry import job_classes
+from ecomsuite.report import format_table, parse_output_lines
+
+
+class PipelineError(Exception):
+    """A problem the user can fix (missing input, bad arguments)."""
+
+
+def new_run_id(now=None):
+    """Sortable and unique: 20261121T073012Z-3f9a."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    return f"{stamp}-{secrets.token_hex(2)}"
+
+
+class LocalStore:
+    """Datasets, job outputs and run records on the local file system."""
+
+    def __init__(self, data_root, output_root):
+        self.data_root = data_root
+        self.output_root = output_root
+
+    def input_paths(self, datasets):
+        paths = []
+        for name in datasets:
+            directory = os.path.join(self.data_root, name)
+            if not os.path.isdir(directory):
+                raise PipelineError(
+                    f"input dataset {directory} does not exist: generate it with "
+                    f"`make generate-data` (or `ecom-datagen --out {self.data_root}`)")
+            if not os.path.exists(os.path.join(directory, config.SUCCESS_MARKER)):
+                raise PipelineError(
+                    f"input dataset {directory} has no {config.SUCCESS_MARKER}: it is "
+                    "incomplete (an interrupted write?); generate it again with --overwrite")
+            parts = sorted(glob.glob(os.path.join(directory, config.PART_GLOB)))
+            if not parts:
+                raise PipelineError(f"input dataset {directory} has no part files")
+            paths.extend(parts)
+        return paths
+
+    def job_dir(self, job):
+        return os.path.join(self.output_root, job)
+
+    def temp_output(self, job, run_id):
+        return os.path.join(self.job_dir(job), f"_tmp-{run_id}")
+
+    def publish(self, temp, job, run_id):
+        """Move a finished output into place, then mark it complete."""
+        final = os.path.join(self.job_dir(job), run_id)
+        os.replace(temp, final)
+        open(os.path.join(final, config.SUCCESS_MARKER), "wb").close()
+        return final
+
+    def set_aside(self, temp, job, run_id):
+        if not os.path.isdir(temp):
+            return None
+        failed = os.path.join(self.job_dir(job), f"_failed-{run_id}")
+        os.replace(temp, failed)
+        return failed
+
+    def read_output(self, path):
+        lines = []
+        for part in sorted(glob.glob(os.path.join(path, config.PART_GLOB))):
+            with open(part, encoding="utf-8") as f:
+                lines.extend(f)
+        return lines
+
+    def write_record(self, record):
+        directory = os.path.join(self.output_root, config.RUNS_DIRNAME, record["job"])
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, f"{record['run_id']}.json")
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(record, f, indent=2, sort_keys=True)
+        os.replace(path + ".tmp", path)
+        return path
+
+
+def runner_args(runner):
+    """mrjob switches for a runner (the hadoop runner reads mrjob.conf)."""
+    args = ["-r", runner, "--no-conf"]
+    for key, value in config.JOB_ENV.items():
+        args += ["--cmdenv", f"{key}={value}"]
+    return args
+
+
+def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MALFORMED_SHARE,
+            extra_args=()):
+    """Run one job; return its run record (also written to the store)."""
+    run_id = new_run_id()
+    started = time.time()
+    record = {"job": job_cls.NAME, "run_id": run_id, "runner": runner, "started_at": started,
+              "status": "failed", "output_dir": None, "error": None}
+    temp = store.temp_output(job_cls.NAME, run_id)
+    try:
+        inputs = store.input_paths(job_cls.input_datasets())
+        record["inputs"] = inputs
+        job = job_cls(args=[*runner_args(runner), "--output-dir", temp,
+                            "--max-malformed-share", str(max_malformed_share),
+                            *extra_args, *inputs])
+        with job.make_runner() as mr_runner:
+            mr_runner.run()
+            counters = mr_runner.counters()
+        stats = RowStats.from_counters(counters)
+        record.update(counters=counters, input_rows=stats.input_rows, valid_rows=stats.valid,
+                      header_rows=stats.headers, blank_rows=stats.blank,
+                      malformed_rows=dict(sorted(stats.malformed.items())),
+                      malformed_total=stats.malformed_total,
+                      malformed_share=round(stats.malformed_share, 6))
+        check_malformed(job_cls.NAME, stats, max_malformed_share)
+        final = store.publish(temp, job_cls.NAME, run_id)
+        record.update(status="succeeded", output_dir=final,
+                      output_rows=len(parse_output_lines(store.read_output(final))))
+    except (PipelineError, TooManyMalformedRows, StepFailedException, OSError) as e:
+        record["error"] = str(e)
+        record["output_dir"] = store.set_aside(temp, job_cls.NAME, run_id)
+    finally:
+        record["finished_at"] = time.time()
+        record["duration_seconds"] = round(record["finished_at"] - started, 3)
+        store.write_record(record)
+    return record
+
+
+def summarize(store, records):
+    """The text the user sees: a table per job, then the row counts."""
+    chunks = []
+    for r in records:
+        title = f"== {r['job']} ({r['runner']}, {r['duration_seconds']:.1f} s) =="
+        if r["status"] == "succeeded":
+            chunks.append(format_table(title, "key", parse_output_lines(
+                store.read_output(r["output_dir"]))))
+        else:
+            chunks.append(f"{title}\n  FAILED: {r['error']}")
+        if "input_rows" in r:
+            malformed = ", ".join(f"{k}={v}" for k, v in r["malformed_rows"].items()) or "none"
+            chunks.append(f"  rows read: {r['input_rows']:,}, valid: {r['valid_rows']:,}, "
+                          f"malformed: {r['malformed_total']:,} ({r['malformed_share']:.2%}; "
+                          f"{malformed})")
+    return "\n\n".join(chunks)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="ecom-run", description="Run the suite's jobs over a data folder, write each "
+        "job's output and a run record, and print a summary.")
+    parser.add_argument("--runner", choices=config.RUNNERS, default="local",
+                        help="mrjob runner (default: %(default)s)")
+    parser.add_argument("--data", default=config.DEFAULT_DATA_DIR,
+                        help="folder holding orders/, customers/, clickstream/ "
+                             "(default: %(default)s)")
+    parser.add_argument("--output", default=config.DEFAULT_OUTPUT_DIR,
+                        help="where job outputs and run records go (default: %(default)s)")
+    parser.add_argument("--jobs", help="comma-separated job names (default: all)")
+    parser.add_argument("--max-malformed-share", type=float,
+                        default=DEFAULT_MAX_MALFORMED_SHARE,
+                        help="fail a job whose malformed share (0-1) is above this "
+                             "(default: %(default)s)")
+    parser.add_argument("--quiet", action="store_true", help="print only failures")
+    parser.add_argument("--verbose", action="store_true", help="show mrjob's own log")
+    return parser.parse_args(argv)
+
+
+def make_store(args):
+    return LocalStore(args.data, args.output)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(format="%(name)s: %(message)s")
+    logging.getLogger("mrjob").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    classes = job_classes()
+    names = args.jobs.split(",") if args.jobs else list(classes)
+    unknown = [n for n in names if n not in classes]
+    if unknown:
+        sys.exit(f"ecom-run: unknown job(s) {', '.join(unknown)}; known: {', '.join(classes)}")
+    store = make_store(args)
+    records = []
+    for i, name in enumerate(names, 1):
+        if not args.quiet:
+            print(f"[{i}/{len(names)}] {name} on the {args.runner} runner ...",
+                  file=sys.stderr, flush=True)
+        record = run_job(classes[name], store, args.runner, args.max_malformed_share)
+        records.append(record)
+        if not args.quiet:
+            print(f"      {record['status']} in {record['duration_seconds']:.1f} s",
+                  file=sys.stderr, flush=True)
+    failed = [r for r in records if r["status"] != "succeeded"]
+    if not args.quiet:
+        print(summarize(store, records))
+    for r in failed:
+        print(f"ecom-run: {r['job']} failed: {r['error']}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def clean_temp_outputs(output_root):
+    """Remove leftovers of interrupted runs (``_tmp-*``); used by `make clean`."""
+    for path in glob.glob(os.path.join(output_root, "*", "_tmp-*")):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
