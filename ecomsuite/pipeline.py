@@ -30,8 +30,12 @@ import time
 from mrjob.step import StepFailedException
 
 from ecomsuite import config
-from ecomsuite.jobbase import (DEFAULT_MAX_MALFORMED_SHARE, RowStats, TooManyMalformedRows,
-                               check_malformed)
+from ecomsuite.jobbase import (
+    DEFAULT_MAX_MALFORMED_SHARE,
+    RowStats,
+    TooManyMalformedRows,
+    check_malformed,
+)
 from ecomsuite.registry import job_classes
 from ecomsuite.report import format_table, parse_output_lines
 
