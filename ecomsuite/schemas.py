@@ -167,3 +167,9 @@ def make_id(prefix, n):
 DEFAULT_ROWS = {"orders": 50_000, "customers": 5_000, "clickstream": 200_000}
 DEFAULT_ORDER_DAYS = 30
 DEFAULT_CLICK_DAYS = 7
+
+# --- data generator ---------------------------------------------------------
+
+# The generator's default last day (inclusive) of the order and click windows:
+# fixed, so that the default output is the same bytes on any day.
+DEFAULT_END_DATE = "2025-06-30"

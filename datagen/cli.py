@@ -1,0 +1,268 @@
+"""ecom-datagen: write the orders, customers and clickstream CSV datasets.
+
+Usage: ``python -m datagen [options]`` or ``ecom-datagen [options]``; see
+``--help`` and docs/datagen.md.
+"""
+
+import argparse
+import datetime as dt
+import os
+import platform
+import signal
+import sys
+import time
+
+import numpy as np
+
+import datagen
+from datagen import writer
+from datagen.plan import DATASET_ORDER, Options, Plan, PlanError
+from datagen.sinks import DatasetExists, LocalSink
+from ecomsuite import schemas
+
+DEFAULT_OUT = os.path.join("data", "raw")
+INJECTED = "_injected.json"
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+PROGRESS_INTERVAL_SECONDS = 0.2
+ROW_NOUNS = {"orders": "orders", "customers": "customers", "clickstream": "clickstream events"}
+SUMMARY_ORDER = ("orders", "customers", "clickstream")
+
+
+def _date(text):
+    if text == "today":
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD or 'today'): {text!r}") from None
+
+
+def _anomaly(text):
+    day, sep, factor = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return dt.date.fromisoformat(day), float(factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected YYYY-MM-DD:FACTOR (e.g. 2025-06-10:3.0), not {text!r}") from None
+
+
+def _count(text):
+    try:
+        n = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return n
+
+
+def _positive_int(text):
+    n = _count(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1: {text!r}")
+    return n
+
+
+def build_parser():
+    rows = schemas.DEFAULT_ROWS
+    parser = argparse.ArgumentParser(
+        prog="ecom-datagen",
+        description=(
+            "Generate the e-commerce datasets (orders, customers, clickstream) as CSV part "
+            "files with headers, deterministically from a seed. Layout: OUT/<dataset>/"
+            "part-NNNNN.csv + _SUCCESS, OUT/_manifest.json, OUT/_injected.json."),
+        epilog=(
+            "examples:\n"
+            "  python -m datagen                                  # scale 1 into data/raw\n"
+            "  python -m datagen --scale 10 --parts 4 --out /tmp/s10 --overwrite\n"
+            "  python -m datagen --anomaly 2025-06-10:3.0 --anomaly 2025-06-20:0.2 "
+            "--fraud-actors 3\n"
+            "  python -m datagen --out hdfs://namenode:9870/data/raw   # needs datagen.hdfs_sink"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help="output root: a directory, or hdfs://... (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=42,
+                        help="random seed; same seed and options give the same bytes "
+                             "(default: %(default)s)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help=f"multiply all row counts (scale 1: {rows['orders']:,} orders, "
+                             f"{rows['customers']:,} customers, {rows['clickstream']:,} "
+                             "clickstream events; float, default: %(default)s)")
+    parser.add_argument("--orders", type=_count, metavar="N",
+                        help="number of orders (before --anomaly factors), overriding --scale")
+    parser.add_argument("--customers", type=_count, metavar="N",
+                        help="number of customers, overriding --scale")
+    parser.add_argument("--clicks", type=_count, metavar="N",
+                        help="number of clickstream events, overriding --scale")
+    parser.add_argument("--end-date", type=_date, default=_date(schemas.DEFAULT_END_DATE),
+                        metavar="YYYY-MM-DD",
+                        help=f"last day of the {schemas.DEFAULT_ORDER_DAYS}-day order window "
+                             f"and the {schemas.DEFAULT_CLICK_DAYS}-day click window, or "
+                             "'today' (default: %(default)s)")
+    parser.add_argument("--parts", type=_positive_int, default=2, metavar="N",
+                        help="part files per dataset; the rows do not depend on it "
+                             "(default: %(default)s)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace datasets already in OUT (otherwise refuse, exit 2)")
+    parser.add_argument("--anomaly", type=_anomaly, action="append", default=[],
+                        metavar="YYYY-MM-DD:FACTOR",
+                        help="multiply the orders of that day by FACTOR (3.0 spike, 0.2 dip); "
+                             "repeatable; the day must lie in the order window")
+    parser.add_argument("--fraud-actors", type=_count, default=0, metavar="N",
+                        help="inject N bot sessions, N burst customers and N outlier orders "
+                             "(ground truth in OUT/_injected.json; default: %(default)s)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print nothing (not even the final summary)")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {datagen.__version__}")
+    return parser
+
+
+def make_sink(out, overwrite):
+    """LocalSink for a path; HdfsSink (datagen/hdfs_sink.py) for hdfs://..."""
+    if out.startswith("hdfs://"):
+        try:
+            from datagen.hdfs_sink import HdfsSink
+        except ModuleNotFoundError as e:
+            if e.name not in ("datagen.hdfs_sink",):
+                raise
+            raise PlanError(
+                f"--out {out}: HDFS output needs datagen/hdfs_sink.py (HdfsSink), "
+                "which is not in this installation") from None
+        return HdfsSink(out, overwrite=overwrite)
+    return LocalSink(out, overwrite=overwrite)
+
+
+class Progress:
+    """Rows written per dataset on a terminal, redrawn in place; silent otherwise."""
+
+    def __init__(self, stream, enabled):
+        self.stream, self.enabled = stream, enabled
+
+    def start(self, dataset, total):
+        self.dataset, self.total, self.done = dataset, total, 0
+        self.began = self.shown = time.perf_counter()
+        self._draw()
+
+    def add(self, rows):
+        self.done += rows
+        now = time.perf_counter()
+        if now - self.shown >= PROGRESS_INTERVAL_SECONDS:
+            self.shown = now
+            self._draw()
+
+    def finish(self):
+        self._draw(end="\n")
+
+    def _draw(self, end=""):
+        if not self.enabled:
+            return
+        seconds = time.perf_counter() - self.began
+        rate = self.done / seconds if seconds > 0 else 0.0
+        share = self.done / self.total if self.total else 1.0
+        self.stream.write(f"\r{self.dataset:<12} {self.done:>13,} / {self.total:,} rows "
+                          f"{share:6.1%}  {rate / 1e6:5.2f} M rows/s\x1b[K{end}")
+        self.stream.flush()
+
+
+def manifest(plan, files):
+    o = plan.options
+    return {
+        "generator": "datagen",
+        "generator_version": datagen.__version__,
+        "seed": o.seed,
+        "scale": o.scale,
+        "end_date": o.end_date.isoformat(),
+        "windows": {name: dict(zip(("first", "last"), plan.window(name)))
+                    for name in ("orders", "clickstream")},
+        "rows": {name: plan.rows[name] for name in DATASET_ORDER},
+        "parts": o.parts,
+        "files": files,
+        "options": {
+            "orders": o.orders, "customers": o.customers, "clicks": o.clicks,
+            "anomalies": [{"date": d.isoformat(), "factor": f} for d, f in o.anomalies],
+            "fraud_actors": o.fraud_actors,
+        },
+        "versions": {"python": platform.python_version(), "numpy": np.__version__,
+                     "faker": _faker_version()},
+    }
+
+
+def _faker_version():
+    from importlib.metadata import version
+    return version("Faker")
+
+
+def generate(plan, sink, progress):
+    """Write every dataset through `sink`; all or nothing per dataset. Returns the manifest."""
+    begun = []
+    try:
+        for name in DATASET_ORDER:
+            sink.begin(name)
+            begun.append(name)
+        files = {}
+        for name in DATASET_ORDER:
+            progress.start(name, plan.rows[name])
+            chunks = (writer.make_chunk(plan, d, k) for d, k in writer.chunk_jobs(plan, name))
+            files[name] = writer.write_dataset(sink, plan, name, chunks, progress.add)
+            progress.finish()
+        for name in DATASET_ORDER:
+            sink.commit(name)
+            begun.remove(name)
+    except BaseException:
+        for name in begun:
+            sink.abort(name)
+        raise
+    sink.write_json(INJECTED, plan.ground_truth())
+    m = manifest(plan, files)
+    sink.write_manifest(m)
+    return m
+
+
+def _on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through generate(), which cleans up
+
+
+def summary(plan, out, seconds):
+    counts = ", ".join(f"{plan.rows[n]:,} {ROW_NOUNS[n]}" for n in SUMMARY_ORDER)
+    total = sum(plan.rows.values())
+    rate = f" ({total / seconds / 1e6:.2f} M rows/s)" if seconds > 0 else ""
+    return (f"wrote {counts} ({plan.options.parts} parts each) to {out} "
+            f"in {seconds:.1f} s{rate}")
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    options = Options(
+        seed=args.seed, scale=args.scale, orders=args.orders, customers=args.customers,
+        clicks=args.clicks, end_date=args.end_date, parts=args.parts,
+        anomalies=tuple(args.anomaly), fraud_actors=args.fraud_actors)
+    try:
+        sink = make_sink(args.out, args.overwrite)
+        plan = Plan.build(options)
+    except PlanError as e:
+        parser.error(str(e))
+    progress = Progress(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        generate(plan, sink, progress)
+    except DatasetExists as e:
+        print(f"ecom-datagen: refusing to overwrite: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\necom-datagen: interrupted; nothing was left half-written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not args.quiet:
+        print(summary(plan, args.out, time.perf_counter() - began), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
