@@ -1,0 +1,178 @@
+"""ecom-exporter: serve /metrics for the suite's outputs, run records and Hadoop cluster.
+
+Settings come from built-in defaults, then the YAML file of --config.file
+(keys as in `Settings`, e.g. ``namenode_url: http://127.0.0.1:9870``), then
+the command line. An empty URL switches that source off.
+"""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field, fields
+
+import yaml
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+from ecomsuite import config
+from exporters.collector import EcommerceCollector
+from exporters.hadoop import NameNodeCollector, ResourceManagerCollector
+from exporters.outputs import DEFAULT_SCHEDULE_PERIOD_SECONDS, OutputsCollector
+from exporters.stores import make_store
+
+log = logging.getLogger("exporters")
+
+DEFAULT_LISTEN_ADDRESS = "127.0.0.1:9308"
+
+
+@dataclass
+class Settings:
+    listen_address: str = DEFAULT_LISTEN_ADDRESS
+    outputs: str = config.DEFAULT_OUTPUT_DIR      # folder or hdfs:// URI; "" = off
+    webhdfs_url: str = ""                         # default: namenode_url, else http://127.0.0.1:9870
+    hdfs_user: str = ""                           # default: the exporter's OS user
+    namenode_url: str = ""                        # e.g. http://127.0.0.1:9870; "" = off
+    resourcemanager_url: str = ""                 # e.g. http://127.0.0.1:8088; "" = off
+    http_timeout_seconds: float = 3.0
+    hdfs_cache_seconds: float = 30.0
+    schedule_period_seconds: float = DEFAULT_SCHEDULE_PERIOD_SECONDS
+    schedules: dict = field(default_factory=dict)  # {job: period seconds}
+    log_level: str = "info"
+
+
+def load_settings(path):
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of settings")
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(known))}")
+    return data
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="ecom-exporter",
+        description="Prometheus exporter of the e-commerce suite: business results from the "
+        "jobs' latest complete outputs, job health from the run records, and HDFS/YARN health. "
+        "Each scrape reads fresh data; a source that cannot be read shows "
+        "ecommerce_exporter_source_up 0 and the other metrics are still served.")
+    # argparse.SUPPRESS: only flags given on the command line override the config file.
+    add = p.add_argument
+    add("--config.file", dest="config_file", metavar="FILE",
+        help="YAML file of settings (keys: " + ", ".join(f.name for f in fields(Settings)) + ")")
+    add("--web.listen-address", dest="listen_address", default=argparse.SUPPRESS,
+        metavar="HOST:PORT", help=f"where to serve /metrics (default {DEFAULT_LISTEN_ADDRESS})")
+    add("--outputs", default=argparse.SUPPRESS, metavar="PATH_OR_URI",
+        help="the pipeline's output root: a local folder or hdfs://[host:port]/path "
+             f"(default {config.DEFAULT_OUTPUT_DIR}; empty = off)")
+    add("--webhdfs-url", dest="webhdfs_url", default=argparse.SUPPRESS, metavar="URL",
+        help="WebHDFS endpoint for hdfs:// outputs (default: --namenode-url, "
+             "else http://127.0.0.1:9870)")
+    add("--hdfs-user", dest="hdfs_user", default=argparse.SUPPRESS, metavar="USER",
+        help="HDFS user to read as (default: this process's user)")
+    add("--namenode-url", dest="namenode_url", default=argparse.SUPPRESS, metavar="URL",
+        help="NameNode web UI, e.g. http://127.0.0.1:9870 (default empty = off)")
+    add("--resourcemanager-url", dest="resourcemanager_url", default=argparse.SUPPRESS,
+        metavar="URL", help="ResourceManager web UI, e.g. http://127.0.0.1:8088 "
+                            "(default empty = off)")
+    add("--http-timeout", dest="http_timeout_seconds", type=float, default=argparse.SUPPRESS,
+        metavar="SECONDS", help="timeout of each request to Hadoop (default 3)")
+    add("--hdfs-cache-seconds", dest="hdfs_cache_seconds", type=float,
+        default=argparse.SUPPRESS, metavar="SECONDS",
+        help="how long HDFS directory listings are reused (default 30)")
+    add("--schedule-period", dest="schedule_period_seconds", type=float,
+        default=argparse.SUPPRESS, metavar="SECONDS",
+        help=f"how often the jobs are meant to run (default {DEFAULT_SCHEDULE_PERIOD_SECONDS:.0f}); "
+             "per-job values go in the config file under `schedules`")
+    add("--log.level", dest="log_level", default=argparse.SUPPRESS,
+        choices=("debug", "info", "warning", "error"), help="(default info)")
+    return p.parse_args(argv)
+
+
+def resolve_settings(args):
+    values = {}
+    if args.config_file:
+        values.update(load_settings(args.config_file))
+    values.update({k: v for k, v in vars(args).items() if k != "config_file"})
+    return Settings(**values)
+
+
+def known_jobs():
+    """The registry's job names (so a job that never ran still has a schedule series)."""
+    try:
+        from ecomsuite.registry import job_classes
+        return list(job_classes())
+    except Exception as e:  # a broken job module must not stop the monitoring
+        log.warning("cannot load the job registry (%s); reporting only jobs found in the outputs", e)
+        return []
+
+
+def build_collector(settings, jobs=None):
+    sources = []
+    if settings.outputs:
+        store = make_store(settings.outputs, settings.webhdfs_url or settings.namenode_url,
+                           user=settings.hdfs_user or None, timeout=settings.http_timeout_seconds,
+                           cache_seconds=settings.hdfs_cache_seconds)
+        sources.append(OutputsCollector(
+            store, known_jobs=known_jobs() if jobs is None else jobs,
+            schedule_period_seconds=settings.schedule_period_seconds,
+            schedules=settings.schedules))
+    if settings.namenode_url:
+        sources.append(NameNodeCollector(settings.namenode_url, settings.http_timeout_seconds))
+    if settings.resourcemanager_url:
+        sources.append(ResourceManagerCollector(settings.resourcemanager_url,
+                                                settings.http_timeout_seconds))
+    return EcommerceCollector(sources)
+
+
+def build_registry(collector, process_metrics=True):
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    if process_metrics:
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+    return registry
+
+
+def split_address(address):
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"--web.listen-address: expected HOST:PORT, got {address!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        settings = resolve_settings(args)
+        host, port = split_address(settings.listen_address)
+    except (OSError, ValueError, TypeError, yaml.YAMLError) as e:
+        print(f"ecom-exporter: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    registry = build_registry(build_collector(settings))
+    try:
+        server, _thread = start_http_server(port, addr=host, registry=registry)
+    except OSError as e:
+        print(f"ecom-exporter: cannot listen on {settings.listen_address}: {e}", file=sys.stderr)
+        return 1
+    log.info("serving http://%s:%d/metrics (outputs=%r namenode=%r resourcemanager=%r)",
+             host, server.server_port, settings.outputs, settings.namenode_url,
+             settings.resourcemanager_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+    log.info("stopped")
+    return 0

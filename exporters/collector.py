@@ -1,0 +1,70 @@
+"""The exporter's top collector: runs each source's collector, never lets one break a scrape."""
+
+import logging
+import threading
+import time
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from exporters import PREFIX
+
+log = logging.getLogger(__name__)
+
+
+class EcommerceCollector:
+    """Every source's metrics, plus the exporter's own health per source.
+
+    Exposition of the health part::
+
+        ecommerce_exporter_source_up{source="outputs"} 1.0
+        ecommerce_exporter_source_up{source="namenode"} 0.0
+        ecommerce_exporter_scrape_errors_total{source="namenode"} 3.0
+        ecommerce_exporter_collect_duration_seconds{source="outputs"} 0.004
+
+    A source whose collector raises contributes only ``source_up 0`` (its
+    partial results are dropped); one that reports ``problems`` (a garbled
+    file among good ones) keeps what it could read and also gets ``up 0``.
+    Either way the scrape-errors counter of that source goes up by one.
+    Sources that are switched off (no URL) are not listed at all.
+    """
+
+    def __init__(self, sources):
+        self.sources = list(sources)
+        self.errors = {s.source: 0 for s in self.sources}
+        self._lock = threading.Lock()  # scrapes may overlap; counters and caches are shared
+
+    def collect(self):
+        with self._lock:
+            families, up, durations = [], {}, {}
+            for src in self.sources:
+                start = time.perf_counter()
+                try:
+                    got = list(src.collect())
+                    ok = not getattr(src, "problems", None)
+                except Exception as e:  # any failure of one source must leave the others served
+                    log.warning("%s: cannot be read: %s", src.source, e,
+                                exc_info=log.isEnabledFor(logging.DEBUG))
+                    got, ok = [], False
+                durations[src.source] = time.perf_counter() - start
+                up[src.source] = 1 if ok else 0
+                if not ok:
+                    self.errors[src.source] += 1
+                families.extend(got)
+            errors = dict(self.errors)
+
+        yield from families
+        up_fam = GaugeMetricFamily(
+            PREFIX + "exporter_source_up",
+            "1 if the source was read completely in this scrape, 0 if it could not be read "
+            "or part of it was garbled (see the exporter's log).", labels=["source"])
+        err_fam = CounterMetricFamily(
+            PREFIX + "exporter_scrape_errors",
+            "Scrapes in which the source could not be read completely.", labels=["source"])
+        dur_fam = GaugeMetricFamily(
+            PREFIX + "exporter_collect_duration_seconds",
+            "Time this scrape spent reading the source.", labels=["source"])
+        for src in self.sources:
+            up_fam.add_metric([src.source], up[src.source])
+            err_fam.add_metric([src.source], errors[src.source])
+            dur_fam.add_metric([src.source], durations[src.source])
+        yield from (up_fam, err_fam, dur_fam)

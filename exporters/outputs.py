@@ -1,0 +1,268 @@
+"""Business results and job health, read from the output root (local or HDFS).
+
+Layout (ecomsuite.pipeline)::
+
+    <root>/<job>/<run_id>/part-*  + _SUCCESS   a complete output (run ids sort by time)
+    <root>/<job>/_tmp-<run_id>/, _failed-<run_id>/   ignored
+    <root>/_runs/<job>/<run_id>.json           one record per run, good or bad
+
+A run directory without ``_SUCCESS`` is being written (or was abandoned) and
+is skipped: the newest directory that has one is the job's latest complete
+output. Files under a complete output or a run record never change, so they
+are parsed once and cached by (path, size, mtime).
+"""
+
+import json
+import logging
+from collections import OrderedDict, defaultdict
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from ecomsuite import config
+from ecomsuite.report import parse_output_lines
+from exporters import PREFIX
+from exporters.business import OUTPUT_TABLES, OutputFormatError, tables_by_job
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("succeeded", "failed")
+DEFAULT_SCHEDULE_PERIOD_SECONDS = 24 * 3600  # the suite runs daily unless told otherwise
+_CACHE_ENTRIES = 20_000
+
+
+class BoundedCache(OrderedDict):
+    def put(self, key, value):
+        self[key] = value
+        if len(self) > _CACHE_ENTRIES:
+            self.popitem(last=False)
+        return value
+
+
+def parse_output(data, where):
+    """The bytes of one part file -> [(key, {field: value})]; raises ValueError if garbled."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise OutputFormatError(f"{where}: not UTF-8 ({e.reason} at byte {e.start})") from e
+    try:
+        rows = parse_output_lines(text.splitlines())
+    except ValueError as e:  # json.JSONDecodeError is a ValueError
+        raise OutputFormatError(f"{where}: not mrjob JSON protocol lines ({e})") from e
+    for key, value in rows:
+        if not isinstance(value, dict):
+            raise OutputFormatError(f"{where}: row {key!r} has a {type(value).__name__}, "
+                                    "not a JSON object")
+    return rows
+
+
+def parse_record(data, where):
+    """The bytes of one run record -> the few fields the exporter uses; ValueError if garbled."""
+    try:
+        record = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise OutputFormatError(f"{where}: not a JSON run record ({e})") from e
+    if not isinstance(record, dict):
+        raise OutputFormatError(f"{where}: not a JSON object")
+    missing = [k for k in ("run_id", "runner", "status", "finished_at") if k not in record]
+    if missing:
+        raise OutputFormatError(f"{where}: no {', '.join(missing)}")
+    if record["status"] not in STATUSES:
+        raise OutputFormatError(f"{where}: unknown status {record['status']!r}")
+    if not isinstance(record["finished_at"], (int, float)) or isinstance(record["finished_at"], bool):
+        raise OutputFormatError(f"{where}: finished_at is not a number")
+    keep = ("run_id", "runner", "status", "finished_at", "duration_seconds", "input_rows",
+            "output_rows", "malformed_rows", "malformed_share")
+    return {k: record.get(k) for k in keep}
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class OutputsCollector:
+    """Business metrics from each job's latest complete output, job health from the run records.
+
+    Exposition (abridged)::
+
+        ecommerce_sales_gross_amount{region="EU-WEST"} 39969.67
+        ecommerce_output_rows{job_name="sales_by_region"} 6.0
+        ecommerce_output_timestamp_seconds{job_name="sales_by_region"} 1.7952464e+09
+        ecommerce_job_last_success_timestamp_seconds{job_name="sales_by_region",runner="inline"} 1.7952464e+09
+        ecommerce_job_last_run_success{job_name="sales_by_region",runner="inline"} 1.0
+        ecommerce_job_last_run_malformed_rows{job_name="sales_by_region",reason="unknown_status",runner="inline"} 1.0
+        ecommerce_job_runs_total{job_name="sales_by_region",runner="inline",status="failed"} 0.0
+        ecommerce_job_schedule_period_seconds{job_name="sales_by_region"} 86400.0
+
+    A file that cannot be read or parsed is logged and listed in
+    ``self.problems`` (the exporter then reports this source as down) and
+    only the metrics that came from it are missing. An unreadable root raises.
+    """
+
+    source = "outputs"
+
+    def __init__(self, store, tables=OUTPUT_TABLES, known_jobs=(),
+                 schedule_period_seconds=DEFAULT_SCHEDULE_PERIOD_SECONDS, schedules=None):
+        self.store = store
+        self.tables = tables_by_job(tables)
+        self.known_jobs = tuple(known_jobs)
+        self.schedule_period_seconds = schedule_period_seconds
+        self.schedules = dict(schedules or {})
+        self.problems = []
+        self._outputs = BoundedCache()
+        self._records = BoundedCache()
+
+    # --- reading -----------------------------------------------------------
+
+    def _problem(self, message):
+        log.warning("outputs: %s", message)
+        self.problems.append(message)
+
+    def _cached_read(self, cache, parser, entry, *parts):
+        key = ("/".join(parts), entry.size, entry.mtime)
+        if key in cache:
+            return cache[key]
+        return cache.put(key, parser(self.store.read(*parts), "/".join(parts)))
+
+    def _list(self, *parts):
+        """A directory's entries; [] if it does not exist (a job that never ran)."""
+        try:
+            return self.store.list(*parts)
+        except FileNotFoundError:
+            return []
+
+    def read_records(self, job):
+        """The job's readable run records, oldest first."""
+        records = []
+        for e in self._list(config.RUNS_DIRNAME, job):
+            if e.is_dir or not e.name.endswith(".json"):
+                continue  # *.json.tmp: a record being written
+            try:
+                records.append(self._cached_read(self._records, parse_record, e,
+                                                 config.RUNS_DIRNAME, job, e.name))
+            except (OSError, ValueError) as err:
+                self._problem(f"run record {job}/{e.name}: {err}")
+        return sorted(records, key=lambda r: (r["finished_at"], str(r["run_id"])))
+
+    def latest_complete_output(self, job):
+        """(run_id, _SUCCESS entry, part entries) of the newest run dir with _SUCCESS, or None."""
+        runs = sorted((e.name for e in self._list(job)
+                       if e.is_dir and not e.name.startswith(("_", "."))), reverse=True)
+        for run_id in runs:
+            entries = self._list(job, run_id)
+            marker = [e for e in entries if e.name == config.SUCCESS_MARKER]
+            if marker:
+                parts = sorted((e for e in entries if not e.is_dir and e.name.startswith("part-")),
+                               key=lambda e: e.name)
+                return run_id, marker[0], parts
+        return None
+
+    def read_output(self, job, run_id, parts):
+        rows = []
+        for e in parts:
+            rows.extend(self._cached_read(self._outputs, parse_output, e, job, run_id, e.name))
+        return rows
+
+    # --- collecting --------------------------------------------------------
+
+    def job_names(self, root_entries):
+        seen = {e.name for e in root_entries if e.is_dir and not e.name.startswith(("_", "."))}
+        seen |= {e.name for e in self._list(config.RUNS_DIRNAME) if e.is_dir}
+        return list(self.known_jobs) + sorted(seen - set(self.known_jobs))
+
+    def collect(self):
+        self.problems = []
+        root = self.store.list()  # raises if the root cannot be read: the source is down
+        jobs = self.job_names(root)
+
+        fams = {}
+
+        def gauge(name, help_, labels):
+            return fams.setdefault(name, GaugeMetricFamily(PREFIX + name, help_, labels=labels))
+
+        for job in jobs:
+            gauge("job_schedule_period_seconds",
+                  "How often the job is meant to run (exporter setting schedule_period_seconds / "
+                  "schedules); alerts fire when it has not succeeded for two periods.",
+                  ["job_name"]).add_metric([job], self.schedules.get(job, self.schedule_period_seconds))
+
+        business = {fam.name: GaugeMetricFamily(fam.name, fam.help, labels=list(fam.labels))
+                    for t in self.tables.values() for fam in t.families}
+        for job in jobs:
+            records = self.read_records(job)
+            self._collect_records(job, records, gauge, fams)
+            self._collect_output(job, records, gauge, business)
+
+        yield from fams.values()
+        yield from business.values()
+
+    def _collect_output(self, job, records, gauge, business):
+        latest = self.latest_complete_output(job)
+        if latest is None:
+            return
+        run_id, marker, parts = latest
+        gauge("output_timestamp_seconds",
+              "When the job's latest complete output was published (its _SUCCESS marker was "
+              "written), unix time.", ["job_name"]).add_metric([job], marker.mtime)
+        try:
+            rows = self.read_output(job, run_id, parts)
+            expected = next((r.get("output_rows") for r in records if r["run_id"] == run_id), None)
+            if _number(expected) and expected != len(rows):
+                raise OutputFormatError(f"{len(rows)} rows but its run record says {expected} "
+                                        "(a truncated part file?)")
+            table = self.tables.get(job)
+            samples = table.samples(rows) if table else []
+        except (OSError, ValueError) as err:
+            self._problem(f"output {job}/{run_id}: {err}")
+            return
+        gauge("output_rows", "Rows in the job's latest complete output.",
+              ["job_name"]).add_metric([job], len(rows))
+        for name, labels, value in samples:
+            business[name].add_metric(list(labels), value)
+
+    def _collect_records(self, job, records, gauge, fams):
+        if not records:
+            return
+        runs = fams.setdefault("job_runs_total", CounterMetricFamily(
+            PREFIX + "job_runs", "Runs recorded under _runs/, by runner and status.",
+            labels=["job_name", "runner", "status"]))
+        counts = defaultdict(int)
+        for r in records:
+            counts[(str(r["runner"]), r["status"])] += 1
+        for runner in sorted({runner for runner, _ in counts}):
+            for status in STATUSES:  # both statuses, so a first failure is a 0 -> 1 change
+                runs.add_metric([job, runner, status], counts[(runner, status)])
+
+        successes = [r for r in records if r["status"] == "succeeded"]
+        if successes:
+            last_ok = successes[-1]
+            gauge("job_last_success_timestamp_seconds",
+                  "When the job's latest successful run finished, unix time (runner: that run's).",
+                  ["job_name", "runner"]).add_metric([job, str(last_ok["runner"])],
+                                                     last_ok["finished_at"])
+        last = records[-1]
+        labels = [job, str(last["runner"])]
+        gauge("job_last_run_timestamp_seconds",
+              "When the job's latest run (good or bad) finished, unix time.",
+              ["job_name", "runner"]).add_metric(labels, last["finished_at"])
+        gauge("job_last_run_success",
+              "1 if the job's latest run succeeded, 0 if it failed.",
+              ["job_name", "runner"]).add_metric(labels, 1 if last["status"] == "succeeded" else 0)
+        for key, name, help_ in (
+                ("duration_seconds", "job_last_run_duration_seconds",
+                 "Wall time of the job's latest run."),
+                ("input_rows", "job_last_run_input_rows",
+                 "Data rows the job's latest run read (valid + malformed)."),
+                ("output_rows", "job_last_run_output_rows",
+                 "Rows the job's latest run wrote (absent when it failed)."),
+                ("malformed_share", "job_last_run_malformed_ratio",
+                 "Malformed rows / input rows of the job's latest run (0-1).")):
+            if _number(last.get(key)):
+                gauge(name, help_, ["job_name", "runner"]).add_metric(labels, last[key])
+        malformed = last.get("malformed_rows")
+        if isinstance(malformed, dict):
+            fam = gauge("job_last_run_malformed_rows",
+                        "Rows the job's latest run skipped as malformed, by reason.",
+                        ["job_name", "runner", "reason"])
+            for reason, n in sorted(malformed.items()):
+                if _number(n):
+                    fam.add_metric(labels + [str(reason)], n)
