@@ -1,0 +1,760 @@
+"""Time every job of the suite against the same analysis in DuckDB, on the same files.
+
+    python -m bench --scales 1,10 --runs 5            # what `make bench` runs
+
+For each scale the harness generates (or reuses) seeded data with the suite's
+generator, then for each job and runner runs the mrjob job and its DuckDB
+reference (bench/sql.py) as whole processes, one warm-up pair and then
+``--runs`` timed pairs, alternating which of the two goes first. Each pair
+gives a ratio (mrjob time / DuckDB time), so load from other users of the
+machine hits both sides of a ratio alike; the load average is recorded with
+every pair. Every output (warm-up included) is compared with DuckDB's.
+
+It also times the data generator (rows/s, peak RSS at growing scales), the
+exporter's scrape latency when the exporter exists, and jobs on the local
+YARN cluster when one answers (never starting one). Results go to
+bench/results/latest.json and bench/results/latest.md.
+
+Peak RSS is the largest single process of the measured process tree (what
+``wait4`` reports), in MiB.
+"""
+
+import argparse
+import datetime as dt
+import glob
+import hashlib
+import importlib
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+from bench import report
+from bench.sql import reference_for
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = sys.executable
+DATA_ROOT = os.path.join(ROOT, "bench", "data")
+RESULTS_DIR = os.path.join(ROOT, "bench", "results")
+CLUSTER_INFO_URL = "http://127.0.0.1:8088/ws/v1/cluster/info"
+DEFAULT_SEED = 42
+DEFAULT_PARTS = 2
+CORE_ORDER = ("sales_by_region", "customer_tiers", "device_conversions")
+
+# Measured commands run with the environment the pipeline gives job processes
+# (ecomsuite.config.JOB_ENV: mrjob imports distutils, and setuptools' shim of
+# it pulls in pkg_resources, 0.2 s per process). It is set for the DuckDB
+# process too, so both sides run in the same environment.
+from ecomsuite.config import JOB_ENV  # noqa: E402
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def scale_name(scale):
+    return f"s{scale:g}"
+
+
+def measured_env():
+    env = dict(os.environ)
+    env.update(JOB_ENV)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+# --- running and measuring one process --------------------------------------
+
+class Measured:
+    def __init__(self, wall, maxrss_kib, returncode, stdout_path, stderr_path):
+        self.wall = wall
+        self.maxrss_mib = maxrss_kib / 1024
+        self.returncode = returncode
+        self.stdout_path = stdout_path
+        self.stderr_path = stderr_path
+
+    def stderr_tail(self, n=15):
+        with open(self.stderr_path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+
+
+def run_measured(cmd, out_dir, name, timeout=1800, env=None):
+    """Run `cmd` whole; its wall time and the peak RSS of its process tree."""
+    os.makedirs(out_dir, exist_ok=True)
+    stdout_path = os.path.join(out_dir, f"{name}.out")
+    stderr_path = os.path.join(out_dir, f"{name}.err")
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env or measured_env(),
+                                cwd=ROOT, start_new_session=True)
+        timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(wall, usage.ru_maxrss, proc.returncode, stdout_path, stderr_path)
+
+
+# --- the jobs ---------------------------------------------------------------
+
+class JobInfo:
+    def __init__(self, cls, script):
+        self.cls = cls
+        self.name = cls.NAME
+        self.script = script
+        self.datasets = tuple(cls.input_datasets())
+        self.steps = len(cls(args=[]).steps())
+
+    @property
+    def multi_step(self):
+        return self.steps > 1
+
+
+def discover_jobs():
+    """Every job in jobs/mr_*.py (core jobs first); (jobs, {file: import error})."""
+    from ecomsuite.jobbase import CSVJob
+    jobs, broken = {}, {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "jobs", "mr_*.py"))):
+        module_name = "jobs." + os.path.basename(path)[:-3]
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as e:  # a job being written right now
+            broken[os.path.relpath(path, ROOT)] = f"{type(e).__name__}: {e}"
+            continue
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, CSVJob) and value is not CSVJob
+                    and value.__module__ == module_name and value.NAME):
+                jobs[value.NAME] = JobInfo(value, os.path.relpath(path, ROOT))
+    ordered = [n for n in CORE_ORDER if n in jobs] + sorted(n for n in jobs if n not in CORE_ORDER)
+    return [jobs[n] for n in ordered], broken
+
+
+def job_command(job, runner, files):
+    from ecomsuite.pipeline import runner_args
+    return [PY, job.script, *runner_args(runner), *files]
+
+
+def duck_command(job, files_by_dataset):
+    specs = [f"{d}={','.join(files)}" for d, files in files_by_dataset.items()]
+    return [PY, "-m", "bench.duck_run", job.name, *specs]
+
+
+def _norm_key(key):
+    return json.dumps(key, sort_keys=True)
+
+
+def parse_job_output(path):
+    """mrjob JSON protocol output (key TAB value) -> {normalised key: value}."""
+    rows = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                key, _, value = line.rstrip("\n").partition("\t")
+                rows[_norm_key(json.loads(key))] = json.loads(value)
+    return rows
+
+
+def parse_duck_output(path):
+    with open(path, encoding="utf-8") as f:
+        return {_norm_key(k): v for k, v in json.load(f)}
+
+
+def diff_outputs(got, want, limit=3):
+    """'' when equal, else a short description of the first differences."""
+    if got == want:
+        return ""
+    lines = []
+    for key in sorted(set(got) | set(want)):
+        if got.get(key) != want.get(key):
+            lines.append(f"{key}: mrjob={got.get(key)} duckdb={want.get(key)}")
+            if len(lines) == limit:
+                break
+    return "; ".join(lines)
+
+
+# --- data -------------------------------------------------------------------
+
+def datagen_revision():
+    """The generator's last commit, and a digest of its uncommitted changes if any."""
+    r = subprocess.run(["git", "log", "-1", "--format=%H", "--", "datagen"], cwd=ROOT,
+                       capture_output=True, text=True)
+    diff = subprocess.run(["git", "diff", "HEAD", "--", "datagen", "ecomsuite/schemas.py"],
+                          cwd=ROOT, capture_output=True)
+    rev = r.stdout.strip() or "uncommitted"
+    if diff.stdout:
+        rev += "+" + hashlib.sha1(diff.stdout).hexdigest()[:12]
+    return rev
+
+
+def datagen_command(out, scale, seed, parts):
+    return [PY, "-m", "datagen", "--out", out, "--scale", f"{scale:g}", "--seed", str(seed),
+            "--parts", str(parts), "--quiet"]
+
+
+def dataset_complete(directory, datasets=("orders", "customers", "clickstream")):
+    return all(os.path.exists(os.path.join(directory, d, "_SUCCESS")) for d in datasets)
+
+
+def count_rows(files):
+    """Data rows of CSV part files: non-blank lines, less the header lines."""
+    from ecomsuite.schemas import DATASETS
+    headers = {d.header.encode() for d in DATASETS.values()}
+    rows = 0
+    for path in files:
+        with open(path, "rb") as f:
+            first = f.readline()
+            rows += bool(first.strip()) and first.rstrip(b"\r\n").removeprefix(
+                b"\xef\xbb\xbf") not in headers
+            last = first
+            while block := f.read(1 << 24):
+                rows += block.count(b"\n")
+                last = block
+            if last is not first and not last.endswith(b"\n"):
+                rows += 1  # a last line with no newline
+    return rows
+
+
+def part_files(directory, dataset):
+    return sorted(glob.glob(os.path.join(directory, dataset, "part-*")))
+
+
+class Data:
+    """Seeded data at one scale, generated once and reused while the generator is unchanged."""
+
+    def __init__(self, scale, seed, parts, root=DATA_ROOT):
+        self.scale, self.seed, self.parts = scale, seed, parts
+        self.dir = os.path.join(root, f"{scale_name(scale)}-seed{seed}-parts{parts}")
+        self.stamp_path = os.path.join(self.dir, "bench-stamp.json")
+
+    def stamp(self):
+        return {"scale": self.scale, "seed": self.seed, "parts": self.parts,
+                "datagen_revision": datagen_revision()}
+
+    def is_current(self):
+        if not dataset_complete(self.dir) or not os.path.exists(self.stamp_path):
+            return False
+        with open(self.stamp_path) as f:
+            return json.load(f) == self.stamp()
+
+    def adopt(self, generated_dir):
+        """Take a freshly generated folder as this scale's data."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.replace(generated_dir, self.dir)
+        with open(self.stamp_path, "w") as f:
+            json.dump(self.stamp(), f)
+
+    def ensure(self, work_dir):
+        if self.is_current():
+            log(f"reusing data at {os.path.relpath(self.dir, ROOT)}")
+            return
+        log(f"generating data at scale {self.scale:g} ...")
+        tmp = self.dir + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        m = run_measured(datagen_command(tmp, self.scale, self.seed, self.parts), work_dir,
+                         f"datagen-{scale_name(self.scale)}")
+        if m.returncode != 0:
+            raise SystemExit(f"the data generator failed:\n{m.stderr_tail()}")
+        self.adopt(tmp)
+
+    def files(self, datasets):
+        return {d: part_files(self.dir, d) for d in datasets}
+
+
+# --- paired timing ----------------------------------------------------------
+
+def summarize_pairs(pairs, rows):
+    timed = [p for p in pairs if not p["warmup"]]
+    mr = [p["mrjob_s"] for p in timed]
+    duck = [p["duckdb_s"] for p in timed]
+    ratios = [p["ratio"] for p in timed]
+    med = statistics.median(mr)
+    return {
+        "runs": len(timed),
+        "median_s": round(med, 3),
+        "min_s": round(min(mr), 3),
+        "duckdb_median_s": round(statistics.median(duck), 3),
+        "ratio_median": round(statistics.median(ratios), 3),
+        "ratio_min": round(min(ratios), 3),
+        "ratio_max": round(max(ratios), 3),
+        "rows": rows,
+        "rows_per_s": round(rows / med) if med else None,
+        "peak_rss_mib": round(max(p["mrjob_rss_mib"] for p in pairs), 1),
+        "duckdb_peak_rss_mib": round(max(p["duckdb_rss_mib"] for p in pairs), 1),
+        "load1_mean": round(statistics.mean(p["load1"] for p in timed), 2),
+        "load1_max": round(max(p["load1"] for p in timed), 2),
+        "outputs_equal": all(p["output_equal"] for p in pairs),
+        "output_diff": next((p["diff"] for p in pairs if p["diff"]), ""),
+    }
+
+
+def time_job(job, runner, data, runs, warmup, work_dir):
+    """Warm-up and timed pairs (mrjob, DuckDB) of one job on one runner and scale."""
+    files_by_dataset = data.files(job.datasets)
+    files = [f for d in job.datasets for f in files_by_dataset[d]]
+    rows = sum(count_rows(files_by_dataset[d]) for d in job.datasets)
+    mr_cmd = job_command(job, runner, files)
+    duck_cmd = duck_command(job, files_by_dataset)
+    pairs = []
+    for i in range(warmup + runs):
+        load1 = os.getloadavg()[0]
+        tag = f"{job.name}-{runner}-{scale_name(data.scale)}-{i}"
+        sides = {}
+        order = ("mrjob", "duckdb") if i % 2 == 0 else ("duckdb", "mrjob")
+        for side in order:
+            cmd = mr_cmd if side == "mrjob" else duck_cmd
+            m = run_measured(cmd, work_dir, f"{tag}-{side}")
+            if m.returncode != 0:
+                raise RuntimeError(f"{side} failed for {job.name} ({runner}, "
+                                   f"S{data.scale:g}), exit {m.returncode}:\n{m.stderr_tail()}")
+            sides[side] = m
+        diff = diff_outputs(parse_job_output(sides["mrjob"].stdout_path),
+                            parse_duck_output(sides["duckdb"].stdout_path))
+        pairs.append({
+            "warmup": i < warmup, "first": order[0], "load1": round(load1, 2),
+            "mrjob_s": round(sides["mrjob"].wall, 4), "duckdb_s": round(sides["duckdb"].wall, 4),
+            "ratio": round(sides["mrjob"].wall / sides["duckdb"].wall, 4),
+            "mrjob_rss_mib": round(sides["mrjob"].maxrss_mib, 1),
+            "duckdb_rss_mib": round(sides["duckdb"].maxrss_mib, 1),
+            "output_equal": not diff, "diff": diff,
+        })
+        for m in sides.values():
+            os.remove(m.stdout_path)
+            os.remove(m.stderr_path)
+    result = {"job": job.name, "steps": job.steps, "runner": runner, "scale": data.scale,
+              "parts": data.parts, "pairs": pairs}
+    result.update(summarize_pairs(pairs, rows))
+    log(f"  {job.name:<22} {runner:<7} S{data.scale:<4g} {result['median_s']:7.3f} s  "
+        f"duckdb {result['duckdb_median_s']:6.3f} s  ratio {result['ratio_median']:5.2f}x  "
+        f"rss {result['peak_rss_mib']:6.1f} MiB  load {result['load1_mean']:.2f}  "
+        f"{'ok' if result['outputs_equal'] else 'DIFFERENT: ' + result['output_diff']}")
+    return result
+
+
+def crossovers(results, scales):
+    """Per job: the scale at which the local runner overtakes inline.
+
+    From the medians at the smallest and largest scale, each runner's time is
+    fitted as ``a + b * scale`` (start-up plus per-row cost); the crossover is
+    where the two lines meet.
+    """
+    out = {}
+    by = {(r["job"], r["runner"], r["scale"]): r for r in results}
+    lo, hi = min(scales), max(scales)
+    for job in sorted({r["job"] for r in results}):
+        pts = {}
+        for runner in ("inline", "local"):
+            a, b = by.get((job, runner, lo)), by.get((job, runner, hi))
+            if a and b:
+                pts[runner] = (a["median_s"], b["median_s"])
+        if len(pts) < 2:
+            continue
+        entry = {f"{runner}_s": {f"S{s:g}": by[(job, runner, s)]["median_s"]
+                                 for s in scales if (job, runner, s) in by}
+                 for runner in ("inline", "local")}
+        measured = [s for s in sorted(scales) if (job, "local", s) in by and (job, "inline", s) in by
+                    and by[(job, "local", s)]["median_s"] < by[(job, "inline", s)]["median_s"]]
+        entry["local_faster_at_measured"] = [f"S{s:g}" for s in measured]
+        if lo == hi:
+            entry["crossover_scale"] = None
+            out[job] = entry
+            continue
+        slope = {r: (t[1] - t[0]) / (hi - lo) for r, t in pts.items()}
+        start = {r: t[0] - slope[r] * lo for r, t in pts.items()}
+        if slope["local"] >= slope["inline"]:
+            entry["crossover_scale"] = None
+            entry["note"] = "local never overtakes inline (its per-row cost is not lower)"
+        else:
+            x = (start["local"] - start["inline"]) / (slope["inline"] - slope["local"])
+            entry["crossover_scale"] = round(max(x, 0.0), 2)
+        entry["per_scale_unit_s"] = {r: round(s, 4) for r, s in slope.items()}
+        entry["fixed_s"] = {r: round(s, 3) for r, s in start.items()}
+        out[job] = entry
+    return out
+
+
+# --- YARN -------------------------------------------------------------------
+
+def cluster_up():
+    try:
+        with urllib.request.urlopen(CLUSTER_INFO_URL, timeout=3) as r:
+            return json.load(r).get("clusterInfo", {}).get("state", "unknown")
+    except Exception:
+        return None
+
+
+def time_hadoop(jobs, data, inline_results, runs, work_dir):
+    """Each job on YARN at one scale: wall time, and overhead = YARN - inline median."""
+    inline = {r["job"]: r for r in inline_results
+              if r["runner"] == "inline" and r["scale"] == data.scale}
+    out = {"scale": data.scale, "jobs": {}}
+    for job in jobs:
+        files = [f for d in job.datasets for f in data.files(job.datasets)[d]]
+        walls = []
+        for i in range(runs):
+            m = run_measured(job_command(job, "hadoop", files), work_dir, f"{job.name}-hadoop-{i}")
+            if m.returncode != 0:
+                out["jobs"][job.name] = {"error": m.stderr_tail()}
+                break
+            walls.append(m.wall)
+        if walls:
+            med = statistics.median(walls)
+            base = inline.get(job.name, {}).get("median_s")
+            out["jobs"][job.name] = {
+                "runs": len(walls), "median_s": round(med, 2),
+                "inline_median_s": base,
+                "overhead_s": round(med - base, 2) if base is not None else None}
+        log(f"  {job.name:<22} hadoop  S{data.scale:g} {out['jobs'][job.name]}")
+    m = run_measured([os.path.join(os.path.dirname(PY), "ecom-run"), "--runner", "hadoop",
+                      "--quiet", "--data", data.dir, "--output", os.path.join(work_dir, "yarn-out")],
+                     work_dir, "pipeline-hadoop")
+    out["pipeline_s"] = round(m.wall, 2)
+    out["pipeline_ok"] = m.returncode == 0
+    return out
+
+
+# --- the generator ----------------------------------------------------------
+
+def datagen_options():
+    r = subprocess.run([PY, "-m", "datagen", "--help"], cwd=ROOT, capture_output=True,
+                       text=True, env=measured_env())
+    return r.stdout
+
+
+def time_generator(scales, runs_by_scale, seed, parts, datas, work_dir):
+    """Whole-process generator runs: rows/s per dataset and overall, peak RSS."""
+    out = {"runs": []}
+    per_dataset = "--datasets" in datagen_options()
+    for scale in scales:
+        tmp = os.path.join(DATA_ROOT, f"gen-{scale_name(scale)}.tmp")
+        for i in range(runs_by_scale(scale)):
+            shutil.rmtree(tmp, ignore_errors=True)
+            load1 = os.getloadavg()[0]
+            m = run_measured(datagen_command(tmp, scale, seed, parts), work_dir,
+                             f"gen-{scale_name(scale)}-{i}")
+            if m.returncode != 0:
+                raise SystemExit(f"the data generator failed:\n{m.stderr_tail()}")
+            rows = {d: count_rows(part_files(tmp, d)) for d in ("orders", "customers",
+                                                                  "clickstream")}
+            run = {"scale": scale, "wall_s": round(m.wall, 3), "peak_rss_mib": round(
+                m.maxrss_mib, 1), "rows": rows, "rows_per_s": round(sum(rows.values()) / m.wall),
+                "load1": round(load1, 2)}
+            if per_dataset:
+                run["dataset_rows_per_s"] = {}
+                for d in rows:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    md = run_measured(datagen_command(tmp, scale, seed, parts) + ["--datasets", d],
+                                      work_dir, f"gen-{scale_name(scale)}-{i}-{d}")
+                    if md.returncode == 0:
+                        run["dataset_rows_per_s"][d] = round(rows[d] / md.wall)
+            out["runs"].append(run)
+            log(f"  generator S{scale:g}: {m.wall:.2f} s, {run['rows_per_s']:,} rows/s, "
+                f"peak {run['peak_rss_mib']:.0f} MiB")
+        data = datas.get(scale)
+        if data is not None and not data.is_current() and dataset_complete(tmp) and not per_dataset:
+            data.adopt(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+    summary = {}
+    for scale in scales:
+        runs = [r for r in out["runs"] if r["scale"] == scale]
+        s = {"median_s": round(statistics.median(r["wall_s"] for r in runs), 3),
+             "rows": runs[0]["rows"],
+             "rows_per_s": round(statistics.median(r["rows_per_s"] for r in runs)),
+             "peak_rss_mib": round(max(r["peak_rss_mib"] for r in runs), 1)}
+        if "dataset_rows_per_s" in runs[0]:
+            s["dataset_rows_per_s"] = {
+                d: round(statistics.median(r["dataset_rows_per_s"].get(d, 0) for r in runs))
+                for d in runs[0]["rows"]}
+        else:
+            s["dataset_rows_per_s"] = None
+        summary[f"S{scale:g}"] = s
+    out["summary"] = summary
+    out["per_dataset_timing"] = per_dataset
+    return out
+
+
+# --- the exporter -----------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def exporter_command(output_dir, data_dir, port):
+    """How to start the exporter; None while it does not exist (the hook to fill in)."""
+    exe = os.path.join(os.path.dirname(PY), "ecom-exporter")
+    if not os.path.exists(exe):
+        return None
+    return [exe, "--web.listen-address", f"127.0.0.1:{port}", "--outputs", output_dir]
+
+
+def time_exporter(data, jobs, scrapes, work_dir):
+    """Scrape latency of the exporter with every job's output present on local disk."""
+    output_dir = os.path.join(work_dir, "pipeline-out")
+    shutil.rmtree(output_dir, ignore_errors=True)
+    m = run_measured([os.path.join(os.path.dirname(PY), "ecom-run"), "--runner", "inline",
+                      "--quiet", "--data", data.dir, "--output", output_dir,
+                      "--jobs", ",".join(j.name for j in jobs)], work_dir, "pipeline-inline")
+    out = {"pipeline_inline_s": round(m.wall, 2), "pipeline_ok": m.returncode == 0,
+           "scale": data.scale}
+    port = free_port()
+    cmd = exporter_command(output_dir, data.dir, port)
+    if cmd is None:
+        out["status"] = "absent"
+        out["note"] = ("no ecom-exporter entry point yet: fill in bench.harness."
+                       "exporter_command() when the exporter lands")
+        return out
+    err_path = os.path.join(work_dir, "exporter.err")
+    with open(err_path, "wb") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT,
+                                env=measured_env(), start_new_session=True)
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    body = r.read()
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out["status"] = "failed to start"
+                    with open(err_path, errors="replace") as f:
+                        out["stderr"] = f.read()[-2000:]
+                    return out
+                time.sleep(0.1)
+        latencies = []
+        for _ in range(scrapes):
+            start = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=10) as r:
+                body = r.read()
+            latencies.append(time.perf_counter() - start)
+        latencies.sort()
+        out.update(status="measured", scrapes=scrapes, bytes=len(body),
+                   series=sum(1 for line in body.splitlines() if line and not line.startswith(b"#")),
+                   median_ms=round(1000 * statistics.median(latencies), 2),
+                   p95_ms=round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 2),
+                   max_ms=round(1000 * latencies[-1], 2))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    log(f"  exporter: {out}")
+    return out
+
+
+# --- targets ----------------------------------------------------------------
+
+def check_targets(results, jobs, generator, exporter, scales):
+    """The issue's targets, each with what was measured and whether it is met."""
+    targets = []
+    by = {(r["job"], r["runner"], r["scale"]): r for r in results}
+    steps = {j.name: j.steps for j in jobs}
+    top = max(scales)
+    for job in [j.name for j in jobs]:
+        r = by.get((job, "inline", 10))
+        if r:
+            limit = 3.0 if steps[job] > 1 else 1.5
+            targets.append({"target": f"{job}: inline at S10 <= {limit}x DuckDB",
+                            "measured": f"{r['ratio_median']:.2f}x",
+                            "met": r["ratio_median"] <= limit})
+    for job in ("device_conversions", "funnel"):
+        i, loc = by.get((job, "inline", top)), by.get((job, "local", top))
+        if i and loc:
+            targets.append({"target": f"{job}: local faster than inline at S{top:g}",
+                            "measured": f"local {loc['median_s']:.2f} s vs inline "
+                                        f"{i['median_s']:.2f} s",
+                            "met": loc["median_s"] < i["median_s"]})
+    if generator:
+        s10 = generator["summary"].get("S10")
+        if s10:
+            targets.append({"target": "generator >= 1,000,000 rows/s at S10",
+                            "measured": f"{s10['rows_per_s']:,} rows/s",
+                            "met": s10["rows_per_s"] >= 1_000_000})
+        s100 = generator["summary"].get("S100")
+        if s10 and s100:
+            growth = s100["peak_rss_mib"] / s10["peak_rss_mib"] - 1
+            targets.append({"target": "generator peak RSS within 10% between S10 and S100",
+                            "measured": f"{s10['peak_rss_mib']:.0f} -> "
+                                        f"{s100['peak_rss_mib']:.0f} MiB ({growth:+.1%})",
+                            "met": abs(growth) <= 0.10})
+    if exporter and exporter.get("status") == "measured":
+        targets.append({"target": "exporter scrape < 100 ms with every output present",
+                        "measured": f"median {exporter['median_ms']} ms, "
+                                    f"p95 {exporter['p95_ms']} ms",
+                        "met": exporter["p95_ms"] < 100})
+    equal = all(r["outputs_equal"] for r in results)
+    targets.append({"target": "every output equals DuckDB's", "measured":
+                    f"{sum(r['outputs_equal'] for r in results)}/{len(results)} job runs equal",
+                    "met": equal})
+    return targets
+
+
+# --- main -------------------------------------------------------------------
+
+def machine_info():
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f
+                        if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            mem_kib = int(f.readline().split()[1])
+    except (OSError, ValueError):
+        mem_kib = 0
+    import duckdb
+    import mrjob
+    try:
+        import ujson
+        ujson_version = ujson.__version__
+    except ImportError:
+        ujson_version = None
+    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(),
+            "memory_gib": round(mem_kib / 2**20, 1), "python": platform.python_version(),
+            "mrjob": mrjob.__version__, "duckdb": duckdb.__version__, "ujson": ujson_version,
+            "kernel": platform.release()}
+
+
+def git_revision():
+    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                       text=True)
+    return r.stdout.strip()
+
+
+def parse_scales(text):
+    return [float(s) for s in text.split(",") if s.strip()]
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--scales", default="1,10", help="data scales (default: %(default)s)")
+    p.add_argument("--runs", type=int, default=5, help="timed pairs per job, runner and scale "
+                   "(default: %(default)s)")
+    p.add_argument("--warmup", type=int, default=1, help="warm-up pairs (default: %(default)s)")
+    p.add_argument("--jobs", help="comma-separated job names (default: every job in jobs/)")
+    p.add_argument("--runners", default="inline,local",
+                   help="mrjob runners to time (default: %(default)s; hadoop is added "
+                        "when the local YARN cluster answers)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--parts", type=int, default=DEFAULT_PARTS,
+                   help="part files per dataset (one map task each; default: %(default)s)")
+    p.add_argument("--gen-scales", default="1,10,100",
+                   help="scales at which to time the generator; empty to skip "
+                        "(default: %(default)s)")
+    p.add_argument("--gen-runs", type=int, default=2,
+                   help="generator runs per scale up to S10 (one above; default: %(default)s)")
+    p.add_argument("--hadoop-runs", type=int, default=1, help="YARN runs per job (default: 1)")
+    p.add_argument("--no-hadoop", action="store_true", help="skip YARN even if it is up")
+    p.add_argument("--exporter-scrapes", type=int, default=50)
+    p.add_argument("--no-exporter", action="store_true")
+    p.add_argument("--data-root", default=DATA_ROOT)
+    p.add_argument("--results", default=RESULTS_DIR, help="where latest.json/.md go")
+    p.add_argument("--name", default="latest", help="result file name (default: latest)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    started = time.time()
+    scales = parse_scales(args.scales)
+    jobs, broken = discover_jobs()
+    if args.jobs:
+        wanted = args.jobs.split(",")
+        unknown = set(wanted) - {j.name for j in jobs}
+        if unknown:
+            raise SystemExit(f"unknown job(s): {', '.join(sorted(unknown))}")
+        jobs = [j for j in jobs if j.name in wanted]
+    no_reference = [j.name for j in jobs if reference_for(j.name) is None]
+    timed_jobs = [j for j in jobs if reference_for(j.name) is not None]
+    for name in no_reference:
+        log(f"no DuckDB reference for {name} in bench/sql.py: not timed")
+    for path, error in broken.items():
+        log(f"{path} does not import ({error}): not timed")
+    work_dir = os.path.join(args.results, "tmp")
+    os.makedirs(work_dir, exist_ok=True)
+    datas = {s: Data(s, args.seed, args.parts, args.data_root) for s in scales}
+
+    result = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+              "git_revision": git_revision(), "machine": machine_info(),
+              "load_at_start": os.getloadavg(),
+              "config": {"scales": scales, "runs": args.runs, "warmup": args.warmup,
+                         "seed": args.seed, "parts": args.parts, "env": JOB_ENV,
+                         "runners": args.runners.split(",")},
+              "jobs_not_timed": {**{n: "no DuckDB reference" for n in no_reference}, **broken}}
+
+    gen_scales = parse_scales(args.gen_scales)
+    generator = None
+    if gen_scales:
+        log("timing the data generator ...")
+        generator = time_generator(
+            gen_scales, lambda s: args.gen_runs if s <= 10 else 1, args.seed, args.parts,
+            datas, work_dir)
+    result["generator"] = generator
+
+    results = []
+    for scale in scales:
+        data = datas[scale]
+        data.ensure(work_dir)
+        result.setdefault("datasets", {})[f"S{scale:g}"] = {
+            d: count_rows(part_files(data.dir, d)) for d in ("orders", "customers", "clickstream")}
+        log(f"timing jobs at S{scale:g} ...")
+        for job in timed_jobs:
+            for runner in args.runners.split(","):
+                try:
+                    results.append(time_job(job, runner, data, args.runs, args.warmup, work_dir))
+                except RuntimeError as e:
+                    log(str(e))
+                    results.append({"job": job.name, "runner": runner, "scale": scale,
+                                    "error": str(e)[-2000:], "outputs_equal": False})
+    ok_results = [r for r in results if "error" not in r]
+    result["results"] = results
+    result["crossover"] = crossovers(ok_results, scales)
+
+    state = None if args.no_hadoop else cluster_up()
+    result["hadoop"] = {"cluster": state or "not running"}
+    if state:
+        log(f"YARN answers ({state}): timing jobs on it at S{min(scales):g} ...")
+        result["hadoop"].update(time_hadoop(timed_jobs, datas[min(scales)], ok_results,
+                                            args.hadoop_runs, work_dir))
+    else:
+        log("no YARN cluster at 127.0.0.1:8088: hadoop runner not timed")
+
+    exporter = None
+    if not args.no_exporter:
+        log("timing the exporter ...")
+        exporter = time_exporter(datas[min(scales)], [j for j in jobs], args.exporter_scrapes,
+                                 work_dir)
+    result["exporter"] = exporter
+    result["targets"] = check_targets(ok_results, timed_jobs, generator, exporter, scales)
+    result["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    result["duration_s"] = round(time.time() - started, 1)
+    result["load_at_end"] = os.getloadavg()
+
+    os.makedirs(args.results, exist_ok=True)
+    json_path = os.path.join(args.results, f"{args.name}.json")
+    with open(json_path, "w") as f:
+        json.dump(result, f, indent=1)
+    md_path = os.path.join(args.results, f"{args.name}.md")
+    with open(md_path, "w") as f:
+        f.write(report.markdown(result))
+    shutil.rmtree(work_dir, ignore_errors=True)
+    log(f"wrote {os.path.relpath(json_path, ROOT)} and {os.path.relpath(md_path, ROOT)} "
+        f"in {result['duration_s']:.0f} s")
+    failed = [r for r in results if not r.get("outputs_equal")]
+    return 1 if failed else 0

@@ -1,0 +1,121 @@
+"""The benchmark's markdown report (bench/results/latest.md), from its JSON result."""
+
+
+def _row(cells):
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(header, rows):
+    return "\n".join([_row(header), _row(["---"] * len(header))] + [_row(r) for r in rows])
+
+
+def _mib(x):
+    return f"{x:.0f}"
+
+
+def _rate(x):
+    if x is None:
+        return "-"
+    return f"{x / 1e6:.2f} M" if x >= 1e6 else f"{x / 1e3:.0f} k"
+
+
+def job_table(result):
+    rows = []
+    for r in result["results"]:
+        if "error" in r:
+            rows.append([r["job"], "-", r["runner"], f"S{r['scale']:g}", "error", "-", "-", "-",
+                         "-", "-", "-", "no"])
+            continue
+        rows.append([
+            r["job"], r["steps"], r["runner"], f"S{r['scale']:g}", f"{r['median_s']:.3f}",
+            f"{r['duckdb_median_s']:.3f}",
+            f"**{r['ratio_median']:.2f}x** ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})",
+            _rate(r["rows_per_s"]), _mib(r["peak_rss_mib"]), _mib(r["duckdb_peak_rss_mib"]),
+            f"{r['load1_mean']:.1f}", "yes" if r["outputs_equal"] else "**NO**"])
+    return _table(["job", "steps", "runner", "scale", "median s", "DuckDB s",
+                   "ratio (min-max)", "rows/s", "peak RSS MiB", "DuckDB RSS MiB", "load",
+                   "= DuckDB"], rows)
+
+
+def crossover_table(result):
+    rows = []
+    for job, c in result["crossover"].items():
+        scale = c.get("crossover_scale")
+        rows.append([job, ", ".join(f"{k} {v:.2f} s" for k, v in c["inline_s"].items()),
+                     ", ".join(f"{k} {v:.2f} s" for k, v in c["local_s"].items()),
+                     f"S{scale:g}" if scale is not None else c.get("note", "-")])
+    return _table(["job", "inline", "local", "local overtakes inline at"], rows)
+
+
+def generator_section(gen):
+    if not gen:
+        return "Not timed (`--gen-scales ''`)."
+    rows = []
+    for scale, s in gen["summary"].items():
+        per = s.get("dataset_rows_per_s")
+        per_text = ", ".join(f"{d} {_rate(v)}" for d, v in per.items()) if per else "-"
+        rows.append([scale, f"{sum(s['rows'].values()):,}", f"{s['median_s']:.2f}",
+                     _rate(s["rows_per_s"]), per_text, _mib(s["peak_rss_mib"])])
+    text = _table(["scale", "rows", "median s", "rows/s overall", "rows/s per dataset",
+                   "peak RSS MiB"], rows)
+    if not gen.get("per_dataset_timing"):
+        text += ("\n\nThe generator has no option to write one dataset alone, so only the "
+                 "overall rate is measured.")
+    return text
+
+
+def exporter_section(exp):
+    if not exp:
+        return "Not timed (`--no-exporter`)."
+    head = (f"Pipeline (inline, S{exp['scale']:g}) wrote every job's output in "
+            f"{exp['pipeline_inline_s']:.1f} s.")
+    if exp.get("status") == "measured":
+        return (head + f" Scrape of `/metrics` ({exp['series']} series, {exp['bytes']:,} bytes) "
+                f"over {exp['scrapes']} scrapes: median **{exp['median_ms']} ms**, "
+                f"p95 {exp['p95_ms']} ms, max {exp['max_ms']} ms.")
+    return head + f" Exporter: {exp.get('status')}. {exp.get('note', '')}"
+
+
+def hadoop_section(h):
+    if h.get("cluster") == "not running" or "jobs" not in h:
+        return ("The local YARN cluster did not answer at 127.0.0.1:8088, so the hadoop runner "
+                "was not timed (the benchmark never starts one).")
+    rows = [[job, v.get("median_s", "-"), v.get("inline_median_s", "-"),
+             v.get("overhead_s", v.get("error", "-"))] for job, v in h["jobs"].items()]
+    return (_table(["job", "YARN s", "inline s", "overhead s"], rows)
+            + f"\n\nWhole pipeline on YARN at S{h['scale']:g}: {h['pipeline_s']} s "
+              f"({'ok' if h['pipeline_ok'] else 'FAILED'}).")
+
+
+def markdown(result):
+    m = result["machine"]
+    cfg = result["config"]
+    parts = [
+        f"# Benchmark results ({result['finished_at'][:16].replace('T', ' ')} UTC)",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {m['python']}, "
+        f"mrjob {m['mrjob']}, DuckDB {m['duckdb']}, ujson {m['ujson']}. Revision "
+        f"`{result['git_revision']}`. Load average at start "
+        f"{result['load_at_start'][0]:.2f}, at end {result['load_at_end'][0]:.2f} (shared "
+        "machine). Run in "
+        f"{result['duration_s'] / 60:.1f} min.",
+        f"Each cell: median of {cfg['runs']} timed runs after {cfg['warmup']} warm-up, whole "
+        "process (`python jobs/mr_X.py -r RUNNER FILES` vs `python -m bench.duck_run X FILES`), "
+        f"paired run by run; ratio = median of the per-pair ratios mrjob/DuckDB (min-max). "
+        f"Data: seed {cfg['seed']}, {cfg['parts']} part files per dataset; environment "
+        f"{cfg['env']}. Peak RSS: largest process of the tree.",
+        "## Jobs", job_table(result),
+        "## Where the local runner overtakes inline",
+        "Fitted from the two scales' medians as start-up + per-row cost for each runner.",
+        crossover_table(result),
+        "## YARN", hadoop_section(result["hadoop"]),
+        "## Data generator", generator_section(result["generator"]),
+        "## Exporter", exporter_section(result["exporter"]),
+        "## Targets",
+        _table(["target", "measured", "met"],
+               [[t["target"], t["measured"], "yes" if t["met"] else "**no**"]
+                for t in result["targets"]]),
+    ]
+    if result["jobs_not_timed"]:
+        parts += ["## Not timed", "\n".join(f"- {k}: {v}"
+                                            for k, v in result["jobs_not_timed"].items())]
+    return "\n\n".join(parts) + "\n"
