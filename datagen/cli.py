@@ -59,6 +59,15 @@ def _count(text):
     return n
 
 
+def _datasets(text):
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in DATASET_ORDER]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"choose from {','.join(DATASET_ORDER)}, not {text!r}")
+    return tuple(n for n in DATASET_ORDER if n in names)
+
+
 def _positive_int(text):
     n = _count(text)
     if n < 1:
@@ -71,9 +80,11 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="ecom-datagen",
         description=(
-            "Generate the e-commerce datasets (orders, customers, clickstream) as CSV part "
-            "files with headers, deterministically from a seed. Layout: OUT/<dataset>/"
-            "part-NNNNN.csv + _SUCCESS, OUT/_manifest.json, OUT/_injected.json."),
+            "Generate the e-commerce datasets (orders, customers, clickstream) as CSV part\n"
+            "files with headers, deterministically from a seed (same seed, options and\n"
+            "package versions: same bytes). Layout:\n"
+            "  OUT/<dataset>/part-NNNNN.csv ... and an empty _SUCCESS written last\n"
+            "  OUT/_manifest.json (what was generated), OUT/_injected.json (ground truth)"),
         epilog=(
             "examples:\n"
             "  python -m datagen                                  # scale 1 into data/raw\n"
@@ -105,6 +116,10 @@ def build_parser():
     parser.add_argument("--parts", type=_positive_int, default=2, metavar="N",
                         help="part files per dataset; the rows do not depend on it "
                              "(default: %(default)s)")
+    parser.add_argument("--datasets", type=_datasets, default=DATASET_ORDER, metavar="LIST",
+                        help="comma-separated datasets to write (default: all: "
+                             f"{','.join(DATASET_ORDER)}); the others are still planned, so "
+                             "what is written is the same as in a full run")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace datasets already in OUT (otherwise refuse, exit 2)")
     parser.add_argument("--anomaly", type=_anomaly, action="append", default=[],
@@ -178,7 +193,8 @@ def manifest(plan, files):
         "end_date": o.end_date.isoformat(),
         "windows": {name: dict(zip(("first", "last"), plan.window(name)))
                     for name in ("orders", "clickstream")},
-        "rows": {name: plan.rows[name] for name in DATASET_ORDER},
+        "datasets": list(o.datasets),
+        "rows": {name: plan.rows[name] for name in o.datasets},
         "parts": o.parts,
         "files": files,
         "options": {
@@ -200,16 +216,17 @@ def generate(plan, sink, progress):
     """Write every dataset through `sink`; all or nothing per dataset. Returns the manifest."""
     begun = []
     try:
-        for name in DATASET_ORDER:
+        datasets = plan.options.datasets
+        for name in datasets:
             sink.begin(name)
             begun.append(name)
         files = {}
-        for name in DATASET_ORDER:
+        for name in datasets:
             progress.start(name, plan.rows[name])
             chunks = (writer.make_chunk(plan, d, k) for d, k in writer.chunk_jobs(plan, name))
             files[name] = writer.write_dataset(sink, plan, name, chunks, progress.add)
             progress.finish()
-        for name in DATASET_ORDER:
+        for name in datasets:
             sink.commit(name)
             begun.remove(name)
     except BaseException:
@@ -227,8 +244,9 @@ def _on_sigterm(signum, frame):
 
 
 def summary(plan, out, seconds):
-    counts = ", ".join(f"{plan.rows[n]:,} {ROW_NOUNS[n]}" for n in SUMMARY_ORDER)
-    total = sum(plan.rows.values())
+    written = [n for n in SUMMARY_ORDER if n in plan.options.datasets]
+    counts = ", ".join(f"{plan.rows[n]:,} {ROW_NOUNS[n]}" for n in written)
+    total = sum(plan.rows[n] for n in written)
     rate = f" ({total / seconds / 1e6:.2f} M rows/s)" if seconds > 0 else ""
     return (f"wrote {counts} ({plan.options.parts} parts each) to {out} "
             f"in {seconds:.1f} s{rate}")
@@ -241,7 +259,7 @@ def main(argv=None):
     options = Options(
         seed=args.seed, scale=args.scale, orders=args.orders, customers=args.customers,
         clicks=args.clicks, end_date=args.end_date, parts=args.parts,
-        anomalies=tuple(args.anomaly), fraud_actors=args.fraud_actors)
+        anomalies=tuple(args.anomaly), fraud_actors=args.fraud_actors, datasets=args.datasets)
     try:
         sink = make_sink(args.out, args.overwrite)
         plan = Plan.build(options)

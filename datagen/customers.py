@@ -29,11 +29,12 @@ REGION_TABLE = text_table(schemas.REGIONS)
 # Signups: within SIGNUP_YEARS before the order window, more of them recent.
 SIGNUP_DAYS = 3 * 365
 SIGNUP_RECENCY = 1.6  # > 1 pulls signups towards the present
-# Lifetime value: log-normal, median LTV_MEDIAN_CENTS for a customer of
-# average tenure, growing with tenure; gives roughly half BRONZE, a third
-# SILVER, a tenth GOLD and a few percent PLATINUM.
+# Lifetime value: log-normal around LTV_MEDIAN_CENTS, growing with tenure
+# and with the customer's price band (datagen.orders.PRICE_BANDS); gives
+# roughly half BRONZE, a third SILVER, a tenth GOLD, a few percent PLATINUM.
 LTV_MEDIAN_CENTS = 85_000
-LTV_SIGMA = 0.9
+LTV_BAND_FACTOR = np.array([0.6, 1.1, 2.2])
+LTV_SIGMA = 0.8
 
 TIER_TABLE = text_table(schemas.TIERS)
 _TIER_BOUNDS = np.array([schemas.TIER_LOWER_BOUND_CENTS[t] for t in schemas.TIERS], dtype=np.int64)
@@ -79,7 +80,7 @@ def chunk(plan, k):
     days_before = 1 + (SIGNUP_DAYS * u[3] ** SIGNUP_RECENCY).astype(np.int64)
     signup = plan.order_first_day - days_before
     tenure = days_before / SIGNUP_DAYS  # 0..1; the average customer ~0.4
-    median = LTV_MEDIAN_CENTS * (0.6 + tenure)
+    median = LTV_MEDIAN_CENTS * (0.6 + tenure) * LTV_BAND_FACTOR[plan.bands[lo:hi]]
     ltv = np.rint(median * np.exp(LTV_SIGMA * rng.standard_normal(n))).astype(np.int64)
     pools = plan.pool_tables
     fields = {

@@ -38,15 +38,43 @@ PRODUCT_CENTS = np.array([p.price_cents for p in schemas.CATALOG], dtype=np.int6
 PRODUCT_ID_TABLE = text_table(schemas.PRODUCT_IDS)
 PRODUCT_NAME_TABLE = text_table([p.name for p in schemas.CATALOG])
 
-# Quantity 1..MAX_QUANTITY of a normal order.
+# Every customer shops in one price band: (name, share of customers, lowest
+# and highest catalog price in cents). Within a band, products sell by the
+# weights above, and a normal order's total never exceeds BAND_SPREAD times
+# the smallest total the band allows (the cheapest product at the deepest
+# discount): no normal order is ever 10x another order of the same customer.
+PRICE_BANDS = (
+    ("budget", 0.45, 4_999, 14_999),
+    ("mid", 0.35, 14_999, 44_950),
+    ("premium", 0.20, 39_999, 149_900),
+)
+BAND_SPREAD = 9.5
+BAND_CDF = randomness.cdf_of([share for _, share, _, _ in PRICE_BANDS])
+
+# Quantity 1..5 of a normal order, capped per band and product (see above).
 QUANTITY_WEIGHTS = (0.72, 0.18, 0.06, 0.025, 0.015)
-MAX_QUANTITY = len(QUANTITY_WEIGHTS)
 QUANTITY_CDF = randomness.cdf_of(QUANTITY_WEIGHTS)
 
 # An occasional discount off the catalog price (percent: share of orders).
 DISCOUNTS = {0: 0.92, 10: 0.06, 20: 0.02}
 DISCOUNT_PERCENT = np.array(list(DISCOUNTS), dtype=np.int64)
 DISCOUNT_CDF = randomness.cdf_of(list(DISCOUNTS.values()))
+MAX_DISCOUNT = max(DISCOUNTS)
+
+
+def _band_tables():
+    in_band = np.array([[lo <= c <= hi for c in PRODUCT_CENTS] for _, _, lo, hi in PRICE_BANDS])
+    weights = np.where(in_band, 1 / np.sqrt(PRODUCT_CENTS), 0.0)
+    cdf = np.stack([randomness.cdf_of(w) for w in weights])
+    smallest_total = [lo * (100 - MAX_DISCOUNT) / 100 for _, _, lo, _ in PRICE_BANDS]
+    cap = np.floor(BAND_SPREAD * np.array(smallest_total)[:, None] / PRODUCT_CENTS)
+    cap = np.minimum(cap, len(QUANTITY_WEIGHTS)).astype(np.int64)
+    assert (cap[in_band] >= 1).all(), "a band's dearest product must fit BAND_SPREAD"
+    return cdf, np.where(in_band, cap, 0)
+
+
+# (bands, products): cumulative product choice and quantity cap of each band.
+BAND_PRODUCT_CDF, BAND_QUANTITY_CAP = _band_tables()
 
 # Status mix by the order's age in days at the end date: recent orders are
 # still pending or shipped, older ones completed (or cancelled/returned).
@@ -90,6 +118,16 @@ def day_permutations(seed, days, customers):
     return mult, add
 
 
+def customer_bands(seed, n):
+    """Price band index (into PRICE_BANDS) of every customer, as compact int8."""
+    bands = np.empty(n, dtype=np.int8)
+    for k, lo in enumerate(range(0, n, CHUNK_ROWS)):
+        hi = min(n, lo + CHUNK_ROWS)
+        rng = randomness.stream(seed, randomness.BANDS, k)
+        bands[lo:hi] = randomness.draw_index(rng, BAND_CDF, hi - lo)
+    return bands
+
+
 def customer_of(plan, g):
     """Customer index of order row g (before injections)."""
     d = int(np.searchsorted(plan.day_ends, g, side="right"))
@@ -126,23 +164,27 @@ def chunk(plan, k):
     u = rng.random((5, n))
     second = timeline.second_of_day((j + u[0]) / plan.day_counts[day])
     customer = (plan.day_mult[day] * j + plan.day_add[day]) % plan.rows["customers"]
-    product = np.searchsorted(PRODUCT_CDF, u[1], side="right")
-    quantity = np.searchsorted(QUANTITY_CDF, u[2], side="right") + 1
+    o = plan.order_overrides
+    a, b = np.searchsorted(o["row"], [lo, hi])
+    at = o["row"][a:b] - lo
+
+    def override(name, column):
+        values = o[name][a:b]
+        column[at[values >= 0]] = values[values >= 0]
+
+    override("customer", customer)
+    band = plan.bands[customer]
+    product = (u[1][:, None] >= BAND_PRODUCT_CDF[band]).sum(axis=1)
+    quantity = np.minimum(np.searchsorted(QUANTITY_CDF, u[2], side="right") + 1,
+                          BAND_QUANTITY_CAP[band, product])
     discount = DISCOUNT_PERCENT[np.searchsorted(DISCOUNT_CDF, u[3], side="right")]
     age = plan.order_days - 1 - day
     age_group = np.searchsorted(STATUS_AGE_FROM, age, side="right") - 1
     status = (u[4][:, None] >= STATUS_CDF[age_group]).sum(axis=1)
-
-    o = plan.order_overrides
-    a, b = np.searchsorted(o["row"], [lo, hi])
-    if b > a:
-        at = o["row"][a:b] - lo
-        for name, column in (("customer", customer), ("product", product),
-                             ("quantity", quantity), ("status", status)):
-            values = o[name][a:b]
-            set_ = values >= 0
-            column[at[set_]] = values[set_]
-        discount[at[o["product"][a:b] >= 0]] = 0  # an injected product sells at list price
+    override("product", product)
+    override("quantity", quantity)
+    override("status", status)
+    discount[at[o["product"][a:b] >= 0]] = 0  # an injected order is at list price
 
     price = (PRODUCT_CENTS[product] * (100 - discount) + 50) // 100
     fields = {

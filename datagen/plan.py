@@ -21,7 +21,8 @@ BURST_ORDERS = (15, 30)           # orders of a burst customer on the burst day
 BURST_SPREAD = 3                  # burst orders lie within 3x their count of the day's orders
 OUTLIER_QUANTITY = (20, 50)
 OUTLIER_MIN_PRICE_CENTS = 80_000  # outlier orders are of products at least this dear
-OUTLIER_MIN_OTHER_ORDERS = 3      # ...by customers with at least this many normal orders
+OUTLIER_MIN_OTHER_ORDERS = 5      # ...by customers with at least this many normal orders
+OUTLIER_MIN_RATIO = 15            # ...at least this many times their dearest possible normal order
 BOT_SPACING = 100                 # events between bot targets (> a bot plus a normal session)
 
 
@@ -40,6 +41,7 @@ class Options:
     parts: int = 2
     anomalies: tuple = ()          # ((date, factor), ...)
     fraud_actors: int = 0
+    datasets: tuple = DATASET_ORDER  # the datasets to write (all are planned)
 
 
 def scaled(dataset, scale):
@@ -61,9 +63,11 @@ class Plan:
         plan._size()
         plan._calendar()
         plan.regions = customers.customer_regions(plan.seed, plan.rows["customers"])
+        plan.bands = orders.customer_bands(plan.seed, plan.rows["customers"])
         plan._inject_orders()
         plan._inject_bots()
         plan.click_chunks, plan.bot_sessions = clickstream.layout(plan)
+        with_pools = with_pools and "customers" in options.datasets
         plan.pool_tables = pools.build_pools(plan.seed).tables() if with_pools else None
         return plan
 
@@ -73,6 +77,10 @@ class Plan:
         o = self.options
         if not o.scale > 0:
             raise PlanError(f"--scale must be positive, not {o.scale}")
+        unknown = set(o.datasets) - set(DATASET_ORDER)
+        if unknown or not o.datasets:
+            raise PlanError(f"--datasets takes some of {','.join(DATASET_ORDER)}, "
+                            f"not {','.join(o.datasets) or 'nothing'}")
         if o.parts < 1:
             raise PlanError(f"--parts must be at least 1, not {o.parts}")
         asked = {"orders": o.orders, "customers": o.customers, "clickstream": o.clicks}
@@ -151,6 +159,9 @@ class Plan:
 
             dear = [i for i, p in enumerate(schemas.CATALOG)
                     if p.price_cents >= OUTLIER_MIN_PRICE_CENTS]
+            least_outlier = OUTLIER_QUANTITY[0] * min(orders.PRODUCT_CENTS[dear])
+            band_top = (orders.BAND_QUANTITY_CAP * orders.PRODUCT_CENTS).max(axis=1)
+            outlier_bands = np.flatnonzero(band_top * OUTLIER_MIN_RATIO <= least_outlier)
             taken = set(who.tolist())
             completed = schemas.STATUSES.index("COMPLETED")
             for _attempt in range(10_000):
@@ -158,7 +169,7 @@ class Plan:
                     break
                 g = int(rng.integers(0, self.rows["orders"]))
                 c = orders.customer_of(self, g)
-                if g in overrides or c in taken:
+                if g in overrides or c in taken or self.bands[c] not in outlier_bands:
                     continue
                 others = [r for r in orders.rows_of_customer(self, c)
                           if r != g and r not in overrides]

@@ -7,6 +7,7 @@ The pools are deterministic for a seed (one Faker instance per locale, each
 seeded with ``seed_instance``) and the pinned Faker version.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -74,8 +75,9 @@ def _draw(fakers, method, count):
     return values
 
 
+@functools.lru_cache(maxsize=4)
 def build_pools(seed):
-    """The pools for a run with this seed."""
+    """The pools for a run with this seed (cached: treat them as read-only)."""
     from faker import Faker
 
     seeds = np.random.SeedSequence(seed, spawn_key=(FAKER_POOLS,)).generate_state(len(schemas.REGIONS))

@@ -10,7 +10,7 @@ seed, the options and the package versions only.
 import numpy as np
 
 # Stream numbers: never renumber (it changes every output).
-CUSTOMERS, REGIONS, ORDERS, ORDER_PLAN, CLICKSTREAM, INJECTIONS = range(6)
+CUSTOMERS, REGIONS, ORDERS, ORDER_PLAN, CLICKSTREAM, INJECTIONS, BANDS = range(7)
 FAKER_POOLS = 99  # used by datagen.pools
 
 
@@ -29,5 +29,5 @@ def cdf_of(weights):
     """Cumulative distribution of non-negative weights, exactly 1.0 at the end."""
     w = np.asarray(weights, dtype=np.float64)
     cdf = np.cumsum(w / w.sum())
-    cdf[-1] = 1.0
+    cdf[np.flatnonzero(w)[-1]:] = 1.0  # no rounding gap lets a zero weight be drawn
     return cdf
