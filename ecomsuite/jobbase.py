@@ -15,13 +15,16 @@ status 3 and says so.
 
 import codecs
 import logging
+import posixpath
 import sys
 from dataclasses import dataclass, field
+from itertools import islice
 
 from mrjob.job import MRJob
 from mrjob.step import StepFailedException
 
-from ecomsuite.rows import RowParser
+from ecomsuite.rows import UTF8_BOM, RowParser
+from ecomsuite.schemas import DATASETS
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,8 @@ ROWS_GROUP = "rows"
 MALFORMED_GROUP = "malformed"
 DEFAULT_MAX_MALFORMED_SHARE = 0.05
 EXIT_TOO_MANY_MALFORMED = 3
+UNKNOWN_DATASET = "unknown_dataset"  # malformed reason: a file no dataset's rows match
+SNIFF_LINES = 100  # lines read to recognise a file's dataset by its content
 
 
 def half_up_div(numerator, denominator):
@@ -44,6 +49,34 @@ def money(cents):
 def ratio(part, whole):
     """part/whole as a 0-1 float rounded to 6 places; 0.0 when whole is 0."""
     return round(part / whole, 6) if whole else 0.0
+
+
+def dataset_of_file(input_path, input_uri, candidates):
+    """The dataset among `candidates` one whole input file belongs to, or None.
+
+    Named by its folder (``<data>/<dataset>/part-*``, so also on HDFS), else
+    recognised by content: the first of its first SNIFF_LINES lines that is a
+    candidate's header or has a candidate's column count (the datasets'
+    widths differ).
+    """
+    by_name = {d.name: d for d in candidates}
+    folder = posixpath.basename(posixpath.dirname(input_uri.replace("\\", "/")))
+    if folder in by_name:
+        return by_name[folder]
+    headers = {d.header.encode(): d for d in candidates}
+    widths = {len(d.columns): d for d in candidates}
+    splitter = RowParser(candidates[0], ())
+    with open(input_path, "rb") as f:
+        for line in islice(f, SNIFF_LINES):
+            line = line.rstrip(b"\r\n").removeprefix(UTF8_BOM)
+            if not line:
+                continue
+            if line in headers:
+                return headers[line]
+            fields = splitter.fields(line)
+            if not isinstance(fields, str) and len(fields) in widths:
+                return widths[len(fields)]
+    return None
 
 
 @dataclass
@@ -140,6 +173,24 @@ class CSVJob(MRJob):
         parser = RowParser(dataset or self.DATASET, columns or self.COLUMNS)
         yield from parser.parse_file(input_path)
         self.count_rows(parser)
+
+    def input_dataset(self, input_path, input_uri):
+        """For a job over several datasets: the Dataset of one input file (see
+        ``dataset_of_file``). A file none matches has each of its non-blank
+        lines counted as malformed (``unknown_dataset``) and gives None."""
+        dataset = dataset_of_file(input_path, input_uri,
+                                  [DATASETS[name] for name in self.input_datasets()])
+        if dataset is None:
+            blank = lines = 0
+            with open(input_path, "rb") as f:
+                for line in f:
+                    lines += 1
+                    blank += not line.rstrip(b"\r\n")
+            if lines > blank:
+                self.increment_counter(MALFORMED_GROUP, UNKNOWN_DATASET, lines - blank)
+            if blank:
+                self.increment_counter(ROWS_GROUP, "blank", blank)
+        return dataset
 
     def count_rows(self, parser):
         self.increment_counter(ROWS_GROUP, "valid", parser.valid)

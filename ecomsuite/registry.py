@@ -6,6 +6,11 @@ JOB_CLASSES = (
     "jobs.mr_sales_by_region:MRSalesByRegion",
     "jobs.mr_customer_tiers:MRCustomerTiers",
     "jobs.mr_device_conversions:MRDeviceConversions",
+    "jobs.mr_funnel:MRFunnel",
+    "jobs.mr_daily_revenue:MRDailyRevenue",
+    "jobs.mr_fraud_signals:MRFraudSignals",
+    "jobs.mr_customer_segments:MRCustomerSegments",
+    "jobs.mr_top_products:MRTopProducts",
 )
 
 

@@ -41,6 +41,11 @@ def tier_for_lifetime_value(cents):
 # Order statuses that are not revenue (used by the further analytics).
 REFUND_STATUSES = ("CANCELLED", "RETURNED")
 
+# Customer segments' output vocabularies (jobs/mr_customer_segments.py,
+# rules in docs/analytics.md): RFM segments and purchase intents.
+RFM_SEGMENTS = ("champion", "loyal", "promising", "at_risk", "hibernating", "never_ordered")
+PURCHASE_INTENTS = ("converter", "cart_abandoner", "browser", "inactive")
+
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
 

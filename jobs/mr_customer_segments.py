@@ -1,0 +1,252 @@
+"""Customer segments: customers per RFM segment, tier and purchase intent, from a join of customers, orders and clickstream."""
+
+import datetime
+
+from mrjob.step import MRStep
+
+from ecomsuite.jobbase import CSVJob, half_up_div, money, ratio
+from ecomsuite.rows import parse_cents
+from ecomsuite.schemas import (
+    ACTIONS,
+    CLICKSTREAM,
+    CUSTOMERS,
+    DATE_FORMAT,
+    ORDERS,
+    PURCHASE_INTENTS,
+    RFM_SEGMENTS,
+)
+
+COMPLETED = "COMPLETED"
+ALL = "all"  # the tier and intent of a segment's totals
+COLUMNS_READ = {
+    CUSTOMERS.name: ("customer_id", "tier"),
+    ORDERS.name: ("customer_id", "order_date", "total_amount", "status"),
+    CLICKSTREAM.name: ("customer_id", "action"),
+}
+# Record kinds. Step 1 (key customer_id): a customer row, a file's orders
+# summary, a file's furthest action. Step 2 (one key): the latest order date,
+# a group of customers, one customer. Values sort by kind (SORT_VALUES), so
+# step 2 sees every latest date before any customer.
+CUSTOMER_ROW, ORDERS_SUMMARY, CLICKS_SUMMARY = "C", "O", "S"
+LATEST_DATE, GROUP, ONE_CUSTOMER = "D", "G", "P"
+JOIN_GROUP = "join"  # counter group: ids in orders/clickstream with no customer row
+
+ACTION_INDEX = {a: i for i, a in enumerate(ACTIONS)}
+PURCHASE_I, ADD_TO_CART_I = ACTION_INDEX["PURCHASE"], ACTION_INDEX["ADD_TO_CART"]
+CONVERTER, CART_ABANDONER, BROWSER, INACTIVE = PURCHASE_INTENTS
+CHAMPION, LOYAL, PROMISING, AT_RISK, HIBERNATING, NEVER_ORDERED = RFM_SEGMENTS
+DEFAULT_RECENT_DAYS = 7
+DEFAULT_FREQUENT_ORDERS = 10
+DEFAULT_HIGH_VALUE = "2000.00"
+
+
+def intent(furthest_action):
+    """Purchase intent from the furthest funnel action of any of the customer's sessions."""
+    if furthest_action is None:
+        return INACTIVE
+    if furthest_action >= PURCHASE_I:
+        return CONVERTER
+    if furthest_action >= ADD_TO_CART_I:
+        return CART_ABANDONER
+    return BROWSER
+
+
+def segment(days_since_last_order, frequent, high_value, recent_days):
+    """The RFM segment from recency (R: last order within `recent_days`), frequency (F) and
+    monetary value (M) flags; None days means the customer never ordered."""
+    if days_since_last_order is None:
+        return NEVER_ORDERED
+    if days_since_last_order <= recent_days:
+        if frequent and high_value:
+            return CHAMPION
+        return LOYAL if frequent or high_value else PROMISING
+    return AT_RISK if frequent or high_value else HIBERNATING
+
+
+def day_number(date):
+    return datetime.date.fromisoformat(date).toordinal()
+
+
+class MRCustomerSegments(CSVJob):
+    NAME = "customer_segments"
+    DATASET = CUSTOMERS
+    SORT_VALUES = True  # see the record kinds above
+
+    @classmethod
+    def input_datasets(cls):
+        return (CUSTOMERS.name, ORDERS.name, CLICKSTREAM.name)
+
+    def configure_args(self):
+        super().configure_args()
+        self.add_passthru_arg(
+            "--recent-days", type=int, default=DEFAULT_RECENT_DAYS,
+            help="recent (R): last order at most this many days before the as-of date "
+                 "(default: %(default)s)")
+        self.add_passthru_arg(
+            "--frequent-orders", type=int, default=DEFAULT_FREQUENT_ORDERS,
+            help="frequent (F): at least this many orders, any status (default: %(default)s)")
+        self.add_passthru_arg(
+            "--high-value", default=DEFAULT_HIGH_VALUE,
+            help="high value (M): completed orders worth at least this much "
+                 "(default: %(default)s)")
+        self.add_passthru_arg(
+            "--as-of", help="the date recency counts from, YYYY-MM-DD (default: the date "
+                            "of the latest order in the input)")
+        self.add_passthru_arg(
+            "--per-customer", action="store_true",
+            help="one line per customer instead of counts per segment, tier and intent")
+
+    def load_args(self, args):
+        super().load_args(args)
+        o = self.options
+        if o.recent_days < 0:
+            self.arg_parser.error("--recent-days must not be negative")
+        if o.frequent_orders < 1:
+            self.arg_parser.error("--frequent-orders must be at least 1")
+        self.high_value_cents = parse_cents(o.high_value.encode())
+        if self.high_value_cents is None:
+            self.arg_parser.error("--high-value must be an amount like 2000 or 1999.99")
+        self.as_of = None
+        if o.as_of:
+            try:
+                self.as_of = datetime.datetime.strptime(o.as_of, DATE_FORMAT).date().toordinal()
+            except ValueError:
+                self.arg_parser.error("--as-of must be a date YYYY-MM-DD")
+
+    def steps(self):
+        return [
+            MRStep(mapper_raw=self.mapper_raw_customer_parts,
+                   reducer_init=self.reducer_init_groups,
+                   reducer=self.reducer_join_customer,
+                   reducer_final=self.reducer_final_groups),
+            MRStep(reducer=self.reducer_segments),
+        ]
+
+    def mapper_raw_customer_parts(self, input_path, input_uri):
+        """Per customer of this file: its row, its orders summary or its furthest action."""
+        dataset = self.input_dataset(input_path, input_uri)
+        if dataset is None:
+            return
+        rows = self.read_rows(input_path, dataset, COLUMNS_READ[dataset.name])
+        if dataset is CUSTOMERS:
+            for customer, tier in rows:
+                yield customer, [CUSTOMER_ROW, tier]
+        elif dataset is ORDERS:
+            summary = {}  # customer -> [last order date, orders, completed cents]
+            for customer, order_date, cents, status in rows:
+                s = summary.get(customer)
+                day = order_date[:10]
+                if s is None:
+                    s = summary[customer] = [day, 0, 0]
+                elif day > s[0]:
+                    s[0] = day
+                s[1] += 1
+                if status == COMPLETED:
+                    s[2] += cents
+            for customer, s in summary.items():
+                yield customer, [ORDERS_SUMMARY, *s]
+        else:
+            furthest = {}
+            index = ACTION_INDEX
+            for customer, action in rows:
+                a = index[action]
+                if a > furthest.get(customer, -1):
+                    furthest[customer] = a
+            for customer, a in furthest.items():
+                yield customer, [CLICKS_SUMMARY, a]
+
+    def reducer_init_groups(self):
+        self.latest = None
+        # (last order date, frequent, high value, tier, intent) -> [customers, orders, cents]
+        self.groups = {}
+
+    def reducer_join_customer(self, customer, parts):
+        tiers, last, orders, cents, furthest = [], None, 0, 0, None
+        for kind, *values in parts:
+            if kind == CUSTOMER_ROW:
+                tiers.append(values[0])
+            elif kind == ORDERS_SUMMARY:
+                day, n, spent = values
+                last = day if last is None or day > last else last
+                orders += n
+                cents += spent
+            elif furthest is None or values[0] > furthest:
+                furthest = values[0]
+        if last is not None and (self.latest is None or last > self.latest):
+            self.latest = last
+        if not tiers:
+            self.increment_counter(JOIN_GROUP, "ids_without_customer_row")
+            return
+        if len(tiers) > 1:
+            self.increment_counter(JOIN_GROUP, "duplicate_customer_rows", len(tiers) - 1)
+        tier = tiers[0]  # values are sorted: the first of duplicates, deterministically
+        if self.options.per_customer:
+            yield None, [ONE_CUSTOMER, customer, tier, intent(furthest), last, orders, cents]
+            return
+        key = (last, orders >= self.options.frequent_orders, cents >= self.high_value_cents,
+               tier, intent(furthest))
+        g = self.groups.get(key)
+        if g is None:
+            g = self.groups[key] = [0, 0, 0]
+        g[0] += 1
+        g[1] += orders
+        g[2] += cents
+
+    def reducer_final_groups(self):
+        if self.latest is not None:
+            yield None, [LATEST_DATE, self.latest]
+        for key, totals in self.groups.items():
+            yield None, [GROUP, *key, *totals]
+
+    def reducer_segments(self, _, records):
+        """Recency needs the as-of date: the latest-date records come first."""
+        as_of = self.as_of
+        o = self.options
+        totals = {}
+        everyone = 0
+        for kind, *values in records:
+            if kind == LATEST_DATE:
+                latest = day_number(values[0])
+                if self.as_of is None and (as_of is None or latest > as_of):
+                    as_of = latest
+                continue
+            if kind == ONE_CUSTOMER:
+                customer, tier, intent_, last, orders, cents = values
+                days = as_of - day_number(last) if last else None
+                yield customer, {
+                    "segment": segment(days, orders >= o.frequent_orders,
+                                       cents >= self.high_value_cents, o.recent_days),
+                    "tier": tier,
+                    "intent": intent_,
+                    "last_order_date": last,
+                    "days_since_last_order": days,
+                    "orders": orders,
+                    "completed_spend": money(cents),
+                }
+                continue
+            last, frequent, high_value, tier, intent_, customers, orders, cents = values
+            days = as_of - day_number(last) if last else None
+            seg = segment(days, frequent, high_value, o.recent_days)
+            everyone += customers
+            for key in ((seg, tier, intent_), (seg, ALL, ALL)):
+                t = totals.get(key)
+                if t is None:
+                    t = totals[key] = [0, 0, 0, 0]
+                t[0] += customers
+                t[1] += orders
+                t[2] += cents
+                t[3] += days * customers if days is not None else 0
+        for key in sorted(totals):
+            customers, orders, cents, days = totals[key]
+            yield list(key), {
+                "customers": customers,
+                "share": ratio(customers, everyone),
+                "average_orders": round(orders / customers, 4),
+                "average_completed_spend": money(half_up_div(cents, customers)),
+                "average_days_since_last_order":
+                    round(days / customers, 4) if key[0] != NEVER_ORDERED else None,
+            }
+
+
+if __name__ == "__main__":
+    MRCustomerSegments.run()

@@ -1,0 +1,81 @@
+"""Top products: the top-k products by completed revenue and by completed units, per region and overall."""
+
+from mrjob.step import MRStep
+
+from ecomsuite.jobbase import CSVJob, money
+from ecomsuite.schemas import CATALOG, ORDERS
+
+COMPLETED = "COMPLETED"
+ALL_REGIONS = "all"  # the region key of the ranking over every region
+DEFAULT_TOP_K = 5
+PRODUCT_NAMES = {p.product_id: p.name for p in CATALOG}
+# Rankings: (name, sort key of a product's [units, cents, orders] totals).
+# Ties go to the smaller product_id.
+RANKINGS = (
+    ("revenue", lambda item: (-item[1][1], item[0])),
+    ("units", lambda item: (-item[1][0], item[0])),
+)
+
+
+class MRTopProducts(CSVJob):
+    NAME = "top_products"
+    DATASET = ORDERS
+    COLUMNS = ("product_id", "quantity", "total_amount", "status", "region")
+
+    def configure_args(self):
+        super().configure_args()
+        self.add_passthru_arg(
+            "--top-k", type=int, default=DEFAULT_TOP_K,
+            help="products listed per region and ranking (default: %(default)s)")
+
+    def load_args(self, args):
+        super().load_args(args)
+        if self.options.top_k < 1:
+            self.arg_parser.error("--top-k must be at least 1")
+
+    def steps(self):
+        return [MRStep(mapper_raw=self.mapper_raw_product_totals,
+                       reducer=self.reducer_rank_products)]
+
+    def mapper_raw_product_totals(self, input_path, input_uri):
+        """In-mapper combining: completed [units, cents, orders] per (region, product), and overall."""
+        totals = {}
+        for product, quantity, cents, status, region in self.read_rows(input_path):
+            if status != COMPLETED:
+                continue
+            key = (region, product)
+            t = totals.get(key)
+            if t is None:
+                t = totals[key] = [0, 0, 0]
+            t[0] += quantity
+            t[1] += cents
+            t[2] += 1
+        overall = {}
+        for (region, product), t in totals.items():
+            yield region, [product, *t]
+            o = overall.setdefault(product, [0, 0, 0])
+            for i, n in enumerate(t):
+                o[i] += n
+        for product, t in overall.items():
+            yield ALL_REGIONS, [product, *t]
+
+    def reducer_rank_products(self, region, partials):
+        products = {}
+        for product, *t in partials:
+            p = products.setdefault(product, [0, 0, 0])
+            for i, n in enumerate(t):
+                p[i] += n
+        for ranking, sort_key in RANKINGS:
+            top = sorted(products.items(), key=sort_key)[:self.options.top_k]
+            for rank, (product, (units, cents, orders)) in enumerate(top, 1):
+                yield [region, ranking, rank], {
+                    "product_id": product,
+                    "product_name": PRODUCT_NAMES.get(product),
+                    "revenue": money(cents),
+                    "units": units,
+                    "orders": orders,
+                }
+
+
+if __name__ == "__main__":
+    MRTopProducts.run()
