@@ -1,0 +1,106 @@
+locals {
+  repo_root            = coalesce(var.repo_root, "${path.module}/../../..")
+  hadoop_templates_dir = "${local.repo_root}/hadoop/templates"
+
+  ##############################################################################
+  # Hadoop site files: the local cluster's templates, rendered the same way
+  ##############################################################################
+
+  hadoop_site_templates = ["core-site.xml", "hdfs-site.xml", "yarn-site.xml", "mapred-site.xml"]
+
+  # The local cluster's value of every template variable (hadoop/templates/variables.json) ...
+  hadoop_local_values = { for name, spec in jsondecode(file("${local.hadoop_templates_dir}/variables.json")) : name => spec["local"] }
+
+  # ... of which the cluster changes only host names, directories and sizes;
+  # every other setting is the local cluster's, so there is one copy of it.
+  hadoop_cluster_values = {
+    namenode_host         = var.master_host
+    resourcemanager_host  = var.master_host
+    bind_host             = "0.0.0.0"
+    hadoop_home           = var.hadoop_home
+    hadoop_tmp_dir        = "${var.data_dir}/hadoop/tmp"
+    hdfs_name_dir         = "${var.data_dir}/hdfs/namenode"
+    hdfs_data_dir         = "${var.data_dir}/hdfs/datanode"
+    yarn_local_dirs       = "${var.data_dir}/yarn/local"
+    yarn_log_dirs         = "${var.data_dir}/yarn/logs"
+    dfs_replication       = min(3, var.worker_count)
+    nodemanager_memory_mb = var.nodemanager_memory_mb
+    nodemanager_vcores    = var.nodemanager_vcores
+    container_max_mb      = var.nodemanager_memory_mb
+    map_memory_mb         = var.map_memory_mb
+    reduce_memory_mb      = var.reduce_memory_mb
+    am_memory_mb          = var.am_memory_mb
+  }
+
+  hadoop_site_vars = merge(local.hadoop_local_values, local.hadoop_cluster_values)
+
+  hadoop_site_files = {
+    for f in local.hadoop_site_templates : f => templatefile("${local.hadoop_templates_dir}/${f}.tftpl", local.hadoop_site_vars)
+  }
+
+  ##############################################################################
+  # mrjob configuration of the cluster (/etc/mrjob.conf on the master)
+  ##############################################################################
+
+  mrjob_conf = <<-EOT
+    # mrjob configuration of the ${var.name} cluster, written by Terraform.
+    runners:
+      hadoop:
+        hadoop_bin: ${var.hadoop_home}/bin/hadoop
+        hadoop_streaming_jar: ${var.hadoop_home}/share/hadoop/tools/lib/hadoop-streaming-${var.hadoop_version}.jar
+        python_bin: ${var.suite_dir}/venv/bin/python
+        hadoop_tmp_dir: hdfs:///user/hadoop/tmp/mrjob
+  EOT
+
+  ##############################################################################
+  # Repository files shipped to the nodes through the artifacts bucket
+  # (S3 key => local path); keys mirror the repository layout.
+  ##############################################################################
+
+  suite_files = concat(
+    tolist(fileset(local.repo_root, "{setup.cfg,setup.py,pyproject.toml,README.md,MANIFEST.in,LICENSE}")),
+    [for f in fileset(local.repo_root, "{ecomsuite,jobs,datagen,exporters}/**") : f if !strcontains(f, "__pycache__") && !endswith(f, ".pyc")],
+  )
+
+  monitoring_files = concat(
+    tolist(fileset(local.repo_root, "prometheus/prometheus.yml")),
+    tolist(fileset(local.repo_root, "prometheus/rules/*.yaml")),
+    tolist(fileset(local.repo_root, "grafana/provisioning/**")),
+    tolist(fileset(local.repo_root, "grafana/dashboards/**/*.json")),
+  )
+
+  artifact_files = merge(
+    { for f in local.suite_files : "${var.artifacts_prefix}suite/${f}" => "${local.repo_root}/${f}" },
+    { for f in local.monitoring_files : "${var.artifacts_prefix}${f}" => "${local.repo_root}/${f}" },
+  )
+
+  artifact_contents = merge(
+    { for f, content in local.hadoop_site_files : "${var.artifacts_prefix}hadoop/conf/${f}" => content },
+    { "${var.artifacts_prefix}mrjob/mrjob.conf" = local.mrjob_conf },
+  )
+
+  ##############################################################################
+  # cloud-init user data (one script, two roles)
+  ##############################################################################
+
+  bootstrap_vars = {
+    name                       = var.name
+    region                     = var.region
+    artifacts_uri              = "s3://${var.artifacts_bucket}/${var.artifacts_prefix}"
+    hadoop_version             = var.hadoop_version
+    hadoop_sha512              = lower(var.hadoop_sha512)
+    hadoop_url                 = "${var.hadoop_download_base_url}/hadoop-${var.hadoop_version}/hadoop-${var.hadoop_version}.tar.gz"
+    hadoop_home                = var.hadoop_home
+    master_host                = var.master_host
+    hdfs_name_dir              = local.hadoop_cluster_values.hdfs_name_dir
+    data_dirs                  = join(",", [for k in ["hadoop_tmp_dir", "hdfs_name_dir", "hdfs_data_dir", "yarn_local_dirs", "yarn_log_dirs"] : local.hadoop_cluster_values[k]])
+    suite_dir                  = var.suite_dir
+    grafana_version            = var.grafana_version
+    grafana_password_parameter = var.grafana_admin_password_parameter
+    grafana_http_addr          = var.grafana_listen_all ? "0.0.0.0" : "127.0.0.1"
+    exporter_outputs_uri       = var.exporter_outputs_uri
+  }
+
+  master_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "master" }))
+  worker_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "worker" }))
+}

@@ -1,0 +1,130 @@
+variable "name" {
+  description = "Name of the cluster, used in file headers and unit descriptions."
+  type        = string
+}
+
+variable "region" {
+  description = "AWS region the nodes run in (for the AWS CLI and the SSM agent package)."
+  type        = string
+}
+
+variable "repo_root" {
+  description = "Path of the repository root holding hadoop/, prometheus/, grafana/ and the Python package; null means the repository this module lives in."
+  type        = string
+  default     = null
+}
+
+variable "artifacts_bucket" {
+  description = "Name of the S3 bucket the nodes read their files from."
+  type        = string
+}
+
+variable "artifacts_prefix" {
+  description = "Key prefix of the node files in the artifacts bucket; empty or ending with a slash."
+  type        = string
+  default     = "cluster/"
+
+  validation {
+    condition     = var.artifacts_prefix == "" || endswith(var.artifacts_prefix, "/")
+    error_message = "artifacts_prefix must be empty or end with a slash."
+  }
+}
+
+variable "master_host" {
+  description = "Address of the master (NameNode, ResourceManager, JobHistory), as the workers reach it."
+  type        = string
+}
+
+variable "worker_count" {
+  description = "Number of workers (DataNode + NodeManager); caps the HDFS replication factor."
+  type        = number
+}
+
+variable "hadoop_version" {
+  description = "Apache Hadoop release to install."
+  type        = string
+}
+
+variable "hadoop_sha512" {
+  description = "SHA-512 of hadoop-<hadoop_version>.tar.gz (128 hex characters)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{128}$", var.hadoop_sha512))
+    error_message = "hadoop_sha512 must be the 128 hexadecimal characters of the tarball's .sha512 file."
+  }
+}
+
+variable "hadoop_download_base_url" {
+  description = "Base URL the tarball is fetched from: <base>/hadoop-X.Y.Z/hadoop-X.Y.Z.tar.gz."
+  type        = string
+  default     = "https://archive.apache.org/dist/hadoop/common"
+}
+
+variable "hadoop_home" {
+  description = "Where Hadoop is installed on the nodes (a symlink to the versioned directory)."
+  type        = string
+  default     = "/opt/hadoop"
+}
+
+variable "data_dir" {
+  description = "Root of the HDFS and YARN data directories on the nodes."
+  type        = string
+  default     = "/data"
+}
+
+variable "nodemanager_memory_mb" {
+  description = "Memory each NodeManager offers to YARN containers, in MiB."
+  type        = number
+}
+
+variable "nodemanager_vcores" {
+  description = "Virtual cores each NodeManager offers to YARN containers."
+  type        = number
+}
+
+variable "map_memory_mb" {
+  description = "Container size of a map task, in MiB."
+  type        = number
+  default     = 2048
+}
+
+variable "reduce_memory_mb" {
+  description = "Container size of a reduce task, in MiB."
+  type        = number
+  default     = 2048
+}
+
+variable "am_memory_mb" {
+  description = "Container size of the MapReduce ApplicationMaster, in MiB."
+  type        = number
+  default     = 1024
+}
+
+variable "suite_dir" {
+  description = "Where the suite's source and its Python 3.11 virtualenv go on the nodes."
+  type        = string
+  default     = "/opt/ecommerce"
+}
+
+variable "grafana_version" {
+  description = "Grafana OSS version installed from Grafana's signed APT repository."
+  type        = string
+}
+
+variable "grafana_admin_password_parameter" {
+  description = "Name of the SSM SecureString parameter holding the Grafana admin password."
+  type        = string
+}
+
+variable "grafana_listen_all" {
+  description = "Grafana listens on all interfaces (for admin_cidrs) instead of loopback only (SSM port forwarding)."
+  type        = bool
+  default     = false
+}
+
+variable "exporter_outputs_uri" {
+  description = "Where the suite's exporter reads job outputs from (--outputs)."
+  type        = string
+  default     = "hdfs:///ecommerce/processed"
+}
