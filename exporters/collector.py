@@ -31,6 +31,7 @@ class EcommerceCollector:
     def __init__(self, sources):
         self.sources = list(sources)
         self.errors = {s.source: 0 for s in self.sources}
+        self._last_error = {}
         self._lock = threading.Lock()  # scrapes may overlap; counters and caches are shared
 
     def collect(self):
@@ -42,9 +43,15 @@ class EcommerceCollector:
                     got = list(src.collect())
                     ok = not getattr(src, "problems", None)
                 except Exception as e:  # any failure of one source must leave the others served
-                    log.warning("%s: cannot be read: %s", src.source, e,
-                                exc_info=log.isEnabledFor(logging.DEBUG))
+                    message = f"{type(e).__name__}: {e}"
+                    if message != self._last_error.get(src.source):  # once while it lasts
+                        log.warning("%s: cannot be read: %s", src.source, message,
+                                    exc_info=log.isEnabledFor(logging.DEBUG))
+                    self._last_error[src.source] = message
                     got, ok = [], False
+                else:
+                    if self._last_error.pop(src.source, None):
+                        log.info("%s: readable again", src.source)
                 durations[src.source] = time.perf_counter() - start
                 up[src.source] = 1 if ok else 0
                 if not ok:

@@ -110,11 +110,13 @@ class OutputsCollector:
         self.problems = []
         self._outputs = BoundedCache()
         self._records = BoundedCache()
+        self._reported = set()
 
     # --- reading -----------------------------------------------------------
 
     def _problem(self, message):
-        log.warning("outputs: %s", message)
+        if message not in self._reported:  # logged once while it lasts, not every scrape
+            log.warning("outputs: %s", message)
         self.problems.append(message)
 
     def _cached_read(self, cache, parser, entry, *parts):
@@ -170,6 +172,7 @@ class OutputsCollector:
         return list(self.known_jobs) + sorted(seen - set(self.known_jobs))
 
     def collect(self):
+        self._reported = set(self.problems)
         self.problems = []
         root = self.store.list()  # raises if the root cannot be read: the source is down
         jobs = self.job_names(root)

@@ -1,0 +1,136 @@
+"""The alert rules (written to prometheus/rules/ecommerce.yaml by grafana.build).
+
+Every alert has a severity, a summary, a description and a runbook link to
+its section of docs/monitoring.md; tests/monitoring/rules/ has a promtool
+unit test for each.
+"""
+
+from grafana import config
+from grafana.panels import sel
+
+S = sel()
+
+
+def alert(name, expr, for_, severity, summary, description):
+    rule = {"alert": name, "expr": expr}
+    if for_:
+        rule["for"] = for_
+    rule["labels"] = {"severity": severity}
+    rule["annotations"] = {"summary": summary, "description": description,
+                           "runbook_url": config.runbook_url(name)}
+    return rule
+
+
+def job_rules():
+    periods = config.STALE_PERIODS
+    return [
+        alert("EcommerceJobStale",
+              f"time() - max by (job_name) (ecommerce_job_last_success_timestamp_seconds{S})\n"
+              f"  > on (job_name)\n"
+              f"{periods} * max by (job_name) (ecommerce_job_schedule_period_seconds{S})",
+              "10m", "critical",
+              "Batch job {{ $labels.job_name }} has not succeeded for "
+              f"{periods} schedule periods.",
+              "{{ $labels.job_name }} last succeeded {{ $value | humanizeDuration }} ago, "
+              f"more than {periods} times its schedule period "
+              "(ecommerce_job_schedule_period_seconds): the business results of this job are "
+              "out of date."),
+        alert("EcommerceJobNeverSucceeded",
+              f"max by (job_name) (ecommerce_job_schedule_period_seconds{S})\n"
+              f"  unless on (job_name)\n"
+              f"ecommerce_job_last_success_timestamp_seconds{S}",
+              config.NEVER_SUCCEEDED_FOR, "warning",
+              "Batch job {{ $labels.job_name }} has no successful run on record.",
+              "{{ $labels.job_name }} is in the job registry (or the outputs) but no run "
+              "record under _runs/ says it ever succeeded, for "
+              f"{config.NEVER_SUCCEEDED_FOR}."),
+        alert("EcommerceJobFailed",
+              f"max by (job_name, runner) (ecommerce_job_last_run_success{S}) == 0",
+              "", "warning",
+              "The latest run of batch job {{ $labels.job_name }} failed.",
+              "The latest {{ $labels.runner }} run of {{ $labels.job_name }} failed; its "
+              "previous complete output is still the one published. The run record's "
+              "error field says why."),
+        alert("EcommerceJobMalformedRowsHigh",
+              f"max by (job_name, runner) (ecommerce_job_last_run_malformed_ratio{S})\n"
+              f"  > {config.MALFORMED_RATIO_WARNING}",
+              "", "warning",
+              "Batch job {{ $labels.job_name }} skipped many malformed rows.",
+              "{{ $value | humanizePercentage }} of the rows read by the latest "
+              "{{ $labels.runner }} run of {{ $labels.job_name }} were malformed (warning above "
+              f"{config.MALFORMED_RATIO_WARNING:.0%}; the pipeline fails a run above its "
+              "--max-malformed-share)."),
+    ]
+
+
+def hadoop_rules():
+    fs = sel('name="FSNamesystem"')
+    nms = sel('name="ClusterMetrics"')
+    return [
+        alert("HadoopDataNodeDown",
+              f"hadoop_namenode_numdeaddatanodes{fs} > 0",
+              config.HADOOP_FOR, "critical",
+              "HDFS has dead DataNodes.",
+              "The NameNode counts {{ $value }} dead DataNode(s): blocks on them are "
+              "under-replicated (or missing if it was the only replica)."),
+        alert("HadoopHDFSCapacityLow",
+              f"hadoop_namenode_capacityremaining{fs}\n"
+              f"  / clamp_min(hadoop_namenode_capacitytotal{fs}, 1)\n"
+              f"  < {config.HDFS_REMAINING_RATIO_MIN}",
+              "15m", "warning",
+              "HDFS is running out of space.",
+              "Only {{ $value | humanizePercentage }} of the HDFS capacity is left (threshold "
+              f"{config.HDFS_REMAINING_RATIO_MIN:.0%}); DataNodes refuse writes when full and "
+              "job outputs fail."),
+        alert("HadoopHDFSMissingBlocks",
+              f"hadoop_namenode_missingblocks{fs} > 0",
+              config.HADOOP_FOR, "critical",
+              "HDFS has missing blocks.",
+              "{{ $value }} HDFS block(s) have no live replica: files that contain them "
+              "cannot be read."),
+        alert("HadoopNoActiveNodeManagers",
+              f"hadoop_resourcemanager_numactivenms{nms} == 0",
+              config.HADOOP_FOR, "critical",
+              "YARN has no active NodeManager.",
+              "The ResourceManager has no active NodeManager: hadoop-runner jobs wait "
+              "forever for containers."),
+        alert("HadoopNodeManagersUnhealthy",
+              f"hadoop_resourcemanager_numlostnms{nms}\n"
+              f"  + hadoop_resourcemanager_numunhealthynms{nms}\n"
+              f"  > 0",
+              config.HADOOP_FOR, "warning",
+              "YARN has lost or unhealthy NodeManagers.",
+              "{{ $value }} NodeManager(s) are lost or unhealthy: the cluster runs with less "
+              "capacity than it has."),
+    ]
+
+
+def exporter_rules():
+    return [
+        alert("EcommerceExporterSourceDown",
+              f"ecommerce_exporter_source_up{S} == 0",
+              config.SOURCE_DOWN_FOR, "warning",
+              "ecom-exporter cannot read its {{ $labels.source }} source.",
+              "ecom-exporter on {{ $labels.instance }} has not read {{ $labels.source }} "
+              f"completely for {config.SOURCE_DOWN_FOR}: the metrics that come from it are "
+              "missing or stale. Its log names the file or URL."),
+        alert("EcommerceExporterDown",
+              f"up{S} == 0",
+              config.EXPORTER_DOWN_FOR, "critical",
+              "Prometheus cannot scrape ecom-exporter.",
+              "The scrape of {{ $labels.instance }} has failed for "
+              f"{config.EXPORTER_DOWN_FOR}: no business, job or cluster metrics are coming in "
+              "and the other alerts cannot fire."),
+    ]
+
+
+def rule_groups():
+    return {"groups": [
+        {"name": "ecommerce-jobs", "rules": job_rules()},
+        {"name": "ecommerce-hadoop", "rules": hadoop_rules()},
+        {"name": "ecommerce-exporter", "rules": exporter_rules()},
+    ]}
+
+
+def alert_names():
+    return [r["alert"] for g in rule_groups()["groups"] for r in g["rules"]]

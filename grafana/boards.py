@@ -1,0 +1,266 @@
+"""The three dashboards: business results, batch jobs, Hadoop cluster.
+
+The business dashboard's per-job sections come from exporters.business.OUTPUT_TABLES,
+so a job added to that table gets its panels here without further edits.
+"""
+
+from exporters.business import OUTPUT_TABLES
+from grafana import config
+from grafana.panels import (
+    OK_FAILED,
+    UP_DOWN,
+    Layout,
+    bargauge,
+    column_unit,
+    dashboard,
+    sel,
+    stat,
+    table,
+    target,
+    thresholds,
+    timeseries,
+)
+
+S = sel()
+FAILED = sel('status="failed"')
+
+
+def business():
+    lay = Layout()
+    lay.row("Overview")
+    lay.add(stat("Gross sales, all regions", target(f"sum(ecommerce_sales_gross_amount{S})"),
+                 description="Sum of gross sales over the regions in the latest sales_by_region "
+                             "output (currency units).", decimals=2), w=5, h=4)
+    lay.add(stat("Orders", target(f"sum(ecommerce_sales_orders{S})"),
+                 description="Orders in the latest sales_by_region output."), w=4, h=4)
+    lay.add(stat("Customers", target(f"sum(ecommerce_customer_tier_customers{S})"),
+                 description="Customers in the latest customer_tiers output."), w=4, h=4)
+    lay.add(stat("Session conversion, all devices",
+                 target(f"sum(ecommerce_device_converted_sessions{S}) / "
+                        f"sum(ecommerce_device_sessions{S})"),
+                 unit="percentunit", decimals=1,
+                 description="Converted sessions / sessions over every device."), w=5, h=4)
+    lay.add(stat("Oldest result", target(f"time() - min(ecommerce_output_timestamp_seconds{S})"),
+                 unit="s", description="Age of the oldest of the jobs' latest complete outputs "
+                 "shown here (see the Batch jobs dashboard for each job).",
+                 th=thresholds("green", (86400 * config.STALE_PERIODS, "red"))), w=6, h=4)
+
+    for tbl in OUTPUT_TABLES:
+        lay.row(tbl.title)
+        for fam in tbl.families:
+            legend = "{{" + fam.labels[0] + "}}" if fam.labels else fam.field
+            width = 24 // min(len(tbl.families), 4) if len(tbl.families) <= 4 else 8
+            if fam.labels:
+                panel = bargauge(_title(fam.field), target(
+                    f"sum by ({fam.labels[0]}) ({fam.name}{S})", legend, instant=True),
+                    unit=fam.unit, description=fam.help,
+                    min_=0, max_=1 if fam.unit == "percentunit" else None)
+            else:
+                panel = stat(_title(fam.field), target(f"{fam.name}{S}", legend),
+                             unit=fam.unit, description=fam.help)
+            lay.add(panel, w=width, h=7)
+        label = tbl.families[0].labels[0] if tbl.families[0].labels else None
+        if label:
+            cols = [target(f"sum by ({label}) ({fam.name}{S})", instant=True)
+                    for fam in tbl.families]
+            rename = {f"Value #{chr(65 + i)}": _title(f.field) for i, f in enumerate(tbl.families)}
+            overrides = [column_unit(_title(f.field), f.unit) for f in tbl.families]
+            lay.add(table(f"{tbl.title}: latest output", cols, rename=rename,
+                          overrides=overrides, description=f"Every field of the latest complete "
+                          f"{tbl.job} output, one row per {label}."), w=12, h=8)
+        first = tbl.families[0]
+        lay.add(timeseries(f"{_title(first.field)} over time", target(
+            f"sum by ({label}) ({first.name}{S})" if label else f"{first.name}{S}",
+            "{{" + label + "}}" if label else first.field), unit=first.unit,
+            description="The value in the latest output at each moment: it steps when a new "
+                        "output is published."), w=12 if label else 24, h=8)
+    return dashboard("ecommerce-business", "E-commerce business",
+                     "Business results from each job's latest complete output "
+                     "(ecom-exporter, ecommerce_* metrics).", lay, tags=("business",))
+
+
+def _title(field):
+    return field.replace("_", " ").capitalize()
+
+
+def batch_jobs():
+    lay = Layout()
+    periods = config.STALE_PERIODS
+    lay.row("Freshness")
+    lay.add(stat("Time since last success", target(
+        f"time() - max by (job_name) (ecommerce_job_last_success_timestamp_seconds{S})",
+        "{{job_name}}"), unit="s",
+        description="The key metric of a batch job: how long ago it last succeeded."),
+        w=12, h=6)
+    lay.add(bargauge("Staleness in schedule periods", target(
+        f"(time() - max by (job_name) (ecommerce_job_last_success_timestamp_seconds{S})) / "
+        f"max by (job_name) (ecommerce_job_schedule_period_seconds{S})", "{{job_name}}",
+        instant=True), unit="none", decimals=2, min_=0, max_=periods + 1,
+        th=thresholds("green", (1, "orange"), (periods, "red")),
+        description=f"Time since last success / the job's schedule period: EcommerceJobStale "
+                    f"fires above {periods}."), w=12, h=6)
+    lay.add(stat("Last run", target(
+        f"max by (job_name) (ecommerce_job_last_run_success{S})", "{{job_name}}"),
+        mappings=OK_FAILED, th=thresholds("red", (1, "green")),
+        description="Whether each job's latest run succeeded."), w=12, h=5)
+    lay.add(table("Latest run of each job", [
+        target(f"max by (job_name, runner) (ecommerce_job_last_run_success{S})"),
+        target(f"max by (job_name, runner) (ecommerce_job_last_run_duration_seconds{S})"),
+        target(f"max by (job_name, runner) (ecommerce_job_last_run_input_rows{S})"),
+        target(f"max by (job_name, runner) (ecommerce_job_last_run_malformed_ratio{S})"),
+        target(f"time() - max by (job_name, runner) (ecommerce_job_last_run_timestamp_seconds{S})"),
+    ], rename={"Value #A": "Status", "Value #B": "Duration", "Value #C": "Input rows",
+               "Value #D": "Malformed share", "Value #E": "Finished"},
+        overrides=[column_unit("Duration", "s"), column_unit("Malformed share", "percentunit"),
+                   column_unit("Finished", "s")],
+        mappings=OK_FAILED,
+        description="Status, duration, rows and age of each job's latest run (Finished: "
+                    "seconds ago)."), w=12, h=5)
+
+    lay.row("Runs")
+    lay.add(timeseries("Last run duration", target(
+        f"max by (job_name) (ecommerce_job_last_run_duration_seconds{S})", "{{job_name}}"),
+        unit="s", description="Wall time of each job's latest run."), w=12)
+    lay.add(timeseries("Runs by status", target(
+        f"sum by (job_name, status) (increase(ecommerce_job_runs_total{S}[$__rate_interval]))",
+        "{{job_name}} {{status}}"), unit="short", draw="bars", stack=True,
+        description="Runs recorded per interval, by job and status."), w=12)
+    lay.add(stat("Failed runs recorded", target(
+        f"sum by (job_name) (ecommerce_job_runs_total{FAILED})",
+        "{{job_name}}"), th=thresholds("green", (1, "orange")),
+        description="Failed runs among the run records kept under _runs/."), w=24, h=4)
+
+    lay.row("Rows")
+    lay.add(timeseries("Input rows (latest run)", target(
+        f"max by (job_name) (ecommerce_job_last_run_input_rows{S})", "{{job_name}}"),
+        description="Data rows read (valid + malformed)."), w=12)
+    lay.add(timeseries("Output rows (latest run)", target(
+        f"max by (job_name) (ecommerce_job_last_run_output_rows{S})", "{{job_name}}"),
+        description="Rows written by the latest run (absent when it failed)."), w=12)
+    lay.add(timeseries("Malformed rows by reason (latest run)", target(
+        f"sum by (job_name, reason) (ecommerce_job_last_run_malformed_rows{S})",
+        "{{job_name}} {{reason}}"), description="Rows skipped as malformed, by reason."), w=12)
+    lay.add(timeseries("Malformed share (latest run)", target(
+        f"max by (job_name) (ecommerce_job_last_run_malformed_ratio{S})", "{{job_name}}"),
+        unit="percentunit", threshold_line=True, min_=0,
+        th=thresholds("green", (config.MALFORMED_RATIO_WARNING, "orange")),
+        description=f"Malformed / input rows; EcommerceJobMalformedRowsHigh fires above "
+                    f"{config.MALFORMED_RATIO_WARNING:.0%}."), w=12)
+
+    _exporter_row(lay, "outputs")
+    return dashboard("ecommerce-batch-jobs", "E-commerce batch jobs",
+                     "Freshness, durations, rows, malformed rows and failures of the suite's "
+                     "jobs, from their run records.", lay, tags=("batch",))
+
+
+def _exporter_row(lay, *sources):
+    lay.row("Exporter")
+    only = sel('source=~"' + "|".join(sources) + '"')
+    lay.add(stat("Sources", target(f"max by (source) (ecommerce_exporter_source_up"
+                                   f"{only})", "{{source}}"),
+                 mappings=UP_DOWN, th=thresholds("red", (1, "green")),
+                 description="1 when the exporter read the source completely in its last "
+                             "scrape (EcommerceExporterSourceDown)."), w=6, h=6)
+    lay.add(stat("Exporter scraped", target(f"max(up{S})", "up"), mappings=UP_DOWN,
+                 th=thresholds("red", (1, "green")),
+                 description="Prometheus' own up metric for the exporter (EcommerceExporterDown)."),
+            w=4, h=6)
+    lay.add(timeseries("Source read errors", target(
+        f"sum by (source) (increase(ecommerce_exporter_scrape_errors_total"
+        f"{only}[$__rate_interval]))", "{{source}}"),
+        description="Scrapes in which a source could not be read completely."), w=7, h=6)
+    lay.add(timeseries("Collection time", target(
+        f"max by (source) (ecommerce_exporter_collect_duration_seconds"
+        f"{only})", "{{source}}"), unit="s",
+        description="Time each scrape spends reading a source."), w=7, h=6)
+
+
+def hadoop():
+    lay = Layout()
+    fs = sel('name="FSNamesystem"')
+    jvm = sel('name="JvmMetrics"')
+    nms = sel('name="ClusterMetrics"')
+    queue = sel('name="QueueMetrics"')
+    lay.row("HDFS")
+    lay.add(stat("HDFS used", target(
+        f"max(hadoop_namenode_capacityused{fs}) / max(hadoop_namenode_capacitytotal{fs})"),
+        unit="percentunit", decimals=1, th=thresholds(
+            "green", (config.HDFS_USED_RATIO_WARNING, "orange"),
+            (1 - config.HDFS_REMAINING_RATIO_MIN, "red")),
+        description="HDFS capacity used / total."), w=4, h=5)
+    lay.add(stat("Live DataNodes", target(f"max(hadoop_namenode_numlivedatanodes{fs})"),
+                 th=thresholds("red", (1, "green"))), w=4, h=5)
+    lay.add(stat("Dead DataNodes", target(f"max(hadoop_namenode_numdeaddatanodes{fs})"),
+                 th=thresholds("green", (1, "red")),
+                 description="HadoopDataNodeDown fires when this is above 0."), w=4, h=5)
+    lay.add(stat("Under-replicated blocks",
+                 target(f"max(hadoop_namenode_underreplicatedblocks{fs})"),
+                 th=thresholds("green", (1, "orange"))), w=4, h=5)
+    lay.add(stat("Missing blocks", target(f"max(hadoop_namenode_missingblocks{fs})"),
+                 th=thresholds("green", (1, "red"))), w=4, h=5)
+    lay.add(stat("NameNode heap used", target(
+        f"max(hadoop_namenode_memheapusedm{jvm}) / max(hadoop_namenode_memheapmaxm{jvm})"),
+        unit="percentunit", decimals=1, th=thresholds("green", (0.8, "orange"), (0.9, "red"))),
+        w=4, h=5)
+    lay.add(timeseries("HDFS capacity", [
+        target(f"max(hadoop_namenode_capacitytotal{fs})", "total"),
+        target(f"max(hadoop_namenode_capacityused{fs})", "used"),
+        target(f"max(hadoop_namenode_capacityremaining{fs})", "remaining")], unit="bytes",
+        min_=0, description=f"HadoopHDFSCapacityLow fires when remaining is below "
+                            f"{config.HDFS_REMAINING_RATIO_MIN:.0%} of total."), w=8)
+    lay.add(timeseries("Blocks needing attention", [
+        target(f"max(hadoop_namenode_underreplicatedblocks{fs})", "under-replicated"),
+        target(f"max(hadoop_namenode_missingblocks{fs})", "missing"),
+        target(f"max(hadoop_namenode_corruptblocks{fs})", "corrupt")], min_=0), w=8)
+    lay.add(timeseries("NameNode heap", [
+        target(f"max(hadoop_namenode_memheapusedm{jvm})", "used"),
+        target(f"max(hadoop_namenode_memheapcommittedm{jvm})", "committed"),
+        target(f"max(hadoop_namenode_memheapmaxm{jvm})", "max")], unit="mbytes", min_=0), w=8)
+
+    lay.row("YARN")
+    lay.add(stat("Active NodeManagers", target(f"max(hadoop_resourcemanager_numactivenms{nms})"),
+                 th=thresholds("red", (1, "green"))), w=4, h=5)
+    lay.add(stat("Lost NodeManagers", target(f"max(hadoop_resourcemanager_numlostnms{nms})"),
+                 th=thresholds("green", (1, "red"))), w=4, h=5)
+    lay.add(stat("Unhealthy NodeManagers",
+                 target(f"max(hadoop_resourcemanager_numunhealthynms{nms})"),
+                 th=thresholds("green", (1, "red"))), w=4, h=5)
+    lay.add(stat("Apps running", target(f"max(hadoop_resourcemanager_appsrunning{queue})")),
+            w=4, h=5)
+    lay.add(stat("Apps pending", target(f"max(hadoop_resourcemanager_appspending{queue})"),
+                 th=thresholds("green", (1, "orange"))), w=4, h=5)
+    lay.add(stat("Memory allocated", target(
+        f"max(hadoop_resourcemanager_allocatedmb{queue}) / (max(hadoop_resourcemanager_allocatedmb"
+        f"{queue}) + max(hadoop_resourcemanager_availablemb{queue}))"), unit="percentunit",
+        decimals=1, th=thresholds("green", (0.8, "orange"))), w=4, h=5)
+    lay.add(timeseries("Applications", [
+        target(f"max(hadoop_resourcemanager_appsrunning{queue})", "running"),
+        target(f"max(hadoop_resourcemanager_appspending{queue})", "pending")], min_=0), w=8)
+    lay.add(bargauge("Applications finished since the ResourceManager started", [
+        target(f"max(hadoop_resourcemanager_appscompleted{queue})", "completed", instant=True),
+        target(f"max(hadoop_resourcemanager_appsfailed{queue})", "failed", instant=True),
+        target(f"max(hadoop_resourcemanager_appskilled{queue})", "killed", instant=True)],
+        min_=0), w=8)
+    lay.add(timeseries("Memory", [
+        target(f"max(hadoop_resourcemanager_allocatedmb{queue})", "allocated"),
+        target(f"max(hadoop_resourcemanager_availablemb{queue})", "available")],
+        unit="mbytes", stack=True, min_=0), w=8)
+    lay.add(timeseries("Virtual cores", [
+        target(f"max(hadoop_resourcemanager_allocatedvcores{queue})", "allocated"),
+        target(f"max(hadoop_resourcemanager_availablevcores{queue})", "available")],
+        stack=True, min_=0), w=8)
+    lay.add(timeseries("NodeManagers", [
+        target(f"max(hadoop_resourcemanager_numactivenms{nms})", "active"),
+        target(f"max(hadoop_resourcemanager_numlostnms{nms})", "lost"),
+        target(f"max(hadoop_resourcemanager_numunhealthynms{nms})", "unhealthy")], min_=0), w=8)
+
+    _exporter_row(lay, "namenode", "resourcemanager")
+    return dashboard("ecommerce-hadoop", "E-commerce Hadoop cluster",
+                     "HDFS and YARN health from the NameNode /jmx and the ResourceManager REST "
+                     "API (ecom-exporter; metric names of the apache-hadoop mixin).", lay,
+                     tags=("hadoop",))
+
+
+DASHBOARDS = {"ecommerce-business.json": business,
+              "ecommerce-batch-jobs.json": batch_jobs,
+              "ecommerce-hadoop.json": hadoop}

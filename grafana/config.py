@@ -1,0 +1,51 @@
+"""The one place for what the dashboards and the alert rules share: selectors and thresholds.
+
+Change a value here, run `make monitoring-generate` (python -m grafana.build),
+commit the regenerated JSON and YAML; tests/monitoring fails while the
+committed files differ from what this produces.
+"""
+
+from ecomsuite.jobbase import DEFAULT_MAX_MALFORMED_SHARE
+
+# --- where the data is ------------------------------------------------------
+
+DATASOURCE_UID = "ecommerce-prometheus"   # grafana/provisioning/datasources/prometheus.yaml
+DATASOURCE = {"type": "prometheus", "uid": DATASOURCE_UID}
+SCRAPE_JOB = "ecommerce-exporter"         # job_name of the exporter in prometheus/prometheus.yml
+SELECTOR = f'job="{SCRAPE_JOB}"'          # in every query of a dashboard or rule
+
+# --- batch jobs ---------------------------------------------------------------
+
+# A job is stale when it has not succeeded for this many schedule periods.
+# The period itself is per job, exported as ecommerce_job_schedule_period_seconds
+# (exporter settings schedule_period_seconds / schedules; default one day).
+STALE_PERIODS = 2
+# A job that has never succeeded alerts after this long (two default periods).
+NEVER_SUCCEEDED_FOR = "2d"
+# Malformed share of a run that deserves a look. Runs above the pipeline's own
+# gate (--max-malformed-share, DEFAULT_MAX_MALFORMED_SHARE) fail outright and
+# raise EcommerceJobFailed; this warns well before that.
+MALFORMED_RATIO_WARNING = 0.01
+assert MALFORMED_RATIO_WARNING < DEFAULT_MAX_MALFORMED_SHARE
+
+# --- Hadoop -------------------------------------------------------------------
+
+HDFS_REMAINING_RATIO_MIN = 0.20   # the apache-hadoop mixin's threshold (20 %)
+HDFS_USED_RATIO_WARNING = 0.70    # dashboard colour steps
+HADOOP_FOR = "5m"                 # DataNode dead, blocks missing, no NodeManager
+
+# --- the exporter itself ------------------------------------------------------
+
+SOURCE_DOWN_FOR = "10m"
+EXPORTER_DOWN_FOR = "5m"
+
+# --- links ----------------------------------------------------------------------
+
+# Alerts link to the runbook sections of docs/monitoring.md (anchor
+# "runbook-<alert name in lower case>"). Point this at the repository's web
+# view when it has one, e.g. https://git.example.com/shop/analytics/blob/main/docs/monitoring.md
+RUNBOOK_BASE = "docs/monitoring.md"
+
+
+def runbook_url(alert):
+    return f"{RUNBOOK_BASE}#runbook-{alert.lower()}"

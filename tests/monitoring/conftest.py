@@ -1,0 +1,65 @@
+"""Fixtures of the monitoring tests: real pipeline outputs, fake Hadoop endpoints, free ports."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from exporters.business import OUTPUT_TABLES
+from exporters.cli import Settings, build_collector, build_registry
+from tests.monitoring.dataset import write_small_dataset
+from tests.monitoring.fakes import FakeHadoop
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TABLE_JOBS = [t.job for t in OUTPUT_TABLES]
+
+
+def run_pipeline(data, output, *args, check=True):
+    """The real pipeline CLI (inline runner) over `data` into `output`."""
+    result = subprocess.run([sys.executable, "-m", "ecomsuite.pipeline", "--runner", "inline",
+                             "--data", str(data), "--output", str(output), "--quiet", *args],
+                            capture_output=True, text=True, cwd=REPO, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"pipeline failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory):
+    return write_small_dataset(str(tmp_path_factory.mktemp("mon-raw")))
+
+
+@pytest.fixture(scope="session")
+def pipeline_output(small_data, tmp_path_factory):
+    """One pipeline run of every job that has an output table, on the small dataset."""
+    out = tmp_path_factory.mktemp("mon-output") / "output"
+    run_pipeline(small_data, out, "--jobs", ",".join(TABLE_JOBS))
+    return str(out)
+
+
+@pytest.fixture
+def outputs(pipeline_output, tmp_path):
+    """A private copy of the pipeline's outputs that a test may damage."""
+    return shutil.copytree(pipeline_output, tmp_path / "output")
+
+
+@pytest.fixture
+def fake_hadoop():
+    with FakeHadoop() as fake:
+        yield fake
+
+
+def make_registry(outputs="", namenode_url="", resourcemanager_url="", jobs=TABLE_JOBS, **kw):
+    """A private CollectorRegistry holding the exporter's collector (no process metrics)."""
+    settings = Settings(outputs=str(outputs), namenode_url=namenode_url,
+                        resourcemanager_url=resourcemanager_url, **kw)
+    return build_registry(build_collector(settings, jobs=jobs), process_metrics=False)
