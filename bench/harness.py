@@ -28,12 +28,10 @@ import json
 import os
 import platform
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 
@@ -44,6 +42,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable
 DATA_ROOT = os.path.join(ROOT, "bench", "data")
 RESULTS_DIR = os.path.join(ROOT, "bench", "results")
+MEASURE = os.path.join(ROOT, "bench", "measure.py")
 CLUSTER_INFO_URL = "http://127.0.0.1:8088/ws/v1/cluster/info"
 DEFAULT_SEED = 42
 DEFAULT_PARTS = 2
@@ -87,23 +86,17 @@ class Measured:
 
 
 def run_measured(cmd, out_dir, name, timeout=1800, env=None):
-    """Run `cmd` whole; its wall time and the peak RSS of its process tree."""
+    """Run `cmd` whole (through bench/measure.py); its wall time and peak RSS."""
     os.makedirs(out_dir, exist_ok=True)
     stdout_path = os.path.join(out_dir, f"{name}.out")
     stderr_path = os.path.join(out_dir, f"{name}.err")
-    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env or measured_env(),
-                                cwd=ROOT, start_new_session=True)
-        timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(wall, usage.ru_maxrss, proc.returncode, stdout_path, stderr_path)
+    result_path = os.path.join(out_dir, f"{name}.json")
+    subprocess.run([PY, "-I", MEASURE, result_path, stdout_path, stderr_path, str(timeout),
+                    "--", *cmd], env=env or measured_env(), cwd=ROOT, check=True)
+    with open(result_path) as f:
+        r = json.load(f)
+    os.remove(result_path)
+    return Measured(r["wall_s"], r["maxrss_kib"], r["returncode"], stdout_path, stderr_path)
 
 
 # --- the jobs ---------------------------------------------------------------
