@@ -23,8 +23,10 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   azs        = length(var.azs) > 0 ? var.azs : slice(data.aws_availability_zones.available.names, 0, var.az_count)
 
-  # Fixed, so the Hadoop site files can name the master before it exists.
-  master_private_ip = cidrhost(module.network.private_subnet_cidrs[0], 10)
+  # Fixed addresses, so each node's Hadoop site files can name it (and the
+  # master) before the instances exist.
+  master_private_ip  = cidrhost(module.network.private_subnet_cidrs[0], 10)
+  worker_private_ips = [for i in range(var.worker_count) : cidrhost(module.network.private_subnet_cidrs[0], 11 + i)]
 
   artifacts_bucket = "${var.name}-artifacts-${local.account_id}-${local.region}"
   artifacts_prefix = "cluster/"
@@ -130,7 +132,7 @@ module "cluster_config" {
   artifacts_bucket                 = local.artifacts_bucket
   artifacts_prefix                 = local.artifacts_prefix
   master_host                      = local.master_private_ip
-  worker_count                     = var.worker_count
+  worker_hosts                     = local.worker_private_ips
   hadoop_version                   = var.hadoop_version
   hadoop_sha512                    = var.hadoop_sha512
   hadoop_download_base_url         = var.hadoop_download_base_url
@@ -152,12 +154,12 @@ module "hadoop_cluster" {
   vpc_id                = module.network.vpc_id
   master_subnet_id      = module.network.private_subnet_ids[0]
   master_private_ip     = local.master_private_ip
-  worker_subnet_ids     = [module.network.private_subnet_ids[0]] # one AZ: no cross-AZ charges for HDFS and shuffle traffic
+  worker_subnet_id      = module.network.private_subnet_ids[0] # one AZ: no cross-AZ charges for HDFS and shuffle traffic
+  worker_private_ips    = local.worker_private_ips
   admin_cidrs           = var.admin_cidrs
   ami_id                = var.ami_id
   master_instance_type  = var.master_instance_type
   worker_instance_type  = var.worker_instance_type
-  worker_count          = var.worker_count
   master_volume_size_gb = var.master_volume_size_gb
   worker_volume_size_gb = var.worker_volume_size_gb
   kms_key_arn           = aws_kms_key.this.arn

@@ -13,6 +13,7 @@ locals {
 
   # ... of which the cluster changes only host names, directories and sizes;
   # every other setting is the local cluster's, so there is one copy of it.
+  # node_host, the node's own address, is set per node below.
   hadoop_cluster_values = {
     namenode_host         = var.master_host
     resourcemanager_host  = var.master_host
@@ -23,9 +24,10 @@ locals {
     hdfs_data_dir         = "${var.data_dir}/hdfs/datanode"
     yarn_local_dirs       = "${var.data_dir}/yarn/local"
     yarn_log_dirs         = "${var.data_dir}/yarn/logs"
-    dfs_replication       = min(3, var.worker_count)
+    dfs_replication       = min(3, length(var.worker_hosts))
     nodemanager_memory_mb = var.nodemanager_memory_mb
     nodemanager_vcores    = var.nodemanager_vcores
+    container_min_mb      = var.container_min_mb
     container_max_mb      = var.nodemanager_memory_mb
     map_memory_mb         = var.map_memory_mb
     reduce_memory_mb      = var.reduce_memory_mb
@@ -34,8 +36,13 @@ locals {
 
   hadoop_site_vars = merge(local.hadoop_local_values, local.hadoop_cluster_values)
 
+  # Every node gets its own copy: node_host is the address it advertises.
+  nodes = merge({ master = var.master_host }, { for i, host in var.worker_hosts : "worker-${i + 1}" => host })
+
   hadoop_site_files = {
-    for f in local.hadoop_site_templates : f => templatefile("${local.hadoop_templates_dir}/${f}.tftpl", local.hadoop_site_vars)
+    for node, host in local.nodes : node => {
+      for f in local.hadoop_site_templates : f => templatefile("${local.hadoop_templates_dir}/${f}.tftpl", merge(local.hadoop_site_vars, { node_host = host }))
+    }
   }
 
   ##############################################################################
@@ -75,7 +82,7 @@ locals {
   )
 
   artifact_contents = merge(
-    { for f, content in local.hadoop_site_files : "${var.artifacts_prefix}hadoop/conf/${f}" => content },
+    merge([for node, files in local.hadoop_site_files : { for f, content in files : "${var.artifacts_prefix}hadoop/conf/${node}/${f}" => content }]...),
     { "${var.artifacts_prefix}mrjob/mrjob.conf" = local.mrjob_conf },
   )
 
@@ -101,6 +108,8 @@ locals {
     exporter_outputs_uri       = var.exporter_outputs_uri
   }
 
-  master_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "master" }))
-  worker_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "worker" }))
+  master_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "master", node = "master" }))
+  worker_user_data = [
+    for i in range(length(var.worker_hosts)) : templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "worker", node = "worker-${i + 1}" }))
+  ]
 }

@@ -1,10 +1,10 @@
 output "hadoop_site_vars" {
-  description = "Values given to the Hadoop site templates (the local cluster's, with the cluster's hosts, directories and sizes)."
-  value       = local.hadoop_site_vars
+  description = "Values given to the Hadoop site templates, by node: the local cluster's, with the cluster's hosts, directories and sizes."
+  value       = { for node, host in local.nodes : node => merge(local.hadoop_site_vars, { node_host = host }) }
 }
 
 output "hadoop_site_files" {
-  description = "Rendered Hadoop site files, file name => XML."
+  description = "Rendered Hadoop site files, node (master, worker-1, ...) => file name => XML."
   value       = local.hadoop_site_files
 }
 
@@ -34,6 +34,6 @@ output "master_user_data" {
 }
 
 output "worker_user_data" {
-  description = "cloud-init user data of the workers."
+  description = "cloud-init user data of the workers, in order."
   value       = local.worker_user_data
 }

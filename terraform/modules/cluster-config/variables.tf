@@ -35,9 +35,14 @@ variable "master_host" {
   type        = string
 }
 
-variable "worker_count" {
-  description = "Number of workers (DataNode + NodeManager); caps the HDFS replication factor."
-  type        = number
+variable "worker_hosts" {
+  description = "Addresses of the workers (DataNode + NodeManager), in order; each gets site files naming itself (node_host), and their number caps the HDFS replication factor."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.worker_hosts) >= 1
+    error_message = "At least one worker is required."
+  }
 }
 
 variable "hadoop_version" {
@@ -81,6 +86,12 @@ variable "nodemanager_memory_mb" {
 variable "nodemanager_vcores" {
   description = "Virtual cores each NodeManager offers to YARN containers."
   type        = number
+}
+
+variable "container_min_mb" {
+  description = "Smallest YARN container, in MiB (requests are rounded up to a multiple of it)."
+  type        = number
+  default     = 512
 }
 
 variable "map_memory_mb" {

@@ -411,17 +411,18 @@ resource "aws_instance" "master" {
 }
 
 resource "aws_instance" "worker" {
-  count = var.worker_count
+  count = length(var.worker_private_ips)
 
   ami                         = local.ami_id
   instance_type               = var.worker_instance_type
-  subnet_id                   = var.worker_subnet_ids[count.index % length(var.worker_subnet_ids)]
+  subnet_id                   = var.worker_subnet_id
+  private_ip                  = var.worker_private_ips[count.index]
   vpc_security_group_ids      = [aws_security_group.cluster.id]
   iam_instance_profile        = aws_iam_instance_profile.node["worker"].name
   associate_public_ip_address = false
   ebs_optimized               = true
   monitoring                  = true
-  user_data                   = var.worker_user_data
+  user_data                   = var.worker_user_data[count.index]
 
   metadata_options {
     http_endpoint               = "enabled"

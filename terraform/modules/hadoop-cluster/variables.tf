@@ -24,8 +24,13 @@ variable "master_private_ip" {
   type        = string
 }
 
-variable "worker_subnet_ids" {
-  description = "IDs of the private subnets the workers are spread over, round-robin."
+variable "worker_subnet_id" {
+  description = "ID of the private subnet of the workers (the master's keeps HDFS and shuffle traffic inside one AZ)."
+  type        = string
+}
+
+variable "worker_private_ips" {
+  description = "Fixed private IPs of the workers, inside worker_subnet_id; their number is the number of workers."
   type        = list(string)
 }
 
@@ -56,11 +61,6 @@ variable "master_instance_type" {
 variable "worker_instance_type" {
   description = "EC2 instance type of the workers (DataNode, NodeManager)."
   type        = string
-}
-
-variable "worker_count" {
-  description = "Number of workers."
-  type        = number
 }
 
 variable "master_volume_size_gb" {
@@ -104,8 +104,8 @@ variable "master_user_data" {
 }
 
 variable "worker_user_data" {
-  description = "cloud-init user data of the workers."
-  type        = string
+  description = "cloud-init user data of each worker, in the order of worker_private_ips."
+  type        = list(string)
 }
 
 variable "grafana_admin_password_parameter_arn" {

@@ -1,0 +1,246 @@
+"""Static checks of terraform/: layout, pins, descriptions, secure defaults,
+templatefile() references. Parses the HCL with python-hcl2; needs no provider."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.terraform import tfhelpers as tf
+
+hcl2 = pytest.importorskip("hcl2")
+
+MODULES = [tf.TF_ROOT, *sorted((tf.TF_ROOT / "modules").iterdir())]
+WORLD = {"0.0.0.0/0", "::/0"}
+
+
+def rel(path):
+    return Path(path).relative_to(tf.REPO)
+
+
+def test_modules_are_laid_out_like_terraform_aws_modules():
+    for module in MODULES:
+        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
+            assert (module / name).is_file(), f"{rel(module)} has no {name}"
+    examples = [d for d in (tf.TF_ROOT / "examples").iterdir() if d.is_dir()]
+    assert examples, "terraform/examples/ holds no example"
+    for example in examples:
+        assert (example / "main.tf").is_file()
+        assert 'source = "../../"' in (example / "main.tf").read_text()
+    assert (tf.EXAMPLE_DIR / "terraform.tfvars.example").is_file()
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_terraform_and_provider_versions_are_pinned(directory):
+    blocks = tf.load_module(directory).get("terraform", [])
+    assert blocks, f"{rel(directory)}: no terraform block"
+    required = [b for b in blocks if "required_version" in b]
+    assert required, f"{rel(directory)}: no required_version"
+    version = tf.unquote(required[0]["required_version"])
+    assert re.search(r">=\s*1\.\d+", version) and "<" in version, version
+    for block in blocks:
+        for providers in block.get("required_providers", []):
+            for name, spec in providers.items():
+                if name.startswith("__"):
+                    continue
+                assert "version" in spec, f"{rel(directory)}: provider {name} is not pinned"
+                assert re.match(r"~>\s*\d+\.\d+", tf.unquote(spec["version"])), spec
+
+
+def test_all_modules_share_one_terraform_constraint():
+    versions = set()
+    for directory in tf.module_dirs():
+        for block in tf.load_module(directory).get("terraform", []):
+            if "required_version" in block:
+                versions.add(tf.unquote(block["required_version"]))
+    assert len(versions) == 1, versions
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_every_variable_is_typed_and_described(directory):
+    for name, body in tf.variables(tf.load_module(directory)).items():
+        assert "type" in body, f"{rel(directory)}: variable {name} has no type"
+        assert tf.unquote(body.get("description", "")).strip(), f"{rel(directory)}: variable {name} has no description"
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_every_output_is_described(directory):
+    for name, body in tf.outputs(tf.load_module(directory)).items():
+        assert tf.unquote(body.get("description", "")).strip(), f"{rel(directory)}: output {name} has no description"
+
+
+def _ingress_cidrs(module):
+    """(where, cidr expression) of every ingress rule, whatever the resource style."""
+    for kind, name, body in tf.resources(module):
+        if kind == "aws_security_group":
+            for rule in tf.sub_blocks(body, "ingress"):
+                for key in ("cidr_blocks", "ipv6_cidr_blocks"):
+                    for cidr in rule.get(key) or []:
+                        yield f"{kind}.{name}", cidr
+        elif kind == "aws_security_group_rule" and tf.unquote(body.get("type")) == "ingress":
+            for key in ("cidr_blocks", "ipv6_cidr_blocks"):
+                for cidr in body.get(key) or []:
+                    yield f"{kind}.{name}", cidr
+        elif kind == "aws_vpc_security_group_ingress_rule":
+            for key in ("cidr_ipv4", "cidr_ipv6"):
+                if key in body:
+                    yield f"{kind}.{name}", body[key]
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_no_ingress_is_open_to_the_world(directory):
+    module = tf.load_module(directory)
+    for where, cidr in _ingress_cidrs(module):
+        text = str(cidr)
+        assert not any(w in text for w in WORLD), f"{rel(directory)}: {where} is open to {text}"
+        # Anything not literal must come from a validated or VPC-internal source.
+        assert tf.unquote(text) != text or re.search(r"admin_cidr|each\.value\.cidr|cidr_block", text), (where, text)
+
+
+def test_admin_ingress_comes_only_from_the_validated_variable():
+    module = tf.load_module(tf.TF_ROOT / "modules" / "hadoop-cluster")
+    rules = [b for _, _, b in tf.resources(module, "aws_vpc_security_group_ingress_rule")]
+    world_facing = [b for b in rules if "cidr_ipv4" in b]
+    assert world_facing and all(b["cidr_ipv4"] == "${each.value.cidr}" for b in world_facing)
+    assert "var.admin_cidrs" in tf.locals_of(module)["admin_ingress"]
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_every_security_group_and_rule_is_described(directory):
+    module = tf.load_module(directory)
+    for kind, name, body in tf.resources(module):
+        if kind in ("aws_security_group", "aws_vpc_security_group_ingress_rule",
+                    "aws_vpc_security_group_egress_rule", "aws_security_group_rule"):
+            assert tf.unquote(body.get("description", "")).strip(), f"{kind}.{name} has no description"
+        if kind == "aws_security_group":
+            for rule in tf.sub_blocks(body, "ingress") + tf.sub_blocks(body, "egress"):
+                assert tf.unquote(rule.get("description", "")).strip(), f"{kind}.{name} has an undescribed rule"
+
+
+def _all_instances():
+    for directory in tf.module_dirs():
+        module = tf.load_module(directory)
+        for kind, name, body in tf.resources(module):
+            if kind in ("aws_instance", "aws_launch_template", "aws_spot_instance_request"):
+                yield directory, kind, name, body
+
+
+def test_there_are_instances_to_check():
+    kinds = {(kind, name) for _, kind, name, _ in _all_instances()}
+    assert ("aws_instance", "master") in kinds and ("aws_instance", "worker") in kinds
+
+
+@pytest.mark.parametrize("where", [f"{rel(d)}:{k}.{n}" for d, k, n, _ in _all_instances()])
+def test_instances_require_imdsv2_and_encrypt_every_volume(where):
+    _, kind, name, body = next(i for i in _all_instances() if f"{rel(i[0])}:{i[1]}.{i[2]}" == where)
+    metadata = tf.sub_blocks(body, "metadata_options")
+    assert metadata and tf.unquote(metadata[0].get("http_tokens")) == "required", f"{where}: IMDSv2 not required"
+    if kind == "aws_launch_template":
+        devices = [e for m in tf.sub_blocks(body, "block_device_mappings") for e in tf.sub_blocks(m, "ebs")]
+    else:
+        roots = tf.sub_blocks(body, "root_block_device")
+        assert roots, f"{where}: the root volume is not declared (so not encrypted)"
+        devices = roots + tf.sub_blocks(body, "ebs_block_device")
+    for device in devices:
+        assert device.get("encrypted") in (True, "true"), f"{where}: a volume is not encrypted"
+
+
+@pytest.mark.parametrize("where", [f"{rel(d)}:{k}.{n}" for d, k, n, _ in _all_instances()])
+def test_instances_have_no_public_ip_and_a_looked_up_ami(where):
+    _, kind, name, body = next(i for i in _all_instances() if f"{rel(i[0])}:{i[1]}.{i[2]}" == where)
+    assert body.get("associate_public_ip_address") in (False, "false"), where
+    assert not re.search(r"ami-[0-9a-f]{8,}", str(body.get("ami", ""))), f"{where}: hard-coded AMI"
+    assert "iam_instance_profile" in body, where
+
+
+def test_ami_comes_from_a_data_source():
+    module = tf.load_module(tf.TF_ROOT / "modules" / "hadoop-cluster")
+    assert "data.aws_ami.debian.id" in tf.locals_of(module)["ami_id"]
+    amis = [b for (kind, _), b in tf.labelled(module, "data", 2) if kind == "aws_ami"]
+    assert amis and amis[0]["most_recent"] is True
+
+
+def test_instance_role_has_ssm_and_reads_only_what_it_needs():
+    module = tf.load_module(tf.TF_ROOT / "modules" / "hadoop-cluster")
+    attachments = [b for _, _, b in tf.resources(module, "aws_iam_role_policy_attachment")]
+    assert any("AmazonSSMManagedInstanceCore" in b["policy_arn"] for b in attachments)
+    text = (tf.TF_ROOT / "modules" / "hadoop-cluster" / "main.tf").read_text()
+    policy = text[text.index('data "aws_iam_policy_document" "node"'):text.index('resource "aws_iam_role" "node"')]
+    assert '"*"' not in policy, "the node policy must not use wildcard resources"
+    assert "ssm:GetParameter" in policy and "grafana_admin_password_parameter_arn" in policy
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_every_templatefile_call_points_to_a_file_and_supplies_exactly_its_variables(directory):
+    evaluator = tf.ModuleEvaluator(directory)
+    for path, supplied, call in evaluator.templatefile_calls():
+        if tf.HADOOP_TEMPLATES.as_posix() in path.resolve().as_posix() and not tf.HADOOP_TEMPLATES.is_dir():
+            pytest.skip("hadoop/templates is not in this checkout yet")
+        assert path.is_file(), f"{call}: {path} does not exist"
+        used = tf.template_vars(path.read_text())
+        assert used <= supplied, f"{path.name}: not supplied: {sorted(used - supplied)}"
+        if path.parent == tf.HADOOP_TEMPLATES.resolve() or "hadoop/templates" in path.as_posix():
+            # One map serves the four site files: it must be exactly their union.
+            union = set().union(*(tf.template_vars(p.read_text()) for p in path.parent.glob("*.tftpl")))
+            assert supplied == union, f"site templates use {sorted(union)}, Terraform supplies {sorted(supplied)}"
+        else:
+            assert supplied == used, f"{path.name}: supplied but unused: {sorted(supplied - used)}"
+
+
+def test_templatefile_checker_sees_every_call():
+    calls = [call for d in tf.module_dirs() for _, _, call in tf.ModuleEvaluator(d).templatefile_calls()
+             if tf.HADOOP_TEMPLATES.is_dir() or "hadoop_templates_dir" not in call]
+    text = "".join(p.read_text() for p in tf.TF_ROOT.rglob("*.tf"))
+    assert len({c for c in calls}) == len(set(re.findall(r"templatefile\([^\n]*", text)))
+
+
+def test_bootstrap_template_uses_only_the_supported_template_syntax():
+    tf.template_vars(tf.BOOTSTRAP_TEMPLATE.read_text())  # raises on directives or expressions
+
+
+def test_grafana_password_is_generated_and_kept_out_of_state():
+    module = tf.load_module(tf.TF_ROOT / "modules" / "monitoring")
+    ephemerals = [labels for labels, _ in tf.labelled(module, "ephemeral", 2)]
+    assert ("random_password", "grafana_admin") in ephemerals
+    (_, _, param), = list(tf.resources(module, "aws_ssm_parameter"))
+    assert tf.unquote(param["type"]) == "SecureString"
+    assert "ephemeral.random_password.grafana_admin.result" in param["value_wo"]
+    assert "value" not in param, "the password must go through the write-only value_wo"
+
+
+def test_no_secret_or_key_material_in_the_configuration():
+    for path in tf.TF_ROOT.rglob("*"):
+        if not path.is_file() or ".terraform" in path.parts:
+            continue
+        text = path.read_text(errors="replace")
+        assert not re.search(r"AKIA[0-9A-Z]{16}|BEGIN [A-Z ]*PRIVATE KEY|aws_secret_access_key", text), path
+        assert not re.search(r'(?i)password\s*=\s*"[^"$<]', text), f"{rel(path)}: literal password"
+        assert "admin:admin" not in text and "admin/admin" not in text, path
+
+
+def test_hadoop_version_is_the_local_clusters():
+    pom = tf.REPO / "hadoop" / "pom.xml"
+    if not pom.is_file():
+        pytest.skip("hadoop/pom.xml is not in this checkout")
+    local = re.search(r"<hadoop\.version>([^<]+)</hadoop\.version>", pom.read_text()).group(1)
+    assert tf.root_default("hadoop_version") == local
+    assert tf.example_values()["hadoop_version"] == local
+    example_vars = tf.variables(tf.load_module(tf.EXAMPLE_DIR))
+    assert tf.unquote(example_vars["hadoop_version"]["default"]) == local
+
+
+def test_example_tfvars_leaves_the_checksum_to_the_user():
+    text = (tf.EXAMPLE_DIR / "terraform.tfvars.example").read_text()
+    sha = tf.example_values()["hadoop_sha512"]
+    assert not re.fullmatch(r"[0-9a-fA-F]{128}", sha), "no invented checksum in the example"
+    assert ".sha512" in text and "archive.apache.org/dist/hadoop/common/hadoop-" in text
+
+
+def test_example_sets_only_root_variables():
+    root_vars = tf.variables(tf.load_module(tf.TF_ROOT))
+    call = next(b for labels, b in tf.labelled(tf.load_module(tf.EXAMPLE_DIR), "module", 1))
+    for arg in call:
+        if arg not in ("source", "__is_block__", "__comments__"):
+            assert arg in root_vars, f"the example passes unknown variable {arg}"
+    for key in tf.example_values():
+        assert key in tf.variables(tf.load_module(tf.EXAMPLE_DIR)), f"tfvars sets unknown {key}"
