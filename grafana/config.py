@@ -1,6 +1,6 @@
 """The one place for what the dashboards and the alert rules share: selectors and thresholds.
 
-Change a value here, run `make monitoring-generate` (python -m grafana.build),
+Change a value here, run `make monitoring-build` (python -m grafana.build),
 commit the regenerated JSON and YAML; tests/monitoring fails while the
 committed files differ from what this produces.
 """
