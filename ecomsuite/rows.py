@@ -9,11 +9,27 @@ Reasons (the mrjob counter names in group ``malformed``):
   invalid_utf8, wrong_column_count, bad_number, bad_timestamp, bad_date,
   missing_<column>, unknown_<column> (an enum column with a value outside
   its vocabulary, e.g. unknown_status, unknown_action).
+
+Two ways to read a file, with the same counts:
+
+* ``parse_file`` yields one row (a sequence of typed values) per valid line;
+* ``parse_file_columns`` yields, per chunk of the file, numpy arrays of the
+  rows it could check in bulk and a list of the other valid rows, for jobs
+  that aggregate with numpy.
+
+Both check most lines in bulk (:class:`_BulkChunk`): a line is taken on the
+bulk path only when it is plain (ASCII, no quote, no NUL, no CR but one
+before its newline), has exactly the dataset's column count, is not the
+header and each column read passes a vectorised check equivalent to the
+per-line one. Every other line goes through ``parse``, which decides its
+fate and reason exactly as before, so the counts never depend on the path.
 """
 
 import csv
 import re
 from collections import Counter
+
+import numpy as np
 
 from ecomsuite import schemas
 
@@ -72,6 +88,181 @@ def _reason(column):
     return ("unknown_" if column.kind == schemas.ENUM else "missing_") + column.name
 
 
+# --- bulk checks ------------------------------------------------------------
+#
+# Each takes the chunk's bytes (a uint8 array) and, for the candidate lines,
+# the start and length of one field; it returns (ok, values): a mask of the
+# fields that pass, exactly when the per-line converter would accept them, and
+# their values as a numpy array. A field too long for the check's width is
+# not ok (its line goes through parse()).
+
+CHUNK_BYTES = 2 << 20      # bytes read at a time (cut after a newline)
+ID_WIDTH = 32              # longest id checked in bulk
+TEXT_WIDTH = 64            # longest text checked in bulk
+NUMBER_WIDTH = 15          # most digits of an int/money checked in bulk (exact in float64)
+PAD = 64                   # zero bytes around a chunk, so fixed-width windows never run off it
+_NL, _CR, _QUOTE, _COMMA, _DOT, _DASH, _SPACE, _COLON = b"\n\r\",.- :"
+_POW10 = 10.0 ** np.arange(NUMBER_WIDTH - 1, -1, -1)   # 1e14 .. 1e0
+
+
+def _window(padded, width):
+    return np.lib.stride_tricks.sliding_window_view(padded, width)
+
+
+def _left(padded, starts, lengths, width):
+    """(n, width) uint8: each field's first `width` bytes, zero past its end."""
+    m = _window(padded, width)[starts]
+    m *= np.arange(width) < lengths[:, None]
+    return m
+
+
+def _right(padded, starts, lengths, width):
+    """(n, width) uint8: each field right-aligned (its last `width` bytes), zero before it."""
+    m = _window(padded, width)[starts + lengths - width]
+    m *= np.arange(width) >= width - lengths[:, None]
+    return m
+
+
+def _width(lengths, cap):
+    return max(1, min(cap, int(lengths.max()) if len(lengths) else 1))
+
+
+def _number(padded, starts, lengths, money):
+    """As _int (digits only) or parse_cents (digits, optionally '.' and one or two digits)."""
+    w = max(_width(lengths, NUMBER_WIDTH), 3)
+    ok = (lengths >= 1) & (lengths <= NUMBER_WIDTH)
+    m = _right(padded, starts, lengths, w)
+    outside = np.arange(w) < w - lengths[:, None]
+    digits = m - np.uint8(48)          # wraps below '0': only 0-9 are digits
+    digit = digits <= 9
+    if money:
+        dot = m == _DOT
+        ok &= (digit | dot | outside).all(1)
+        ndot = dot.sum(1)
+        frac = np.where(ndot == 1, w - 1 - dot.argmax(1), 0)
+        ok &= (ndot <= 1) & (lengths - frac - ndot >= 1) & (frac <= 2) & ((ndot == 0) | (frac >= 1))
+    else:
+        ok &= (digit | outside).all(1)
+    digits[~digit] = 0
+    full = (digits @ _POW10[-w:]).astype(np.int64)   # every digit, the dot skipped over
+    if not money:
+        return ok, full
+    last = digits[:, -1].astype(np.int64)
+    fraction = np.where(frac == 1, last, np.where(frac == 2, digits[:, -2] * 10 + last, 0))
+    scale = np.where(ndot == 1, 10 ** np.minimum(frac + 1, 3), 1)
+    return ok, (full - fraction) // scale * 100 + fraction * 10 ** np.clip(2 - frac, 0, 2)
+
+
+def _bulk_int(padded, starts, lengths):
+    return _number(padded, starts, lengths, money=False)
+
+
+def _bulk_money(padded, starts, lengths):
+    return _number(padded, starts, lengths, money=True)
+
+
+def _bulk_datetime(width):
+    """As _TIMESTAMP_RE (width 19) or _DATE_RE (width 10), matched in full."""
+    digit_cols = [0, 1, 2, 3, 5, 6, 8, 9] + ([11, 12, 14, 15, 17, 18] if width == 19 else [])
+
+    def check(padded, starts, lengths):
+        m = _left(padded, starts, lengths, width)
+        d = m.astype(np.int16) - 48
+        dd = d[:, digit_cols]
+        ok = (lengths == width) & ((dd >= 0) & (dd <= 9)).all(1)
+        ok &= (m[:, 4] == _DASH) & (m[:, 7] == _DASH)
+        century = d[:, 0] * 10 + d[:, 1]
+        month = d[:, 5] * 10 + d[:, 6]
+        day = d[:, 8] * 10 + d[:, 9]
+        ok &= ((century == 19) | (century == 20)) & (month >= 1) & (month <= 12)
+        ok &= (day >= 1) & (day <= 31)
+        if width == 19:
+            ok &= (m[:, 10] == _SPACE) & (m[:, 13] == _COLON) & (m[:, 16] == _COLON)
+            ok &= (d[:, 11] * 10 + d[:, 12] <= 23) & (d[:, 14] <= 5) & (d[:, 17] <= 5)
+        return ok, m.view(f"S{width}").ravel()
+    return check
+
+
+def _bulk_enum(values):
+    """Values compared as 8-byte words: the field, zero-padded, equals one of them."""
+    encoded = [v.encode() for v in values]
+    longest = max(len(e) for e in encoded)
+    width = -(-longest // 8) * 8
+    words = [np.frombuffer(e.ljust(width, b"\0"), dtype="<u8") for e in encoded]
+
+    def check(padded, starts, lengths):
+        u = _left(padded, starts, lengths, width).view("<u8")
+        codes = np.full(len(starts), -1, dtype=np.int8)
+        for i, word in enumerate(words):
+            eq = u[:, 0] == word[0]
+            for k in range(1, len(word)):
+                eq &= u[:, k] == word[k]
+            codes[eq] = i
+        return (codes >= 0) & (lengths <= longest), codes
+    return check
+
+
+def _bulk_text(cap):
+    def check(padded, starts, lengths):
+        ok = (lengths >= 1) & (lengths <= cap)
+        w = _width(lengths, cap)
+        return ok, _left(padded, starts, lengths, w).view(f"S{w}").ravel()
+    return check
+
+
+def _bulk_check(column):
+    kind = column.kind
+    if kind == schemas.ENUM:
+        return _bulk_enum(column.values)
+    return {schemas.INT: _bulk_int, schemas.MONEY: _bulk_money,
+            schemas.TIMESTAMP: _bulk_datetime(19), schemas.DATE: _bulk_datetime(10),
+            schemas.ID: _bulk_text(ID_WIDTH), schemas.TEXT: _bulk_text(TEXT_WIDTH)}[kind]
+
+
+def _to_python(column, values):
+    """Bulk values as parse() returns them: str, int (cents for money)."""
+    if column.kind == schemas.ENUM:
+        return np.array(column.values, dtype=object)[values].tolist()
+    if column.kind in (schemas.INT, schemas.MONEY):
+        return values.tolist()
+    return values.astype(str).tolist()  # the bulk path takes ASCII only
+
+
+def read_chunks(path, size=CHUNK_BYTES):
+    """The file's bytes in pieces of about `size`, each ending after a newline (but the last)."""
+    with open(path, "rb") as f:
+        rest = b""
+        while True:
+            block = f.read(size)
+            if not block:
+                break
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest += block
+                continue
+            yield rest + block[:cut]
+            rest = block[cut:]
+        if rest:
+            yield rest
+
+
+class Chunk:
+    """The rows of one chunk of a file.
+
+    ``columns``: one numpy array per column read, for the rows checked in bulk
+    (enum: index into the column's values, int8; int and money: int64, money
+    in cents; id, text, timestamp, date: fixed-width bytes, ASCII).
+    ``rows``: the other valid rows, as parse() returns them.
+    ``size``: how many rows ``columns`` holds.
+    """
+
+    __slots__ = ("columns", "rows", "size", "_fast_lines", "_slow_lines")
+
+    def __init__(self, columns, size, rows, fast_lines, slow_lines):
+        self.columns, self.size, self.rows = columns, size, rows
+        self._fast_lines, self._slow_lines = fast_lines, slow_lines
+
+
 class RowParser:
     """Parses lines of `dataset`, returning the values of `columns` typed.
 
@@ -85,10 +276,12 @@ class RowParser:
         self.width = len(dataset.columns)
         self.header = dataset.header.encode()
         self.checks = []
-        for name in columns:
-            column = dataset.column(name)
+        self.bulk_checks = []
+        self.columns = [dataset.column(name) for name in columns]
+        for name, column in zip(columns, self.columns):
             make, _ = _CONVERTERS[column.kind]
             self.checks.append((dataset.index(name), make(column), _reason(column)))
+            self.bulk_checks.append((dataset.index(name), _bulk_check(column)))
         self.valid = self.headers = self.blank = 0
         self.malformed = Counter()
 
@@ -102,10 +295,17 @@ class RowParser:
             except UnicodeDecodeError:
                 return "invalid_utf8"
             if '"' in text:
-                return [f.encode() for f in next(csv.reader([text]))]
+                return self._split_quoted(text)
         elif b'"' in line:
-            return [f.encode() for f in next(csv.reader([line.decode("ascii")]))]
+            return self._split_quoted(line.decode("ascii"))
         return line.split(b",")
+
+    @staticmethod
+    def _split_quoted(text):
+        try:
+            return [f.encode() for f in next(csv.reader([text]))]
+        except csv.Error:  # e.g. a bare CR inside the line: no column count can be told
+            return "wrong_column_count"
 
     def parse(self, line):
         line = line.rstrip(b"\r\n")
@@ -135,11 +335,94 @@ class RowParser:
         self.valid += 1
         return values
 
-    def parse_file(self, path):
-        """Yield the typed values of every valid row of the file at `path`."""
+    def parse_chunk(self, buf):
+        """Parse a piece of a file made of whole lines (see ``read_chunks``) -> Chunk."""
+        a = np.frombuffer(buf, dtype=np.uint8)
+        padded = np.frombuffer(bytes(PAD) + buf + bytes(PAD), dtype=np.uint8)
+        ends = np.flatnonzero(a == _NL)             # each line's newline
+        if len(a) and a[-1] != _NL:
+            ends = np.append(ends, len(a))          # a last line with none
+        starts = np.empty_like(ends)
+        starts[:1] = 0
+        starts[1:] = ends[:-1] + 1
+        # one CR before the newline is line ending, as parse()'s rstrip takes it
+        cr_end = (ends > starts) & (padded[PAD - 1 + ends] == _CR)
+        content_end = ends - cr_end
+        lengths = content_end - starts
+        candidate = lengths > 0
+        # plain lines only: no byte >= 0x80 (UTF-8 to check), quote, NUL or other CR
+        if not buf.isascii() or b'"' in buf or b"\0" in buf:
+            odd = (a >= 0x80) | (a == _QUOTE) | (a == 0) | (a == _CR)
+        elif b"\r" in buf:
+            odd = a == _CR
+        else:
+            odd = None
+        if odd is not None:
+            odd[ends[cr_end] - 1] = False
+            candidate[np.searchsorted(ends, np.flatnonzero(odd))] = False
+        commas = np.flatnonzero(a == _COMMA)
+        first = np.searchsorted(commas, starts)
+        candidate &= np.searchsorted(commas, ends) - first == self.width - 1
+        # the header (a line like any other by its shape): its first 8 bytes, then in full
+        maybe_header = candidate & (lengths == len(self.header))
+        head = np.frombuffer(self.header[:8].ljust(8, b"\0"), dtype="<u8")[0]
+        maybe_header &= _left(padded, starts + PAD, lengths, 8).view("<u8")[:, 0] == head
+        for i in np.flatnonzero(maybe_header).tolist():
+            if buf[starts[i]:content_end[i]] == self.header:
+                candidate[i] = False
+        idx = np.flatnonzero(candidate)
+        first = first[idx]
+        ok = np.ones(len(idx), dtype=bool)
+        values = []
+        last = self.width - 1
+        for index, check in self.bulk_checks:
+            begin = starts[idx] if index == 0 else commas[first + index - 1] + 1
+            end = content_end[idx] if index == last else commas[first + index]
+            field_ok, field_values = check(padded, begin + PAD, end - begin)
+            ok &= field_ok
+            values.append(field_values)
+        fast = idx[ok]
+        columns = [v[ok] for v in values]
+        self.valid += len(fast)
+        slow = np.ones(len(ends), dtype=bool)
+        slow[fast] = False
+        rows, slow_lines = [], []
         parse = self.parse
-        with open(path, "rb") as f:
-            for line in f:
-                values = parse(line)
-                if values is not None:
-                    yield values
+        for i in np.flatnonzero(slow).tolist():
+            row = parse(buf[starts[i]:ends[i]])
+            if row is not None:
+                rows.append(row)
+                slow_lines.append(i)
+        return Chunk(columns, len(fast), rows, fast, slow_lines)
+
+    def parse_file_columns(self, path):
+        """Yield a Chunk per piece of the file at `path`; every line is counted."""
+        for buf in read_chunks(path):
+            yield self.parse_chunk(buf)
+
+    def chunk_rows(self, chunk):
+        """The chunk's valid rows as parse() returns them (sequences), in file order."""
+        if self.checks:
+            fast = zip(*(_to_python(column, values)
+                         for column, values in zip(self.columns, chunk.columns)))
+        else:
+            fast = ([] for _ in range(chunk.size))
+        if not chunk.rows:
+            return fast
+        return self._merge(fast, chunk)
+
+    @staticmethod
+    def _merge(fast, chunk):
+        before = np.searchsorted(chunk._fast_lines, chunk._slow_lines).tolist()
+        taken = 0
+        for row, n in zip(chunk.rows, before):
+            for _ in range(n - taken):
+                yield next(fast)
+            taken = n
+            yield row
+        yield from fast
+
+    def parse_file(self, path):
+        """Yield the typed values of every valid row of the file at `path`, in file order."""
+        for chunk in self.parse_file_columns(path):
+            yield from self.chunk_rows(chunk)
