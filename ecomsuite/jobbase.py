@@ -14,6 +14,7 @@ status 3 and says so.
 """
 
 import codecs
+import datetime
 import logging
 import posixpath
 import sys
@@ -24,7 +25,7 @@ from mrjob.job import MRJob
 from mrjob.step import StepFailedException
 
 from ecomsuite.rows import UTF8_BOM, RowParser
-from ecomsuite.schemas import DATASETS
+from ecomsuite.schemas import DATASETS, DATE, TIMESTAMP
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,37 @@ def dataset_of_file(input_path, input_uri, candidates):
             if not isinstance(fields, str) and len(fields) in widths:
                 return widths[len(fields)]
     return None
+
+
+def calendar_checked(parser, dataset, columns, rows):
+    """Pass on the rows (of `columns` of `dataset`, read by `parser`) whose date and
+    timestamp values are real calendar days; count the others in the parser as
+    malformed (bad_timestamp / bad_date) instead of valid.
+
+    The parser's checks are by pattern only, so they accept 2025-02-30.
+    """
+    checks = [(i, "bad_timestamp" if column.kind == TIMESTAMP else "bad_date")
+              for i, column in enumerate(dataset.column(name) for name in columns)
+              if column.kind in (TIMESTAMP, DATE)]
+    if not checks:
+        yield from rows
+        return
+    known = {}
+    for values in rows:
+        for i, reason in checks:
+            day = values[i][:10]
+            ok = known.get(day)
+            if ok is None:
+                try:
+                    ok = known[day] = bool(datetime.date.fromisoformat(day))
+                except ValueError:
+                    ok = known[day] = False
+            if not ok:
+                parser.valid -= 1
+                parser.malformed[reason] += 1
+                break
+        else:
+            yield values
 
 
 @dataclass
@@ -150,6 +182,9 @@ class CSVJob(MRJob):
     NAME = None
     DATASET = None
     COLUMNS = ()
+    # Also reject impossible calendar days (2025-02-30) in the date/timestamp
+    # columns read, as bad_timestamp / bad_date (see calendar_checked).
+    CALENDAR_CHECKED = False
 
     @classmethod
     def input_datasets(cls):
@@ -170,8 +205,12 @@ class CSVJob(MRJob):
 
     def read_rows(self, input_path, dataset=None, columns=None):
         """Yield the typed values of each valid row; count every other line."""
-        parser = RowParser(dataset or self.DATASET, columns or self.COLUMNS)
-        yield from parser.parse_file(input_path)
+        dataset, columns = dataset or self.DATASET, columns or self.COLUMNS
+        parser = RowParser(dataset, columns)
+        rows = parser.parse_file(input_path)
+        if self.CALENDAR_CHECKED:
+            rows = calendar_checked(parser, dataset, columns, rows)
+        yield from rows
         self.count_rows(parser)
 
     def input_dataset(self, input_path, input_uri):

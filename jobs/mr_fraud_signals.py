@@ -17,7 +17,7 @@ SESSION_KEY, CUSTOMER_KEY = "s", "c"  # reduce-key prefixes: a session's or a cu
 WINDOW_SECONDS = 60
 DEFAULT_MAX_EVENTS_PER_MINUTE = 8
 DEFAULT_MAX_ORDERS_PER_DAY = 10
-DEFAULT_OUTLIER_FACTOR = "50"
+DEFAULT_OUTLIER_FACTOR = "10"
 DEFAULT_OUTLIER_MIN_ORDERS = 3
 EPOCH = datetime.date(1970, 1, 1)
 COLUMNS_READ = {
@@ -82,6 +82,7 @@ def format_epoch(seconds):
 
 class MRFraudSignals(CSVJob):
     NAME = "fraud_signals"
+    CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = CLICKSTREAM
 
     @classmethod

@@ -1,0 +1,64 @@
+"""Helpers of the analytics tests: run a job inline with list keys, read CSVs plainly."""
+
+import csv
+import glob
+import json
+import os
+import shutil
+
+from ecomsuite.schemas import DATASETS
+from tests.helpers import merged_counters
+
+
+def key_of(key):
+    """JSON keys may be lists: make them hashable."""
+    return tuple(key) if isinstance(key, list) else key
+
+
+def run_job(job_cls, paths, *args):
+    """Run a job inline with --no-conf; return ({key: value}, merged counters)."""
+    job = job_cls(["--no-conf", *args, *map(str, paths)])
+    with job.make_runner() as runner:
+        runner.run()
+        out = {}
+        for key, value in job.parse_output(runner.cat_output()):
+            assert key_of(key) not in out, f"key {key} emitted twice"
+            out[key_of(key)] = value
+        counters = merged_counters(runner.counters())
+    return out, counters
+
+
+def dataset_files(root, *datasets):
+    """The part files of datasets under a generated data root, in dataset order."""
+    return [f for name in datasets
+            for f in sorted(glob.glob(os.path.join(str(root), name, "part-*")))]
+
+
+def read_rows(files, dataset):
+    """Every data row of CSV files as dicts (Python's csv module; headers skipped by content)."""
+    header = list(DATASETS[dataset].names)
+    rows = []
+    for path in files:
+        with open(path, newline="", encoding="utf-8") as f:
+            for fields in csv.reader(f):
+                if fields and fields != header:
+                    rows.append(dict(zip(header, fields)))
+    return rows
+
+
+def injected(root):
+    with open(os.path.join(str(root), "_injected.json")) as f:
+        return json.load(f)
+
+
+def copy_dataset(root, dest, *datasets):
+    """Copy datasets of a generated root into `dest` (to add rows to them)."""
+    for name in datasets:
+        shutil.copytree(os.path.join(str(root), name), os.path.join(str(dest), name))
+    return dest
+
+
+def append_lines(path, lines):
+    with open(path, "ab") as f:
+        for line in lines:
+            f.write((line.encode() if isinstance(line, str) else line) + b"\n")

@@ -1,0 +1,161 @@
+"""The fraud signals job: injected actors found, few false positives, exact rules, mixed inputs."""
+
+import os
+
+import pytest
+
+from jobs.mr_fraud_signals import MRFraudSignals
+from tests.analytics import reference
+from tests.analytics.support import (
+    append_lines,
+    copy_dataset,
+    dataset_files,
+    injected,
+    read_rows,
+    run_job,
+)
+from tests.helpers import write_lines
+
+CLICK = "2025-06-24 {time},{session},CUST00007,VIEW,product,LAPTOP001,mobile,1"
+ORDER = "{order},{customer},MOUSE001,Ergonomic Mouse,1,{amount},{amount},{day} 10:00:00,COMPLETED,LATAM"
+
+
+def clicks(session, *seconds):
+    return [CLICK.format(time=f"10:{s // 60:02d}:{s % 60:02d}", session=session) for s in seconds]
+
+
+def orders(customer, amounts, day="2025-06-02", first=1):
+    return [ORDER.format(order=f"{customer}-{first + i}", customer=customer, amount=a, day=day)
+            for i, a in enumerate(amounts)]
+
+
+def flagged(got, rule):
+    return {entity for (r, entity) in got if r == rule}
+
+
+def test_finds_every_injected_actor_and_equals_the_reference(fraud_data):
+    files = dataset_files(fraud_data, "clickstream", "orders")
+    got, counters = run_job(MRFraudSignals, files)
+    truth = injected(fraud_data)
+    assert flagged(got, "bot_session") == set(truth["bot_sessions"])
+    assert flagged(got, "order_burst") == {b["customer_id"] for b in truth["burst_customers"]}
+    for b in truth["burst_customers"]:
+        assert [d["date"] for d in got[("order_burst", b["customer_id"])]["days"]] == [b["date"]]
+    assert set(truth["outlier_orders"]) <= flagged(got, "amount_outlier")
+    assert got == reference.fraud_signals(dataset_files(fraud_data, "clickstream"),
+                                          dataset_files(fraud_data, "orders"))
+    assert "malformed" not in counters and counters["rows"]["header"] == len(files)
+
+
+def false_positive_rates(root, got):
+    """Flagged entities that were not injected, over the entities each rule judged."""
+    truth = injected(root) if os.path.exists(os.path.join(root, "_injected.json")) else {}
+    clicks_ = read_rows(dataset_files(root, "clickstream"), "clickstream")
+    orders_ = read_rows(dataset_files(root, "orders"), "orders")
+    per_customer = {}
+    for o in orders_:
+        per_customer[o["customer_id"]] = per_customer.get(o["customer_id"], 0) + 1
+    judged = {
+        "bot_session": len({c["session_id"] for c in clicks_}),
+        "order_burst": len(per_customer),
+        "amount_outlier": sum(n for n in per_customer.values() if n - 1 >= 3),
+    }
+    innocent = {
+        "bot_session": flagged(got, "bot_session") - set(truth.get("bot_sessions", ())),
+        "order_burst": flagged(got, "order_burst") - {
+            b["customer_id"] for b in truth.get("burst_customers", ())},
+        "amount_outlier": flagged(got, "amount_outlier") - set(truth.get("outlier_orders", ())),
+    }
+    return {rule: len(innocent[rule]) / judged[rule] for rule in judged}
+
+
+def test_false_positive_rate_is_small(fraud_data, generated_data):
+    """Measured (docs/analytics.md): on the generator's data no rule flags an entity
+    that was not injected; allow a tenth of a percent for amount outliers."""
+    for root in (fraud_data, generated_data):
+        got, _ = run_job(MRFraudSignals, dataset_files(root, "clickstream", "orders"))
+        rates = false_positive_rates(str(root), got)
+        assert rates["bot_session"] == 0 and rates["order_burst"] == 0
+        assert rates["amount_outlier"] < 0.001
+
+
+def test_bot_window_is_sixty_seconds_across_files(tmp_path):
+    a = write_lines(str(tmp_path / "a.csv"), clicks("BOT", 0, 10, 20, 30, 40)
+                    + clicks("EDGE", 0, 10, 20, 30, 40), header_of="clickstream")
+    b = write_lines(str(tmp_path / "b.csv"), clicks("BOT", 45, 50, 55, 59)     # 9 in [0, 60)
+                    + clicks("EDGE", 45, 50, 55, 60)                           # 60 is outside
+                    + clicks("SLOW", *range(0, 600, 10)))                      # 6 a minute
+    got, _ = run_job(MRFraudSignals, [a, b])
+    assert got == {("bot_session", "BOT"): {
+        "entity": "session", "customer_id": "CUST00007", "events_in_window": 9,
+        "window_start": "2025-06-24 10:00:00", "session_events": 9, "limit": 8}}
+    got, _ = run_job(MRFraudSignals, [a, b], "--max-events-per-minute", "5")
+    assert flagged(got, "bot_session") == {"BOT", "EDGE", "SLOW"}
+    assert got[("bot_session", "SLOW")]["events_in_window"] == 6
+
+
+def test_order_rules(tmp_path):
+    path = write_lines(str(tmp_path / "orders" / "part-00000.csv"), [
+        *orders("BURST", ["1.00"] * 11, day="2025-06-03"),              # 11 > 10 in a day
+        *orders("BUSY", ["1.00"] * 10, day="2025-06-03"),               # 10: not more than 10
+        *orders("BUYER", ["10.00", "10.00", "30.00", "100.01"]),         # median of others 10
+        *orders("EXACT", ["10.00", "10.00", "10.00", "100.00"]),         # 10x: not above
+        *orders("FEW", ["1.00", "1.00", "900.00"]),                      # 2 others: not judged
+        *orders("EVEN", ["10.00", "20.00", "30.00", "40.00", "250.01"]),  # median 25
+    ])
+    got, _ = run_job(MRFraudSignals, [path])
+    assert flagged(got, "order_burst") == {"BURST"}
+    assert got[("order_burst", "BURST")] == {
+        "entity": "customer", "days": [{"date": "2025-06-03", "orders": 11}],
+        "max_orders_in_a_day": 11, "total_orders": 11, "limit": 10}
+    assert flagged(got, "amount_outlier") == {"BUYER-4", "EVEN-5"}
+    assert got[("amount_outlier", "EVEN-5")] == {
+        "entity": "order", "customer_id": "EVEN", "order_date": "2025-06-02",
+        "amount": 250.01, "median_of_other_orders": 25.0, "times_median": 10.0,
+        "other_orders": 4, "factor": 10.0}
+    got, _ = run_job(MRFraudSignals, [path], "--outlier-min-orders", "2",
+                     "--outlier-factor", "5", "--max-orders-per-day", "9")
+    assert flagged(got, "amount_outlier") >= {"FEW-3", "BUYER-4", "EXACT-4", "EVEN-5"}
+    assert flagged(got, "order_burst") == {"BURST", "BUSY"}
+
+
+def test_files_told_apart_by_folder_header_or_width(tmp_path):
+    by_folder = write_lines(str(tmp_path / "clickstream" / "part-00000.csv"),
+                            clicks("A", *range(9)))
+    by_header = write_lines(str(tmp_path / "x" / "h.csv"), clicks("B", *range(9)),
+                            header_of="clickstream")
+    by_width = write_lines(str(tmp_path / "x" / "w.csv"), ["", "garbage"] + clicks("C", *range(9)))
+    unknown = write_lines(str(tmp_path / "x" / "u.csv"), ["a,b", "c", ""])
+    got, counters = run_job(MRFraudSignals, [by_folder, by_header, by_width, unknown],
+                            "--max-malformed-share", "1")
+    assert flagged(got, "bot_session") == {"A", "B", "C"}
+    assert counters["malformed"] == {"wrong_column_count": 1, "unknown_dataset": 2}
+    assert counters["rows"] == {"valid": 27, "header": 1, "blank": 2}
+
+
+def test_empty_inputs_and_injected_malformed_rows(generated_data, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    got, counters = run_job(MRFraudSignals, [empty])
+    assert got == {} and "malformed" not in counters
+    root = copy_dataset(generated_data, tmp_path, "clickstream", "orders")
+    click_files, order_files = (dataset_files(root, d) for d in ("clickstream", "orders"))
+    append_lines(click_files[0], ["2025-06-24 10:00:00,,CUST00001,VIEW,product,P,mobile,1",
+                                  "2025-06-24T10:00:00,S,CUST00001,VIEW,product,P,mobile,1"])
+    append_lines(order_files[1], ["ORD99999,CUST00001,P,N,1,1.00,1.00,2025-06-31 10:00:00,"
+                                  "COMPLETED,LATAM",
+                                  "ORD99998,CUST00001,P,N,1,1.00,1,000.00,2025-06-01 10:00:00,"
+                                  "COMPLETED,LATAM"])
+    got, counters = run_job(MRFraudSignals, click_files + order_files)
+    assert counters["malformed"] == {"missing_session_id": 1, "bad_timestamp": 2,
+                                     "wrong_column_count": 1}
+    assert got == reference.fraud_signals(dataset_files(generated_data, "clickstream"),
+                                          dataset_files(generated_data, "orders"))
+
+
+@pytest.mark.parametrize("args", [["--max-events-per-minute", "0"], ["--outlier-factor", "0.5"],
+                                  ["--outlier-factor", "many"], ["--outlier-min-orders", "0"],
+                                  ["--max-orders-per-day", "0"]])
+def test_options_are_validated(args):
+    with pytest.raises(ValueError, match=args[0]):
+        MRFraudSignals(["--no-conf", *args])
