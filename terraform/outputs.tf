@@ -97,7 +97,7 @@ output "submit_jobs_command" {
 
 output "submit_job_example" {
   description = "Runs one job by hand, in an SSM shell on the master."
-  value       = "sudo -iu hadoop /opt/ecommerce/venv/bin/python /opt/ecommerce/src/jobs/mr_sales_by_region.py -r hadoop hdfs:///ecommerce/raw/orders/ --output-dir hdfs:///ecommerce/processed/sales_by_region"
+  value       = "sudo -iu hadoop /opt/ecommerce/venv/bin/python /opt/ecommerce/src/jobs/mr_sales_by_region.py -r hadoop -c /etc/mrjob.conf hdfs:///ecommerce/raw/orders/ --output-dir hdfs:///ecommerce/processed/sales_by_region"
 }
 
 output "rerun_bootstrap_command" {

@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def module_dirs():
 # HCL (python-hcl2)
 ################################################################################
 
-@lru_cache(maxsize=None)
+@cache
 def load_file(path):
     import hcl2
 
