@@ -25,6 +25,7 @@ INJECTED = "_injected.json"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 PROGRESS_INTERVAL_SECONDS = 0.2
+DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 ROW_NOUNS = {"orders": "orders", "customers": "customers", "clickstream": "clickstream events"}
 SUMMARY_ORDER = ("orders", "customers", "clickstream")
 
@@ -129,6 +130,9 @@ def build_parser():
     parser.add_argument("--fraud-actors", type=_count, default=0, metavar="N",
                         help="inject N bot sessions, N burst customers and N outlier orders "
                              "(ground truth in OUT/_injected.json; default: %(default)s)")
+    parser.add_argument("--jobs", type=_positive_int, default=DEFAULT_JOBS, metavar="N",
+                        help="processes making chunks; the output does not depend on it "
+                             "(default: %(default)s, the cores up to 2)")
     parser.add_argument("--quiet", action="store_true",
                         help="print nothing (not even the final summary)")
     parser.add_argument("--version", action="version",
@@ -212,7 +216,7 @@ def _faker_version():
     return version("Faker")
 
 
-def generate(plan, sink, progress):
+def generate(plan, sink, progress, jobs=1):
     """Write every dataset through `sink`; all or nothing per dataset. Returns the manifest."""
     begun = []
     try:
@@ -221,11 +225,12 @@ def generate(plan, sink, progress):
             sink.begin(name)
             begun.append(name)
         files = {}
-        for name in datasets:
-            progress.start(name, plan.rows[name])
-            chunks = (writer.make_chunk(plan, d, k) for d, k in writer.chunk_jobs(plan, name))
-            files[name] = writer.write_dataset(sink, plan, name, chunks, progress.add)
-            progress.finish()
+        with writer.ChunkMaker(plan, jobs) as maker:
+            for name in datasets:
+                progress.start(name, plan.rows[name])
+                files[name] = writer.write_dataset(sink, plan, name, maker.chunks(name),
+                                                   progress.add)
+                progress.finish()
         for name in datasets:
             sink.commit(name)
             begun.remove(name)
@@ -268,7 +273,7 @@ def main(argv=None):
     progress = Progress(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        generate(plan, sink, progress)
+        generate(plan, sink, progress, jobs=args.jobs)
     except DatasetExists as e:
         print(f"ecom-datagen: refusing to overwrite: {e}", file=sys.stderr)
         return EXIT_USAGE

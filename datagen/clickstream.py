@@ -28,7 +28,7 @@ from datagen.fastcsv import (
 from datagen.orders import PRODUCT_CDF, PRODUCT_ID_TABLE
 from ecomsuite import schemas
 
-SESSIONS_PER_CHUNK = 20_000
+SESSIONS_PER_CHUNK = 5_000
 
 DEVICE_WEIGHTS = {"mobile": 0.55, "desktop": 0.35, "tablet": 0.10}
 assert set(DEVICE_WEIGHTS) == set(schemas.DEVICES)

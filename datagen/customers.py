@@ -17,7 +17,7 @@ from datagen.fastcsv import (
 from datagen.pools import CITIES_PER_REGION, FIRST_NAMES_PER_REGION, LAST_NAMES_PER_REGION
 from ecomsuite import schemas
 
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 16_384
 
 # Share of customers per region (schemas.REGIONS order is not assumed).
 REGION_WEIGHTS = {"US-EAST": 0.22, "US-WEST": 0.18, "EU-WEST": 0.18,

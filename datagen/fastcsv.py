@@ -198,7 +198,9 @@ def format_rows(n, fields):
         matrix[:, at] = COMMA if i < len(fields) - 1 else NEWLINE
         at += 1
     flat = matrix.reshape(-1)
-    return flat[flat != 0].tobytes()
+    kept = flat[flat != 0]
+    del matrix, flat  # keep the peak low: the matrix goes before the bytes come
+    return kept.tobytes()
 
 
 def in_schema_order(dataset, fields):

@@ -26,7 +26,7 @@ from datagen.fastcsv import (
 )
 from ecomsuite import schemas
 
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 16_384
 
 # Relative order volume per weekday (Monday first): a mild weekly rhythm,
 # every clean day within a few percent of the window's median.
@@ -165,26 +165,32 @@ def chunk(plan, k):
     second = timeline.second_of_day((j + u[0]) / plan.day_counts[day])
     customer = (plan.day_mult[day] * j + plan.day_add[day]) % plan.rows["customers"]
     o = plan.order_overrides
-    a, b = np.searchsorted(o["row"], [lo, hi])
-    at = o["row"][a:b] - lo
+    first, last = np.searchsorted(o["row"], [lo, hi])
+    at = o["row"][first:last] - lo
 
     def override(name, column):
-        values = o[name][a:b]
+        values = o[name][first:last]
         column[at[values >= 0]] = values[values >= 0]
 
     override("customer", customer)
     band = plan.bands[customer]
-    product = (u[1][:, None] >= BAND_PRODUCT_CDF[band]).sum(axis=1)
+    product = np.empty(n, dtype=np.int64)
+    for band_index, cdf in enumerate(BAND_PRODUCT_CDF):
+        in_band = band == band_index
+        product[in_band] = np.searchsorted(cdf, u[1][in_band], side="right")
     quantity = np.minimum(np.searchsorted(QUANTITY_CDF, u[2], side="right") + 1,
                           BAND_QUANTITY_CAP[band, product])
     discount = DISCOUNT_PERCENT[np.searchsorted(DISCOUNT_CDF, u[3], side="right")]
     age = plan.order_days - 1 - day
     age_group = np.searchsorted(STATUS_AGE_FROM, age, side="right") - 1
-    status = (u[4][:, None] >= STATUS_CDF[age_group]).sum(axis=1)
+    status = np.empty(n, dtype=np.int64)
+    for group, cdf in enumerate(STATUS_CDF):
+        of_age = age_group == group
+        status[of_age] = np.searchsorted(cdf, u[4][of_age], side="right")
     override("product", product)
     override("quantity", quantity)
     override("status", status)
-    discount[at[o["product"][a:b] >= 0]] = 0  # an injected order is at list price
+    discount[at[o["product"][first:last] >= 0]] = 0  # an injected order is at list price
 
     price = (PRODUCT_CENTS[product] * (100 - discount) + 50) // 100
     fields = {

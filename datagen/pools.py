@@ -61,9 +61,9 @@ def _clean(text):
 
 
 def email_part(name):
-    """'Zoë-Ann O'Neil' -> 'zoeannoneil': lower-case ASCII letters and digits only."""
+    """"Zoë-Ann O'Neil" -> "zoeannoneil": lower-case ASCII letters only."""
     from faker.decode import unidecode
-    part = re.sub(r"[^a-z0-9]", "", unidecode(name).lower())
+    part = re.sub(r"[^a-z]", "", unidecode(name).lower())
     return part or FALLBACK_EMAIL_NAME
 
 

@@ -7,6 +7,10 @@ number of parts, so the parts' rows put back together are the same bytes
 for any ``--parts``.
 """
 
+import collections
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 
 from datagen import clickstream, customers, orders
@@ -28,6 +32,56 @@ def chunk_jobs(plan, dataset):
 def make_chunk(plan, dataset, k):
     """(rows, CSV bytes without header) of one chunk."""
     return GENERATORS[dataset].chunk(plan, k)
+
+
+_worker_plan = None
+
+
+def _init_worker(plan):
+    global _worker_plan
+    _worker_plan = plan
+
+
+def _make_in_worker(dataset, k):
+    return make_chunk(_worker_plan, dataset, k)
+
+
+class ChunkMaker:
+    """Makes a dataset's chunks in order: here, or in `jobs` worker processes.
+
+    Chunks do not depend on who makes them (each has its own random stream),
+    so the output is the same for any number of jobs. With workers, at most
+    2 x jobs chunks are in flight, so memory stays flat.
+    """
+
+    def __init__(self, plan, jobs=1):
+        self.plan, self.jobs = plan, jobs
+        self.pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def chunks(self, dataset):
+        tasks = chunk_jobs(self.plan, dataset)
+        if self.jobs < 2 or len(tasks) < 2:
+            for d, k in tasks:
+                yield make_chunk(self.plan, d, k)
+            return
+        if self.pool is None:  # forked on first use: the workers inherit the plan
+            self.pool = ProcessPoolExecutor(
+                self.jobs, mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker, initargs=(self.plan,))
+        pending = collections.deque()
+        for task in tasks:
+            pending.append(self.pool.submit(_make_in_worker, *task))
+            if len(pending) >= 2 * self.jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def write_dataset(sink, plan, dataset, chunks, on_rows=None):
