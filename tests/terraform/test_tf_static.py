@@ -255,3 +255,56 @@ def test_every_checkov_skip_gives_a_reason():
                 assert m and len(m.group(2).strip()) > 20, f"{rel(path)}: {line.strip()}"
                 skips.append(m.group(1))
     assert skips, "no skip found: the checker above is not looking at the right comments"
+
+
+def _module_calls(directory):
+    for (name,), body in tf.labelled(tf.load_module(directory), "module", 1):
+        source = tf.unquote(body["source"])
+        if source.startswith("."):
+            yield name, body, (Path(directory) / source).resolve()
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_module_calls_match_the_modules_variables(directory):
+    """What `terraform validate` would say about module arguments, offline."""
+    for name, body, target in _module_calls(directory):
+        declared = tf.variables(tf.load_module(target))
+        passed = {k for k in body if not k.startswith("__") and k not in ("source", "providers", "depends_on")}
+        assert passed <= set(declared), f"module.{name} gets undeclared {sorted(passed - set(declared))}"
+        required = {k for k, v in declared.items() if "default" not in v}
+        assert required <= passed, f"module.{name} misses required {sorted(required - passed)}"
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_module_output_references_exist(directory):
+    calls = {name: target for name, _, target in _module_calls(directory)}
+    text = "".join(p.read_text() for p in Path(directory).glob("*.tf"))
+    for name, attr in set(re.findall(r"\bmodule\.([a-z_]+)\.([a-z_0-9]+)", text)):
+        assert name in calls, f"module.{name} is not called in {rel(directory)}"
+        assert attr in tf.outputs(tf.load_module(calls[name])), f"module.{name} has no output {attr}"
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_var_and_local_references_are_declared(directory):
+    module = tf.load_module(directory)
+    text = "".join(p.read_text() for p in Path(directory).glob("*.tf"))
+    declared_vars, declared_locals = set(tf.variables(module)), set(tf.locals_of(module))
+    for ref in set(re.findall(r"\bvar\.([a-z_0-9]+)", text)):
+        assert ref in declared_vars, f"{rel(directory)}: var.{ref} is not declared"
+    for ref in set(re.findall(r"\blocal\.([a-z_0-9]+)", text)):
+        assert ref in declared_locals, f"{rel(directory)}: local.{ref} is not declared"
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda d: str(rel(d)))
+def test_resource_and_data_references_are_declared(directory):
+    module = tf.load_module(directory)
+    text = "".join(p.read_text() for p in Path(directory).glob("*.tf"))
+    resources = {(k, n) for k, n, _ in tf.resources(module)}
+    data = {labels for labels, _ in tf.labelled(module, "data", 2)}
+    ephemeral = {labels for labels, _ in tf.labelled(module, "ephemeral", 2)}
+    for kind, name in set(re.findall(r"\bdata\.([a-z0-9_]+)\.([a-z0-9_]+)", text)):
+        assert (kind, name) in data, f"{rel(directory)}: data.{kind}.{name} is not declared"
+    for kind, name in set(re.findall(r"\bephemeral\.([a-z0-9_]+)\.([a-z0-9_]+)", text)):
+        assert (kind, name) in ephemeral, f"{rel(directory)}: ephemeral.{kind}.{name} is not declared"
+    for kind, name in set(re.findall(r"(?<![.\w])((?:aws|random)_[a-z0-9_]+)\.([a-z0-9_]+)\b", text)):
+        assert (kind, name) in resources, f"{rel(directory)}: {kind}.{name} is not declared"
