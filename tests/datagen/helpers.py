@@ -1,8 +1,8 @@
 """Readers and checks shared by the generator's tests (independent of datagen's code)."""
 
 import csv
-import functools
 import datetime as dt
+import functools
 import json
 import os
 import re

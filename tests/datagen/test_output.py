@@ -132,3 +132,10 @@ def test_end_date(tmp_path, end):
     first = last - dt.timedelta(days=schemas.DEFAULT_ORDER_DAYS - 1)
     assert min(order_days) == first.isoformat()
     assert min(click_days) == (last - dt.timedelta(days=schemas.DEFAULT_CLICK_DAYS - 1)).isoformat()
+
+
+def test_output_does_not_depend_on_the_number_of_jobs(tmp_path):
+    args = ("--orders", "40000", "--customers", "40000", "--clicks", "50000")  # several chunks each
+    one = all_files(generate(tmp_path / "one", *args, "--jobs", "1"))
+    two = all_files(generate(tmp_path / "two", *args, "--jobs", "2"))
+    assert one == two
