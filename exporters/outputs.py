@@ -178,9 +178,11 @@ class OutputsCollector:
         jobs = self.job_names(root)
 
         fams = {}
+        note = self.store.help_note()  # e.g. that HDFS listings are cached
 
         def gauge(name, help_, labels):
-            return fams.setdefault(name, GaugeMetricFamily(PREFIX + name, help_, labels=labels))
+            return fams.setdefault(name, GaugeMetricFamily(PREFIX + name, help_ + note,
+                                                           labels=labels))
 
         for job in jobs:
             gauge("job_schedule_period_seconds",
@@ -188,11 +190,11 @@ class OutputsCollector:
                   "schedules); alerts fire when it has not succeeded for two periods.",
                   ["job_name"]).add_metric([job], self.schedules.get(job, self.schedule_period_seconds))
 
-        business = {fam.name: GaugeMetricFamily(fam.name, fam.help, labels=list(fam.labels))
+        business = {fam.name: GaugeMetricFamily(fam.name, fam.help + note, labels=list(fam.labels))
                     for t in self.tables.values() for fam in t.families}
         for job in jobs:
             records = self.read_records(job)
-            self._collect_records(job, records, gauge, fams)
+            self._collect_records(job, records, gauge, fams, note)
             self._collect_output(job, records, gauge, business)
 
         yield from fams.values()
@@ -222,11 +224,11 @@ class OutputsCollector:
         for name, labels, value in samples:
             business[name].add_metric(list(labels), value)
 
-    def _collect_records(self, job, records, gauge, fams):
+    def _collect_records(self, job, records, gauge, fams, note):
         if not records:
             return
         runs = fams.setdefault("job_runs_total", CounterMetricFamily(
-            PREFIX + "job_runs", "Runs recorded under _runs/, by runner and status.",
+            PREFIX + "job_runs", "Runs recorded under _runs/, by runner and status." + note,
             labels=["job_name", "runner", "status"]))
         counts = defaultdict(int)
         for r in records:

@@ -36,6 +36,10 @@ class LocalStore:
     def describe(self):
         return os.path.abspath(self.root)
 
+    def help_note(self):
+        """What the HELP of metrics read from this store should add (nothing: read live)."""
+        return ""
+
     def _path(self, parts):
         return os.path.join(self.root, *parts)
 
@@ -89,6 +93,10 @@ class WebHDFSStore:
 
     def describe(self):
         return f"{self.uri} (WebHDFS {self.webhdfs_url})"
+
+    def help_note(self):
+        return (f" Read from HDFS over WebHDFS; directory listings are cached for "
+                f"{self.cache_seconds:g}s.")
 
     def _path(self, parts):
         return posixpath.join(self.root, *parts)

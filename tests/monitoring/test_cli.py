@@ -1,0 +1,78 @@
+"""ecom-exporter's command line: help, settings precedence, bad input, a real process."""
+
+import subprocess
+import sys
+
+import pytest
+
+from exporters.cli import Settings, parse_args, resolve_settings, split_address
+from tests.monitoring.conftest import REPO, free_port
+from tests.monitoring.processes import http_get, start_exporter
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "exporters", *args], capture_output=True,
+                          text=True, cwd=REPO, timeout=60)
+
+
+def test_help_lists_the_flags():
+    result = run("--help")
+    assert result.returncode == 0
+    for flag in ("--web.listen-address", "--config.file", "--outputs", "--namenode-url",
+                 "--resourcemanager-url", "--webhdfs-url", "--schedule-period"):
+        assert flag in result.stdout
+
+
+def test_defaults():
+    s = resolve_settings(parse_args([]))
+    assert s == Settings()
+    assert s.listen_address == "127.0.0.1:9308" and s.outputs == "output"
+    assert s.namenode_url == "" and s.resourcemanager_url == ""
+
+
+def test_flags_override_the_config_file(tmp_path):
+    cfg = tmp_path / "exporter.yml"
+    cfg.write_text("outputs: hdfs:///ecommerce/output\nnamenode_url: http://nn:9870\n"
+                   "schedules:\n  sales_by_region: 3600\n")
+    s = resolve_settings(parse_args(["--config.file", str(cfg), "--namenode-url", ""]))
+    assert s.outputs == "hdfs:///ecommerce/output"
+    assert s.namenode_url == ""  # an empty flag switches the source off
+    assert s.schedules == {"sales_by_region": 3600}
+
+
+@pytest.mark.parametrize("content", ["bogus_key: 1\n", "- a list\n"])
+def test_a_bad_config_file_is_refused(tmp_path, content):
+    cfg = tmp_path / "bad.yml"
+    cfg.write_text(content)
+    result = run("--config.file", str(cfg))
+    assert result.returncode == 2 and "ecom-exporter:" in result.stderr
+
+
+def test_a_bad_listen_address_is_refused():
+    with pytest.raises(ValueError):
+        split_address("9308")
+    assert split_address("127.0.0.1:9308") == ("127.0.0.1", 9308)
+    assert split_address(":9308") == ("0.0.0.0", 9308)
+    assert run("--web.listen-address", "nowhere").returncode == 2
+
+
+def test_a_busy_port_is_an_error_not_a_hang(tmp_path):
+    proc, url = start_exporter(str(tmp_path), "--outputs", str(tmp_path))
+    try:
+        port = url.split(":")[2].split("/")[0]
+        result = run("--web.listen-address", f"127.0.0.1:{port}", "--outputs", str(tmp_path))
+        assert result.returncode == 1 and "cannot listen" in result.stderr
+    finally:
+        proc.stop()
+
+
+def test_the_console_script_serves_metrics_and_stops_on_sigterm(tmp_path, pipeline_output):
+    proc, url = start_exporter(str(tmp_path), "--outputs", pipeline_output)
+    try:
+        text = http_get(url).decode()
+        assert 'ecommerce_exporter_source_up{source="outputs"} 1.0' in text
+        assert "process_resident_memory_bytes" in text
+    finally:
+        proc.stop()
+    assert proc.returncode == 0  # SIGTERM: a clean exit
+    assert free_port()
