@@ -31,5 +31,5 @@ tf-fmt: setup
 ## Check the Terraform configuration offline: fmt -check, checkov (zero failures), tests/terraform
 tf-check: setup tf-deps $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(PY) -m tests.terraform.tfcli fmt -check -recursive -diff $(TF_DIR)
-	$(CHECKOV) -d $(TF_DIR) --framework terraform --skip-download $(CHECKOV_ARGS)
+	$(CHECKOV) -d $(TF_DIR) --skip-download $(CHECKOV_ARGS)
 	$(BIN)/pytest $(PYTEST_ARGS) tests/terraform

@@ -13,6 +13,7 @@ def _require_hadoop_templates():
 
 @pytest.fixture(scope="session")
 def cluster_inputs():
+    pytest.importorskip("hcl2")
     return tf.example_cluster_inputs()
 
 

@@ -17,6 +17,12 @@ def test_configuration_is_formatted():
     assert code == 0, f"run `terraform fmt -recursive terraform` (make tf-fmt); unformatted:\n{out}{err}"
 
 
+def test_example_tfvars_is_formatted(tmp_path):
+    shutil.copy(tf.EXAMPLE_DIR / "terraform.tfvars.example", tmp_path / "example.tfvars")
+    code, out, err = tf.terraform(["fmt", "-check", "-no-color", str(tmp_path)], tf.REPO)
+    assert code == 0, out + err
+
+
 @pytest.fixture(scope="module")
 def root_variables(tmp_path_factory):
     """A provider-less copy of the root module's variables, initialised."""
