@@ -69,6 +69,7 @@ def day_number(date):
 
 class MRCustomerSegments(CSVJob):
     NAME = "customer_segments"
+    KEY_FIELDS = ("segment", "tier", "intent")  # names of the output key's parts (Parquet export)
     CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = CUSTOMERS
     SORT_VALUES = True  # see the record kinds above

@@ -44,6 +44,7 @@ def judge(value, window, z_threshold, min_relative_change):
 
 class MRDailyRevenue(CSVJob):
     NAME = "daily_revenue"
+    KEY_FIELDS = ("day", "region")  # names of the output key's parts (Parquet export)
     CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = ORDERS
     COLUMNS = ("total_amount", "order_date", "status", "region")

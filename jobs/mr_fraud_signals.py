@@ -82,6 +82,7 @@ def format_epoch(seconds):
 
 class MRFraudSignals(CSVJob):
     NAME = "fraud_signals"
+    KEY_FIELDS = ("rule", "entity_id")  # names of the output key's parts (Parquet export)
     CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = CLICKSTREAM
 

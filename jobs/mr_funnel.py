@@ -64,6 +64,7 @@ def events_that_can_count(events):
 
 class MRFunnel(CSVJob):
     NAME = "funnel"
+    KEY_FIELDS = ("device",)  # names of the output key's parts (Parquet export)
     CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = CLICKSTREAM
     COLUMNS = ("timestamp", "session_id", "action", "device")

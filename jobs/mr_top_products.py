@@ -19,6 +19,7 @@ RANKINGS = (
 
 class MRTopProducts(CSVJob):
     NAME = "top_products"
+    KEY_FIELDS = ("region", "ranking", "rank")  # names of the output key's parts (Parquet export)
     DATASET = ORDERS
     COLUMNS = ("product_id", "quantity", "total_amount", "status", "region")
 

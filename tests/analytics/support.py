@@ -39,7 +39,7 @@ def read_rows(files, dataset):
     header = list(DATASETS[dataset].names)
     rows = []
     for path in files:
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8", errors="surrogateescape") as f:
             for fields in csv.reader(f):
                 if fields and fields != header:
                     rows.append(dict(zip(header, fields)))
