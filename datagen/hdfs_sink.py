@@ -1,0 +1,134 @@
+"""The generator's HDFS sink: datasets streamed into HDFS over WebHDFS, all or nothing.
+
+    python -m datagen --out hdfs:///ecommerce/raw            # or make generate-data TARGET=hdfs
+
+Same protocol and layout as :class:`datagen.sinks.LocalSink` (see that
+module), on HDFS through the NameNode's WebHDFS port (``ecomsuite.hdfsio``):
+
+- ``begin`` refuses (:class:`~datagen.sinks.DatasetExists`) when the dataset
+  is there and ``overwrite`` was not asked for, and creates the hidden
+  ``ROOT/.<dataset>.tmp-<host>-<pid>/``: Hadoop's input formats, the
+  pipeline and ``hadoop fs -ls ROOT/<dataset>`` never look there.
+- ``open_part`` streams one part file into it as the generator writes
+  (one HTTP upload per part, sent in 1 MiB chunks; nothing is held whole).
+- ``commit`` writes ``_SUCCESS`` into the finished temporary directory and
+  renames it to ``ROOT/<dataset>``; with ``overwrite`` the previous dataset
+  is first renamed aside to ``.<dataset>.old-<host>-<pid>`` and deleted
+  only once the new one is in place. A reader finds either the previous
+  complete dataset or the new complete one, never a part of one.
+- ``abort`` deletes the temporary directory; a run killed outright leaves it
+  behind, and the next ``begin`` of that dataset from this host removes
+  leftovers whose process is gone.
+- ``write_json`` writes a temporary file and renames it over the target in
+  one step (WebHDFS RENAME with OVERWRITE).
+
+The WebHDFS address comes from the URI when it names a host
+(``hdfs://nn:8020/path`` -> ``http://nn:9870``; a port other than the RPC
+port 8020 is taken as the web port), else from ``ecomsuite.hdfsio``
+(``$ECOM_WEBHDFS_URL`` or the rendered hdfs-site.xml); the HDFS user is
+``ecomsuite.hdfsio.hdfs_user()``, the same one the jobs run as.
+"""
+
+import os
+import posixpath
+import socket
+from urllib.parse import urlparse
+
+from datagen.sinks import OLD_MARK, SUCCESS, TEMP_MARK, DatasetExists, Sink
+from ecomsuite import hdfsio
+
+NAMENODE_RPC_PORT = 8020
+NAMENODE_WEB_PORT = 9870
+
+
+def web_url_for(uri):
+    """The WebHDFS base URL for an ``hdfs://`` URI (None: the configured default)."""
+    parsed = urlparse(uri)
+    if not parsed.hostname:
+        return None
+    port = parsed.port if parsed.port not in (None, NAMENODE_RPC_PORT) else NAMENODE_WEB_PORT
+    return f"http://{parsed.hostname}:{port}"
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class HdfsSink(Sink):
+    """Datasets in directories under an HDFS root, written through WebHDFS."""
+
+    def __init__(self, url, overwrite=False, client=None):
+        self.url = url
+        self.root = hdfsio.hdfs_path(url)
+        self.overwrite = overwrite
+        self.client = client or hdfsio.client(web_url_for(url))
+        self.owner = f"{socket.gethostname()}-{os.getpid()}"
+
+    def __repr__(self):
+        return f"HdfsSink({self.url!r}, overwrite={self.overwrite})"
+
+    def final_dir(self, dataset):
+        return posixpath.join(self.root, dataset)
+
+    def temp_dir(self, dataset):
+        return posixpath.join(self.root, f".{dataset}{TEMP_MARK}{self.owner}")
+
+    def old_dir(self, dataset):
+        return posixpath.join(self.root, f".{dataset}{OLD_MARK}{self.owner}")
+
+    def _uri(self, path):
+        return hdfsio.to_uri(path)
+
+    def _remove_stale(self, dataset):
+        """Delete this host's leftovers of killed runs (their process is gone)."""
+        host = socket.gethostname()
+        for name in hdfsio.list_names(self.client, self.root):
+            for mark in (TEMP_MARK, OLD_MARK):
+                prefix = f".{dataset}{mark}{host}-"
+                pid = name[len(prefix):]
+                if name.startswith(prefix) and pid.isdigit() and not _pid_alive(int(pid)):
+                    hdfsio.delete(self.client, posixpath.join(self.root, name), recursive=True)
+
+    def begin(self, dataset):
+        final = self.final_dir(dataset)
+        if hdfsio.exists(self.client, final) and not self.overwrite:
+            raise DatasetExists(self._uri(final))
+        self.client.makedirs(self.root)
+        self._remove_stale(dataset)
+        temp = self.temp_dir(dataset)
+        hdfsio.delete(self.client, temp, recursive=True)
+        self.client.makedirs(temp)
+
+    def open_part(self, dataset, filename):
+        if "/" in filename or filename.startswith((".", "_")):
+            raise ValueError(f"bad part file name {filename!r}")
+        return hdfsio.open_writer(self.client, posixpath.join(self.temp_dir(dataset), filename))
+
+    def commit(self, dataset):
+        final, temp, old = self.final_dir(dataset), self.temp_dir(dataset), None
+        hdfsio.write_bytes(self.client, posixpath.join(temp, SUCCESS), b"")
+        if hdfsio.exists(self.client, final):
+            if not self.overwrite:
+                raise DatasetExists(self._uri(final))
+            old = self.old_dir(dataset)
+            hdfsio.delete(self.client, old, recursive=True)
+            hdfsio.rename(self.client, final, old)
+        hdfsio.rename(self.client, temp, final)
+        if old:
+            hdfsio.delete(self.client, old, recursive=True)
+
+    def abort(self, dataset):
+        hdfsio.delete(self.client, self.temp_dir(dataset), recursive=True)
+
+    def write_json(self, filename, obj):
+        self.client.makedirs(self.root)
+        path = posixpath.join(self.root, filename)
+        temp = posixpath.join(self.root, f".{filename}{TEMP_MARK}{self.owner}")
+        hdfsio.write_bytes(self.client, temp, self.json_bytes(obj), overwrite=True)
+        hdfsio.replace_file(self.client, temp, path)
