@@ -88,6 +88,8 @@ class Plan:
             if n is not None and n < 0:
                 raise PlanError(f"the number of {name} rows cannot be negative ({n})")
             self.rows[name] = scaled(name, o.scale) if n is None else n
+        if o.customers is None and (self.rows["orders"] or self.rows["clickstream"]):
+            self.rows["customers"] = max(1, self.rows["customers"])  # a tiny --scale
         if self.rows["customers"] == 0 and (self.rows["orders"] or self.rows["clickstream"]):
             raise PlanError("orders and clicks need customers: --customers must be at least 1")
 

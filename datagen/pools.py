@@ -32,6 +32,7 @@ FIRST_NAMES_PER_REGION = 240
 LAST_NAMES_PER_REGION = 240
 CITIES_PER_REGION = 60
 FALLBACK_EMAIL_NAME = "customer"
+FAKER_PROVIDERS = ["faker.providers.person", "faker.providers.address"]
 
 
 @dataclass
@@ -85,7 +86,7 @@ def build_pools(seed):
     for region, region_seed in zip(schemas.REGIONS, seeds):
         fakers = []
         for i, locale in enumerate(REGION_LOCALES[region]):
-            fake = Faker(locale)
+            fake = Faker(locale, providers=FAKER_PROVIDERS)  # only these: much faster to make
             fake.seed_instance(int(region_seed) * 16 + i)
             fakers.append(fake)
         first += _draw(fakers, "first_name", FIRST_NAMES_PER_REGION)

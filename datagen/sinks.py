@@ -146,7 +146,10 @@ class LocalSink(Sink):
         with open(os.path.join(final, SUCCESS), "wb"):
             pass
         if old:
-            shutil.rmtree(old, ignore_errors=True)
+            if os.path.isdir(old) and not os.path.islink(old):
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.remove(old)
 
     def abort(self, dataset):
         shutil.rmtree(self.temp_dir(dataset), ignore_errors=True)
