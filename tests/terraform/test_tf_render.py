@@ -281,3 +281,13 @@ def test_artifact_keys_stay_under_the_prefix(cluster_config):
     keys = list(cluster_config["artifact_files"]) + list(cluster_config["artifact_contents"])
     assert keys and all(k.startswith("cluster/") for k in keys)
     assert json.dumps(cluster_config["artifact_files"]).count("/.git/") == 0
+
+
+def test_mrjob_conf_keeps_the_local_clusters_job_settings(cluster_config):
+    local_conf = tf.REPO / "mrjob.conf"
+    if not local_conf.is_file():
+        pytest.skip("mrjob.conf (the local cluster's) is not in this checkout")
+    local = yaml.safe_load(local_conf.read_text())["runners"]["hadoop"]
+    cluster = yaml.safe_load(cluster_config["mrjob_conf"])["runners"]["hadoop"]
+    for key in ("cmdenv", "bootstrap_mrjob"):
+        assert cluster.get(key) == local.get(key), key

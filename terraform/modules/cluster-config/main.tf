@@ -50,13 +50,20 @@ locals {
   ##############################################################################
 
   mrjob_conf = <<-EOT
-    # mrjob configuration of the ${var.name} cluster, written by Terraform.
+    # mrjob configuration of the ${var.name} cluster, written by Terraform
+    # (the local cluster's mrjob.conf, with the cluster's paths).
     runners:
       hadoop:
         hadoop_bin: ${var.hadoop_home}/bin/hadoop
         hadoop_streaming_jar: ${var.hadoop_home}/share/hadoop/tools/lib/hadoop-streaming-${var.hadoop_version}.jar
+        # the suite and mrjob are installed in this virtualenv on every node
         python_bin: ${var.suite_dir}/venv/bin/python
+        bootstrap_mrjob: false
+        cmdenv:
+          SETUPTOOLS_USE_DISTUTILS: stdlib
         hadoop_tmp_dir: hdfs:///user/hadoop/tmp/mrjob
+        hadoop_log_dirs:
+        - hdfs:///tmp/hadoop-yarn/staging
   EOT
 
   ##############################################################################
