@@ -43,6 +43,7 @@ PY = sys.executable
 DATA_ROOT = os.path.join(ROOT, "bench", "data")
 RESULTS_DIR = os.path.join(ROOT, "bench", "results")
 MEASURE = os.path.join(ROOT, "bench", "measure.py")
+MRJOB_CONF = os.path.join(ROOT, "mrjob.conf")
 CLUSTER_INFO_URL = "http://127.0.0.1:8088/ws/v1/cluster/info"
 DEFAULT_SEED = 42
 DEFAULT_PARTS = 2
@@ -134,8 +135,17 @@ def discover_jobs():
 
 
 def job_command(job, runner, files):
+    """The measured command: the job's script, as the pipeline would run it."""
+    if runner == "hadoop":  # the cluster's settings (streaming jar, py_files, cmdenv)
+        return [PY, job.script, "-r", "hadoop", "--conf-path", MRJOB_CONF, *files]
     from ecomsuite.pipeline import runner_args
     return [PY, job.script, *runner_args(runner), *files]
+
+
+def hadoop_env():
+    """The environment of a Hadoop client (ECOM_ROOT, JAVA_HOME, HADOOP_CONF_DIR, PATH)."""
+    from ecomsuite import cluster
+    return cluster.client_env(base=measured_env())
 
 
 def duck_command(job, files_by_dataset):
@@ -391,13 +401,17 @@ def time_hadoop(jobs, data, inline_results, runs, work_dir):
     inline = {r["job"]: r for r in inline_results
               if r["runner"] == "inline" and r["scale"] == data.scale}
     out = {"scale": data.scale, "jobs": {}}
+    from ecomsuite import cluster
+    cluster.build_pyfiles()  # the tasks import this checkout's ecomsuite/ and jobs/
+    env = hadoop_env()
     for job in jobs:
         files = [f for d in job.datasets for f in data.files(job.datasets)[d]]
         walls = []
         for i in range(runs):
-            m = run_measured(job_command(job, "hadoop", files), work_dir, f"{job.name}-hadoop-{i}")
+            m = run_measured(job_command(job, "hadoop", files), work_dir, f"{job.name}-hadoop-{i}",
+                             env=env)
             if m.returncode != 0:
-                out["jobs"][job.name] = {"error": m.stderr_tail()}
+                out["jobs"][job.name] = {"error": m.stderr_tail(6)}
                 break
             walls.append(m.wall)
         if walls:
@@ -410,7 +424,7 @@ def time_hadoop(jobs, data, inline_results, runs, work_dir):
         log(f"  {job.name:<22} hadoop  S{data.scale:g} {out['jobs'][job.name]}")
     m = run_measured([os.path.join(os.path.dirname(PY), "ecom-run"), "--runner", "hadoop",
                       "--quiet", "--data", data.dir, "--output", os.path.join(work_dir, "yarn-out")],
-                     work_dir, "pipeline-hadoop")
+                     work_dir, "pipeline-hadoop", env=env)
     out["pipeline_s"] = round(m.wall, 2)
     out["pipeline_ok"] = m.returncode == 0
     return out

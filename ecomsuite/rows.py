@@ -263,6 +263,38 @@ class Chunk:
         self._fast_lines, self._slow_lines = fast_lines, slow_lines
 
 
+def group_sums(keys, values, size):
+    """Exact integer sums of `values` (int64) per key 0..size-1, as Python ints.
+
+    np.bincount adds in float64, which is exact while every partial sum stays
+    below 2**53; past that bound the sums are made with Python integers.
+    """
+    if not len(values):
+        return [0] * size
+    if int(values.max()) * len(values) < 2**53 and int(values.min()) >= 0:
+        return [int(x) for x in np.bincount(keys, weights=values, minlength=size)]
+    sums = [0] * size
+    for k in np.unique(keys).tolist():
+        sums[k] = sum(values[keys == k].tolist())
+    return sums
+
+
+def bucket_of(key, buckets):
+    """A stable bucket 0..buckets-1 of a str key, the same in every process
+    (unlike hash()): sum of its UTF-8 bytes times 31**j mod 2**32, mod `buckets`."""
+    return sum(b * pow(31, j, 2**32) for j, b in enumerate(key.encode())) % buckets
+
+
+def buckets_of(values, buckets):
+    """bucket_of() of each value of a fixed-width bytes array, vectorised."""
+    width = values.dtype.itemsize
+    if width == 0 or not len(values):
+        return np.zeros(len(values), dtype=np.int64)
+    weights = np.array([pow(31, j, 2**32) for j in range(width)], dtype=np.uint64)
+    m = values.view(np.uint8).reshape(len(values), width).astype(np.uint64)
+    return ((m * weights).sum(1) % np.uint64(buckets)).astype(np.int64)
+
+
 class RowParser:
     """Parses lines of `dataset`, returning the values of `columns` typed.
 

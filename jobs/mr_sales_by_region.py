@@ -1,11 +1,15 @@
 """Sales per region: orders, gross sales, completed orders and sales, average completed order value."""
 
+import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, half_up_div, money
-from ecomsuite.schemas import ORDERS
+from ecomsuite.rows import RowParser, group_sums
+from ecomsuite.schemas import ORDERS, REGIONS, STATUSES
 
 COMPLETED = "COMPLETED"
+COMPLETED_CODE = STATUSES.index(COMPLETED)
+GROUPS = 2 * len(REGIONS)  # bulk rows are grouped by (region, completed or not)
 
 
 class MRSalesByRegion(CSVJob):
@@ -20,15 +24,31 @@ class MRSalesByRegion(CSVJob):
     def mapper_raw_region_totals(self, input_path, input_uri):
         """In-mapper combining: one [orders, gross, completed, completed_sales] per region."""
         totals = {}
-        for total_cents, status, region in self.read_rows(input_path):
-            t = totals.get(region)
-            if t is None:
-                t = totals[region] = [0, 0, 0, 0]
-            t[0] += 1
-            t[1] += total_cents
-            if status == COMPLETED:
-                t[2] += 1
-                t[3] += total_cents
+        parser = RowParser(self.DATASET, self.COLUMNS)
+        for chunk in parser.parse_file_columns(input_path):
+            if chunk.size:
+                cents, status, region = chunk.columns
+                key = region.astype(np.intp) * 2 + (status == COMPLETED_CODE)
+                counts = np.bincount(key, minlength=GROUPS).tolist()
+                sums = group_sums(key, cents, GROUPS)
+                for r, name in enumerate(REGIONS):
+                    other, done = counts[2 * r], counts[2 * r + 1]
+                    if other or done:
+                        t = totals.setdefault(name, [0, 0, 0, 0])
+                        t[0] += other + done
+                        t[1] += sums[2 * r] + sums[2 * r + 1]
+                        t[2] += done
+                        t[3] += sums[2 * r + 1]
+            for total_cents, status, region in chunk.rows:  # lines parsed one by one
+                t = totals.get(region)
+                if t is None:
+                    t = totals[region] = [0, 0, 0, 0]
+                t[0] += 1
+                t[1] += total_cents
+                if status == COMPLETED:
+                    t[2] += 1
+                    t[3] += total_cents
+        self.count_rows(parser)
         yield from totals.items()
 
     def reducer_sum_region(self, region, partials):
