@@ -14,6 +14,8 @@ size every chunk up front (the event count must come out exact) and the
 chunk can later be generated alone.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from datagen import randomness, timeline
@@ -88,14 +90,15 @@ BOT_DEVICE_CDF = randomness.cdf_of([BOT_DEVICE_WEIGHTS[d] for d in schemas.DEVIC
 BOT_LAST_DWELL = (1, 3)
 
 
-def shapes(plan, k, first_event, rng=None):
+def shapes(plan, k, first_event, after, rng=None):
     """Session shapes of chunk `k` whose first event has index `first_event`.
 
     Returns a dict of per-session arrays: views, stage (0 = views only ..
     3 = purchased), device, bot (index into plan.bots or -1) and length.
     `rng` (default: a fresh stream of the chunk) is left after the draw.
-    Bot targets (plan.bot_targets, event indexes) each turn the first
-    session starting at or after them into a bot session.
+    Each bot target (plan.bot_targets, event indexes) turns the first
+    session starting at or after it into a bot session; this chunk takes
+    the targets after `after`, where the previous chunk's last session starts.
     """
     if rng is None:
         rng = randomness.stream(plan.seed, randomness.CLICKSTREAM, k)
@@ -108,7 +111,7 @@ def shapes(plan, k, first_event, rng=None):
     length = views + stage
     targets = plan.bot_targets
     end = first_event + int(length.sum())
-    for b in range(int(np.searchsorted(targets, first_event)), len(targets)):
+    for b in range(int(np.searchsorted(targets, after, side="right")), len(targets)):
         if targets[b] >= end:
             break
         starts = first_event + np.cumsum(length) - length
@@ -123,8 +126,15 @@ def shapes(plan, k, first_event, rng=None):
     return {"views": views, "stage": stage, "device": device, "bot": bot, "length": length}
 
 
+class ClickChunk(NamedTuple):
+    first_event: int    # index of the chunk's first event
+    first_session: int  # index of its first session
+    sessions: int       # sessions it holds (SESSIONS_PER_CHUNK but in the last chunk)
+    after: int          # where the previous chunk's last session starts (-1: none)
+
+
 def layout(plan):
-    """Size every chunk: [(first_event, first_session, sessions)], and the bots' session numbers.
+    """Size every chunk: [ClickChunk], and the bots' session indexes (in bot order).
 
     The last chunk's last session may be cut short to make the event count
     exact; a prefix of a funnel is still a funnel.
@@ -132,13 +142,15 @@ def layout(plan):
     total = plan.rows["clickstream"]
     chunks, bot_sessions = [], {}
     first_event = first_session = k = 0
+    after = -1
     while first_event < total:
-        s = shapes(plan, k, first_event)
+        s = shapes(plan, k, first_event, after)
         ends = first_event + np.cumsum(s["length"])
         sessions = min(SESSIONS_PER_CHUNK, int(np.searchsorted(ends, total)) + 1)
-        chunks.append((first_event, first_session, sessions))
+        chunks.append(ClickChunk(first_event, first_session, sessions, after))
         for i in np.flatnonzero(s["bot"][:sessions] >= 0):
             bot_sessions[int(s["bot"][i])] = first_session + int(i)
+        after = int(ends[sessions - 1] - s["length"][sessions - 1])
         first_event = int(ends[sessions - 1])
         first_session += sessions
         k += 1
@@ -152,9 +164,9 @@ def chunk_count(plan):
 def chunk(plan, k):
     """(rows, CSV bytes) of clickstream chunk `k`."""
     total = plan.rows["clickstream"]
-    first_event, first_session, sessions = plan.click_chunks[k]
+    first_event, first_session, sessions, after = plan.click_chunks[k]
     rng = randomness.stream(plan.seed, randomness.CLICKSTREAM, k)
-    s = shapes(plan, k, first_event, rng)  # the stream's first draw, as in layout()
+    s = shapes(plan, k, first_event, after, rng)  # the stream's first draw, as in layout()
     views, stage, device, bot = (s[key][:sessions] for key in ("views", "stage", "device", "bot"))
     length = s["length"][:sessions].copy()
     length[-1] -= max(0, first_event + int(length.sum()) - total)  # cut the last session short

@@ -26,12 +26,12 @@ assert set(REGION_WEIGHTS) == set(schemas.REGIONS)
 REGION_CDF = randomness.cdf_of([REGION_WEIGHTS[r] for r in schemas.REGIONS])
 REGION_TABLE = text_table(schemas.REGIONS)
 
-# Signups: within SIGNUP_YEARS before the order window, more of them recent.
+# Signups: within SIGNUP_DAYS before the order window, more of them recent.
 SIGNUP_DAYS = 3 * 365
 SIGNUP_RECENCY = 1.6  # > 1 pulls signups towards the present
 # Lifetime value: log-normal around LTV_MEDIAN_CENTS, growing with tenure
 # and with the customer's price band (datagen.orders.PRICE_BANDS); gives
-# roughly half BRONZE, a third SILVER, a tenth GOLD, a few percent PLATINUM.
+# about 60% BRONZE, 30% SILVER, 7% GOLD and 1% PLATINUM.
 LTV_MEDIAN_CENTS = 85_000
 LTV_BAND_FACTOR = np.array([0.6, 1.1, 2.2])
 LTV_SIGMA = 0.8

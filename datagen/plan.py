@@ -67,6 +67,8 @@ class Plan:
         plan._inject_orders()
         plan._inject_bots()
         plan.click_chunks, plan.bot_sessions = clickstream.layout(plan)
+        if len(plan.bot_sessions) != len(plan.bot_targets):
+            raise PlanError("could not place every bot session; use more --clicks")
         with_pools = with_pools and "customers" in options.datasets
         plan.pool_tables = pools.build_pools(plan.seed).tables() if with_pools else None
         return plan

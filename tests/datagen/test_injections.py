@@ -98,3 +98,21 @@ def test_clean_data_has_none_of_the_patterns(clean_data):
 
 def test_injections_leave_other_datasets_alone(injected_data, clean_data):
     assert read_rows(injected_data, "customers") == read_rows(clean_data, "customers")
+
+
+def test_every_bot_is_placed_across_chunk_boundaries(monkeypatch):
+    """Tiny chunks put many bot targets at chunk edges; each still gets its own session."""
+    from datagen import clickstream
+    from datagen.plan import Options, Plan
+    monkeypatch.setattr(clickstream, "SESSIONS_PER_CHUNK", 50)
+    for seed in range(3):
+        plan = Plan.build(Options(seed=seed, orders=30000, customers=2000, clicks=20000,
+                                  fraud_actors=60), with_pools=False)
+        lines = []
+        for k in range(clickstream.chunk_count(plan)):
+            lines += clickstream.chunk(plan, k)[1].decode().splitlines()
+        assert len(lines) == 20000
+        events = Counter(line.split(",")[1] for line in lines)
+        long_sessions = {s for s, n in events.items() if n > MAX_EVENTS_PER_MINUTE}
+        assert len(plan.ground_truth()["bot_sessions"]) == 60
+        assert long_sessions == set(plan.ground_truth()["bot_sessions"])
