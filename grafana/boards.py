@@ -4,6 +4,8 @@ The business dashboard's per-job sections come from exporters.business.OUTPUT_TA
 so a job added to that table gets its panels here without further edits.
 """
 
+import re
+
 from exporters.business import OUTPUT_TABLES
 from grafana import config
 from grafana.panels import (
@@ -47,20 +49,12 @@ def business():
 
     for tbl in OUTPUT_TABLES:
         lay.row(tbl.title)
+        n = len(tbl.families)
         for fam in tbl.families:
-            legend = "{{" + fam.labels[0] + "}}" if fam.labels else fam.field
-            width = 24 // min(len(tbl.families), 4) if len(tbl.families) <= 4 else 8
-            if fam.labels:
-                panel = bargauge(_title(fam.field), target(
-                    f"sum by ({fam.labels[0]}) ({fam.name}{S})", legend, instant=True),
-                    unit=fam.unit, description=fam.help,
-                    min_=0, max_=1 if fam.unit == "percentunit" else None)
-            else:
-                panel = stat(_title(fam.field), target(f"{fam.name}{S}", legend),
-                             unit=fam.unit, description=fam.help)
-            lay.add(panel, w=width, h=7)
-        label = tbl.families[0].labels[0] if tbl.families[0].labels else None
-        if label:
+            lay.add(_family_panel(fam), w=24 // n if n <= 4 else 8, h=7)
+        same_labels = {f.labels for f in tbl.families}
+        if len(same_labels) == 1 and tbl.families[0].labels and not tbl.families[0].panel_filter:
+            (label,) = tbl.families[0].labels
             cols = [target(f"sum by ({label}) ({fam.name}{S})", instant=True)
                     for fam in tbl.families]
             rename = {f"Value #{chr(65 + i)}": _title(f.field) for i, f in enumerate(tbl.families)}
@@ -68,15 +62,48 @@ def business():
             lay.add(table(f"{tbl.title}: latest output", cols, rename=rename,
                           overrides=overrides, description=f"Every field of the latest complete "
                           f"{tbl.job} output, one row per {label}."), w=12, h=8)
-        first = tbl.families[0]
-        lay.add(timeseries(f"{_title(first.field)} over time", target(
-            f"sum by ({label}) ({first.name}{S})" if label else f"{first.name}{S}",
-            "{{" + label + "}}" if label else first.field), unit=first.unit,
-            description="The value in the latest output at each moment: it steps when a new "
-                        "output is published."), w=12 if label else 24, h=8)
+            history_width = 12
+        else:
+            history_width = 24
+        first = next(f for f in tbl.families if not f.name.endswith("_timestamp_seconds"))
+        expr, legend = _family_query(first)
+        lay.add(timeseries(f"{first.title or _title(first.field)} over time", target(expr, legend),
+                           unit=first.unit, description="The value in the latest output at each "
+                           "moment: it steps when a new output is published."),
+                w=history_width, h=8)
     return dashboard("ecommerce-business", "E-commerce business",
                      "Business results from each job's latest complete output "
                      "(ecom-exporter, ecommerce_* metrics).", lay, tags=("business",))
+
+
+def _free_labels(fam):
+    """The family's labels that its panel filter does not pin to one value."""
+    pinned = set(re.findall(r"(\w+)\s*=", fam.panel_filter))
+    return [label for label in fam.labels if label not in pinned]
+
+
+def _family_query(fam):
+    """(expression, legend) of a business family, on the panel's filter."""
+    selector = sel(fam.panel_filter) if fam.panel_filter else S
+    free = _free_labels(fam)
+    if free:
+        return (f"sum by ({', '.join(free)}) ({fam.name}{selector})",
+                " ".join("{{" + label + "}}" for label in free))
+    return f"max({fam.name}{selector})", fam.field
+
+
+def _family_panel(fam):
+    expr, legend = _family_query(fam)
+    description = fam.help + (f" Shown for {fam.panel_filter}." if fam.panel_filter else "")
+    title = fam.title or _title(fam.field)
+    if fam.name.endswith("_timestamp_seconds"):  # Grafana's date units take milliseconds
+        return stat(title, target(f"{expr} * 1000", legend), unit="dateTimeAsIso",
+                    description=description)
+    if _free_labels(fam):
+        return bargauge(title, target(expr, legend, instant=True), unit=fam.unit,
+                        description=description, min_=0,
+                        max_=1 if fam.unit == "percentunit" else None)
+    return stat(title, target(expr, legend), unit=fam.unit, description=description)
 
 
 def _title(field):

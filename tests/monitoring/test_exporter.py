@@ -1,5 +1,6 @@
 """The exporter's collectors on real pipeline outputs and fake Hadoop endpoints (private registries)."""
 
+import calendar
 import glob
 import json
 import os
@@ -32,13 +33,14 @@ def latest_run_dir(outputs, job):
 
 
 def output_rows(run_dir):
-    rows = {}
+    """[(key, value)] of a run directory's part files, parsed here with plain json."""
+    rows = []
     for part in sorted(glob.glob(os.path.join(run_dir, "part-*"))):
         with open(part, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
                     key, value = line.rstrip("\n").split("\t")
-                    rows[json.loads(key)] = json.loads(value)
+                    rows.append((json.loads(key), json.loads(value)))
     return rows
 
 
@@ -115,19 +117,142 @@ def test_sources_that_are_off_are_not_listed(outputs):
 
 # --- business results = the job outputs ------------------------------------------------
 
+def _per_key(label, fields):
+    """Expected samples of a one-row-per-key output: {(metric, labels): value}."""
+    def expect(rows):
+        out = {}
+        for key, obj in rows:
+            for fld, metric in fields.items():
+                if obj[fld] is not None:
+                    out[(metric, ((label, key),))] = obj[fld]
+        return out
+    return expect
+
+
+def _funnel(rows):
+    out = {}
+    for device, obj in rows:
+        d = (("device", device),)
+        out[("ecommerce_funnel_sessions", d)] = obj["sessions"]
+        for stage in ("view", "add_to_cart", "checkout", "purchase"):
+            out[("ecommerce_funnel_stage_sessions", d + (("stage", stage),))] = obj[f"reached_{stage}"]
+        for step in ("view_to_add_to_cart", "add_to_cart_to_checkout", "checkout_to_purchase"):
+            out[("ecommerce_funnel_step_ratio", d + (("step", step),))] = obj[step]
+        out[("ecommerce_funnel_conversion_ratio", d)] = obj["overall_conversion"]
+        if obj["biggest_drop_off_rate"] is not None:
+            out[("ecommerce_funnel_biggest_drop_off_ratio", d)] = obj["biggest_drop_off_rate"]
+    return out
+
+
+def _daily_revenue(rows):
+    newest = max(day for (day, _), _ in rows)
+    y, m, d = map(int, newest.split("-"))
+    out = {("ecommerce_daily_revenue_day_timestamp_seconds", ()): calendar.timegm((y, m, d, 0, 0, 0))}
+    for (day, region), obj in rows:
+        r = (("region", region),)
+        key = ("ecommerce_daily_revenue_anomalies_in_window", r)
+        out[key] = out.get(key, 0) + (1 if obj["anomaly"] else 0)
+        if day == newest:
+            out[("ecommerce_daily_revenue_anomaly", r)] = 1 if obj["anomaly"] else 0
+            for fld, metric in (("orders", "orders"), ("gross_revenue", "gross_amount"),
+                                ("net_revenue", "net_amount"), ("refunded_amount", "refunded_amount"),
+                                ("average_order_value", "average_order_value")):
+                if obj[fld] is not None:
+                    out[(f"ecommerce_daily_revenue_{metric}", r)] = obj[fld]
+    return out
+
+
+def _fraud(rows):
+    out = {("ecommerce_fraud_signals", (("rule", rule),)): 0
+           for rule in ("bot_session", "order_burst", "amount_outlier")}
+    customers = set()
+    for (rule, entity), obj in rows:
+        out[("ecommerce_fraud_signals", (("rule", rule),))] += 1
+        customers.add(obj.get("customer_id") or entity)
+    out[("ecommerce_fraud_flagged_customers", ())] = len(customers)
+    return out
+
+
+def _segments(rows):
+    out = {}
+    for (segment, tier, intent), obj in rows:
+        cell = (("intent", intent), ("segment", segment), ("tier", tier))
+        out[("ecommerce_segment_customers", cell)] = obj["customers"]
+        out[("ecommerce_segment_customer_ratio", cell)] = obj["share"]
+        if tier == intent == "all":
+            s = (("segment", segment),)
+            out[("ecommerce_segment_average_orders", s)] = obj["average_orders"]
+            out[("ecommerce_segment_average_completed_spend", s)] = obj["average_completed_spend"]
+            if obj["average_days_since_last_order"] is not None:
+                out[("ecommerce_segment_average_time_since_last_order_seconds", s)] = \
+                    obj["average_days_since_last_order"] * 86400
+    return out
+
+
+def _top_products(rows):
+    out = {}
+    for (region, ranking, rank), obj in rows:
+        p = obj["product_id"]
+        out[("ecommerce_top_product_rank", (("product_id", p), ("ranking", ranking),
+                                            ("region", region)))] = rank
+        out[("ecommerce_top_product_revenue_amount", (("product_id", p), ("region", region)))] = \
+            obj["revenue"]
+        out[("ecommerce_top_product_units", (("product_id", p), ("region", region)))] = obj["units"]
+    return out
+
+
+# How each job's output should look as metrics, worked out here independently of the exporter.
+EXPECTED_BUSINESS = {
+    "sales_by_region": _per_key("region", {
+        "orders": "ecommerce_sales_orders", "gross_sales": "ecommerce_sales_gross_amount",
+        "completed_orders": "ecommerce_sales_completed_orders",
+        "completed_sales": "ecommerce_sales_completed_amount",
+        "average_order_value": "ecommerce_sales_average_order_value"}),
+    "customer_tiers": _per_key("tier", {
+        "customers": "ecommerce_customer_tier_customers", "share": "ecommerce_customer_tier_ratio",
+        "average_lifetime_value": "ecommerce_customer_tier_average_lifetime_value"}),
+    "device_conversions": _per_key("device", {
+        "sessions": "ecommerce_device_sessions",
+        "converted_sessions": "ecommerce_device_converted_sessions",
+        "conversion_rate": "ecommerce_device_conversion_ratio",
+        "purchases": "ecommerce_device_purchases"}),
+    "funnel": _funnel,
+    "daily_revenue": _daily_revenue,
+    "fraud_signals": _fraud,
+    "customer_segments": _segments,
+    "top_products": _top_products,
+}
+
+
+def test_every_output_table_has_an_independent_expectation():
+    assert set(EXPECTED_BUSINESS) == {t.job for t in OUTPUT_TABLES}
+
+
+def test_every_registered_job_has_an_output_table():
+    from ecomsuite.registry import job_classes
+
+    assert set(job_classes()) == {t.job for t in OUTPUT_TABLES}
+
+
+def test_the_fraud_rules_are_the_jobs_rules():
+    from exporters.business import FRAUD_RULES
+    from jobs.mr_fraud_signals import RULES
+
+    assert tuple(FRAUD_RULES) == tuple(RULES)
+
+
 @pytest.mark.parametrize("table", OUTPUT_TABLES, ids=lambda t: t.job)
 def test_business_metrics_equal_the_latest_output(outputs, table):
     reg = make_registry(outputs)
     rows = output_rows(latest_run_dir(outputs, table.job))
-    assert rows, f"{table.job} wrote no rows"
-    label = table.families[0].labels[0]
-    for key, obj in rows.items():
-        for fam in table.families:
-            value = reg.get_sample_value(fam.name, {label: key})
-            if obj[fam.field] is None:
-                assert value is None, (fam.name, key)
-            else:
-                assert value == pytest.approx(obj[fam.field], abs=1e-9), (fam.name, key)
+    expected = EXPECTED_BUSINESS[table.job](rows)
+    names = {f.name for f in table.families}
+    got = {(s.name, tuple(sorted(s.labels.items()))): s.value
+           for fam in reg.collect() if fam.name in names for s in fam.samples}
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, abs=1e-9), key
+    assert {name for name, _ in got} == names, "every family of the table has samples"
     assert reg.get_sample_value(PREFIX + "output_rows", {"job_name": table.job}) == len(rows)
     success = os.path.join(latest_run_dir(outputs, table.job), "_SUCCESS")
     assert reg.get_sample_value(PREFIX + "output_timestamp_seconds", {"job_name": table.job}) \
@@ -135,14 +260,14 @@ def test_business_metrics_equal_the_latest_output(outputs, table):
 
 
 def test_the_core_outputs_have_their_documented_fields(outputs):
-    sales = output_rows(latest_run_dir(outputs, "sales_by_region"))
+    sales = dict(output_rows(latest_run_dir(outputs, "sales_by_region")))
     assert set(next(iter(sales.values()))) == {"orders", "gross_sales", "completed_orders",
                                                "completed_sales", "average_order_value"}
     reg = make_registry(outputs)
     total = sum(r["gross_sales"] for r in sales.values())
     got = sum(reg.get_sample_value("ecommerce_sales_gross_amount", {"region": k}) for k in sales)
     assert got == pytest.approx(total)
-    tiers = output_rows(latest_run_dir(outputs, "customer_tiers"))
+    tiers = dict(output_rows(latest_run_dir(outputs, "customer_tiers")))
     assert sum(reg.get_sample_value("ecommerce_customer_tier_ratio", {"tier": t})
                for t in tiers) == pytest.approx(1, abs=1e-5)
 
@@ -173,7 +298,7 @@ def test_job_health_equals_the_run_record(outputs, job):
 
 def test_a_failed_run_is_the_last_run_but_not_the_last_success(outputs, small_data):
     job = "device_conversions"
-    before = output_rows(latest_run_dir(outputs, job))
+    before = dict(output_rows(latest_run_dir(outputs, job)))
     result = run_pipeline(small_data, outputs, "--jobs", job, "--max-malformed-share", "0",
                           check=False)
     assert result.returncode != 0
@@ -231,7 +356,7 @@ def _rewrite_first_row(run_dir, field, value):
 
 def test_a_newer_run_without_success_marker_is_ignored(outputs):
     job = "sales_by_region"
-    expected = output_rows(latest_run_dir(outputs, job))
+    expected = dict(output_rows(latest_run_dir(outputs, job)))
     half = _copy_run(outputs, job, "29991231T235959Z-beef", success=False)
     region = _rewrite_first_row(half, "orders", 999_999)
     for ignored in ("_tmp-29991231T235959Z-0001", "_failed-29991231T235959Z-0002"):
