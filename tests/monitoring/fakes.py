@@ -1,7 +1,10 @@
 """Tiny local HTTP servers (127.0.0.1, port 0) standing in for Hadoop in unit tests.
 
 FakeHadoop serves a NameNode's /jmx and a ResourceManager's
-/ws/v1/cluster/metrics from the JSON in tests/monitoring/data/, and can be
+/ws/v1/cluster/metrics from the JSON in tests/monitoring/data/ (``*_captured.json``:
+captured from the local single-node Hadoop 3.5 cluster just after it started,
+so mostly zeros; the others: the same beans and fields with busier values),
+and can be
 switched to fail in the ways a real one does (HTTP 500, garbage, a missing
 bean). FakeWebHDFS serves a local folder over the WebHDFS REST calls the
 `hdfs` package makes (LISTSTATUS, GETFILESTATUS, OPEN) and counts them.
@@ -77,10 +80,11 @@ class _HadoopHandler(_Handler):
 class FakeHadoop(_Server):
     """NameNode /jmx and ResourceManager REST on one port. mode: ok | error | garbage."""
 
-    def __init__(self):
+    def __init__(self, captured=False):
         super().__init__(_HadoopHandler)
-        self.jmx = load("namenode_jmx.json")
-        self.cluster_metrics = load("resourcemanager_cluster_metrics.json")
+        suffix = "_captured" if captured else ""
+        self.jmx = load(f"namenode_jmx{suffix}.json")
+        self.cluster_metrics = load(f"resourcemanager_cluster_metrics{suffix}.json")
         self.mode = "ok"
         self.missing_beans = set()
         self.requests = Counter()

@@ -20,6 +20,7 @@ from exporters.hadoop import NAMENODE_BEANS, RESOURCEMANAGER_FIELDS
 from exporters.outputs import OutputsCollector
 from exporters.stores import LocalStore
 from tests.monitoring.conftest import TABLE_JOBS, free_port, make_registry, run_pipeline
+from tests.monitoring.fakes import FakeHadoop
 
 PREFIX = "ecommerce_"
 
@@ -534,6 +535,22 @@ def test_namenode_and_resourcemanager_values_equal_their_json(fake_hadoop):
         assert reg.get_sample_value("hadoop_resourcemanager_" + suffix, labels) \
             == metrics[field_name], field_name
     assert up(reg, "namenode") == 1 and up(reg, "resourcemanager") == 1
+
+
+@pytest.mark.parametrize("captured", [True, False], ids=["captured", "busy"])
+def test_the_fixture_json_has_every_field_the_exporter_reads(captured):
+    """The JSON captured from the real NameNode/ResourceManager has every bean and field read,
+    and so does the hand-made busy variant (so it is shaped like the real one)."""
+    with FakeHadoop(captured=captured) as fake:
+        for bean_name, attributes in NAMENODE_BEANS.items():
+            bean = fake.bean(bean_name)
+            assert all(attr in bean for attr, _ in attributes), bean_name
+        metrics = fake.cluster_metrics["clusterMetrics"]
+        assert all(f in metrics for f, _, _, _ in RESOURCEMANAGER_FIELDS)
+        reg = make_registry("", fake.url, fake.url)
+        assert up(reg, "namenode") == 1 and up(reg, "resourcemanager") == 1
+        assert reg.get_sample_value("hadoop_namenode_capacitytotal", {"name": "FSNamesystem"}) \
+            == fake.bean("FSNamesystem")["CapacityTotal"]
 
 
 @pytest.mark.parametrize("mode", ["error", "garbage", "missing bean", "missing field"])
