@@ -13,6 +13,7 @@ from grafana.panels import (
     UP_DOWN,
     Layout,
     bargauge,
+    column_mappings,
     column_unit,
     dashboard,
     sel,
@@ -139,8 +140,7 @@ def batch_jobs():
     ], rename={"Value #A": "Status", "Value #B": "Duration", "Value #C": "Input rows",
                "Value #D": "Malformed share", "Value #E": "Finished"},
         overrides=[column_unit("Duration", "s"), column_unit("Malformed share", "percentunit"),
-                   column_unit("Finished", "s")],
-        mappings=OK_FAILED,
+                   column_unit("Finished", "s"), column_mappings("Status", OK_FAILED)],
         description="Status, duration, rows and age of each job's latest run (Finished: "
                     "seconds ago)."), w=12, h=5)
 

@@ -107,6 +107,13 @@ def column_unit(column, unit):
             "properties": [{"id": "unit", "value": unit}]}
 
 
+def column_mappings(column, mappings):
+    """A table override: value mappings (e.g. 1 -> "succeeded") for one column only."""
+    return {"matcher": {"id": "byName", "options": column},
+            "properties": [{"id": "mappings", "value": mappings},
+                           {"id": "custom.cellOptions", "value": {"type": "color-text"}}]}
+
+
 def row(title):
     return {"type": "row", "title": title, "collapsed": False, "panels": []}
 
