@@ -78,7 +78,7 @@ class TextField(Field):
         self.width = table.shape[1]
 
     def fill(self, out):
-        np.take(self.table, self.index, axis=0, out=out)
+        np.take(self.table, self.index, axis=0, out=out, mode="clip")  # clip: unbuffered
 
 
 class IntField(Field):
@@ -103,7 +103,8 @@ class IntField(Field):
         right = self.digits
         while right > 0:
             step = min(4, right)
-            np.take(_DIGITS4[:, 4 - step:], v % 10_000, axis=0, out=digits[:, right - step:right])
+            np.take(_DIGITS4[:, 4 - step:], v % 10_000, axis=0, out=digits[:, right - step:right],
+                    mode="clip")
             v //= 10_000
             right -= step
         if self.digits > self.min_digits:  # blank the leading zeros of the shorter values
@@ -159,7 +160,7 @@ class DateField(Field):
     def fill(self, out):
         lo = int(self.days.min()) if len(self.days) else 0
         hi = int(self.days.max()) if len(self.days) else 0
-        np.take(_day_table(lo, hi), self.days - lo, axis=0, out=out)
+        np.take(_day_table(lo, hi), self.days - lo, axis=0, out=out, mode="clip")
 
 
 class TimestampField(Field):
@@ -182,7 +183,7 @@ class TimestampField(Field):
         days, secs = np.divmod(self.seconds, 86_400)
         DateField(days).fill(out[:, :10])
         out[:, 10] = 32  # ' '
-        np.take(_HMS, secs, axis=0, out=out[:, 11:])
+        np.take(_HMS, secs, axis=0, out=out[:, 11:], mode="clip")
 
 
 def format_rows(n, fields):
