@@ -393,13 +393,15 @@ class RowParser:
             odd[ends[cr_end] - 1] = False
             candidate[np.searchsorted(ends, np.flatnonzero(odd))] = False
         commas = np.flatnonzero(a == _COMMA)
-        first = np.searchsorted(commas, starts)
-        candidate &= np.searchsorted(commas, ends) - first == self.width - 1
+        first = np.searchsorted(commas, starts)     # each line's first comma
+        after = np.append(first[1:], len(commas))   # the next line's (none is in a newline)
+        candidate &= after - first == self.width - 1
         # the header (a line like any other by its shape): its first 8 bytes, then in full
-        maybe_header = candidate & (lengths == len(self.header))
+        maybe = np.flatnonzero(candidate & (lengths == len(self.header)))
         head = np.frombuffer(self.header[:8].ljust(8, b"\0"), dtype="<u8")[0]
-        maybe_header &= _left(padded, starts + PAD, lengths, 8).view("<u8")[:, 0] == head
-        for i in np.flatnonzero(maybe_header).tolist():
+        maybe = maybe[_left(padded, starts[maybe] + PAD, lengths[maybe], 8).view("<u8")[:, 0]
+                      == head]
+        for i in maybe.tolist():
             if buf[starts[i]:content_end[i]] == self.header:
                 candidate[i] = False
         idx = np.flatnonzero(candidate)

@@ -9,9 +9,11 @@ from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 PURCHASE = "PURCHASE"
 PURCHASE_CODE = ACTIONS.index(PURCHASE)
-# Each device's sessions are split into this many reduce keys by a stable hash
-# of the session id, so the reducers share the distinct counting.
-SESSION_BUCKETS = 8
+ALL_DEVICES = "all"  # step 2's one key: the devices' partials from every reduce task
+# The sessions are split into this many reduce keys by a stable hash of the
+# session id; each key carries every device's share. Two fills the local
+# runner's two cores with one wave of reduce tasks; raise it on a cluster.
+DEFAULT_SESSION_BUCKETS = 2
 
 
 def distinct_runs(values):
@@ -29,6 +31,17 @@ class MRDeviceConversions(CSVJob):
     DATASET = CLICKSTREAM
     COLUMNS = ("session_id", "action", "device")
 
+    def configure_args(self):
+        super().configure_args()
+        self.add_passthru_arg(
+            "--session-buckets", type=int, default=DEFAULT_SESSION_BUCKETS,
+            help="reduce keys the sessions are hashed into (default: %(default)s)")
+
+    def load_args(self, args):
+        super().load_args(args)
+        if self.options.session_buckets < 1:
+            self.arg_parser.error("--session-buckets must be at least 1")
+
     def steps(self):
         return [
             MRStep(mapper_raw=self.mapper_raw_session_sets,
@@ -39,89 +52,91 @@ class MRDeviceConversions(CSVJob):
         ]
 
     def mapper_raw_session_sets(self, input_path, input_uri):
-        """In-mapper combining: per (device, session bucket) of this file, its distinct
-        sessions, those with a PURCHASE event, and (first bucket) the device's PURCHASE events."""
+        """In-mapper combining: per session bucket of this file and per device, its
+        distinct sessions, those with a PURCHASE event, and (first bucket) its PURCHASE events."""
         parser = RowParser(self.DATASET, self.COLUMNS)
-        sessions = [set() for _ in DEVICES]
-        converted = [set() for _ in DEVICES]
+        buckets = self.options.session_buckets
+        # [bucket][device] -> set of session ids (str)
+        sessions = [[set() for _ in DEVICES] for _ in range(buckets)]
+        converted = [[set() for _ in DEVICES] for _ in range(buckets)]
         purchases = [0] * len(DEVICES)
         index = {d: i for i, d in enumerate(DEVICES)}
+
+        def add(sets, d, ids):
+            ids = distinct_runs(ids)
+            which = buckets_of(ids, buckets)
+            text = ids.astype(str)  # bulk-checked ids are ASCII
+            for b in range(buckets):
+                sets[b][d].update(text[which == b].tolist() if buckets > 1 else text.tolist())
+
         for chunk in parser.parse_file_columns(input_path):
             if chunk.size:
                 session, action, device = chunk.columns
                 bought = action == PURCHASE_CODE
                 for d in range(len(DEVICES)):
                     on = device == d
-                    sessions[d].update(distinct_runs(session[on]).tolist())
-                    converted[d].update(distinct_runs(session[on & bought]).tolist())
+                    add(sessions, d, session[on])
+                    add(converted, d, session[on & bought])
                     purchases[d] += int(np.count_nonzero(on & bought))
             for session, action, device in chunk.rows:  # lines parsed one by one
                 d = index[device]
-                key = session.encode()
-                sessions[d].add(key)
+                b = bucket_of(session, buckets)
+                sessions[b][d].add(session)
                 if action == PURCHASE:
-                    converted[d].add(key)
+                    converted[b][d].add(session)
                     purchases[d] += 1
         self.count_rows(parser)
-        for d, device in enumerate(DEVICES):
-            if not sessions[d]:
-                continue
-            by_bucket = self.split_by_bucket(sessions[d])
-            bought_by_bucket = self.split_by_bucket(converted[d])
-            n = purchases[d]  # counted once, with the device's first bucket
-            for b, ids in enumerate(by_bucket):
-                if ids:
-                    yield [device, b], [ids, bought_by_bucket[b], n]
-                    n = 0
-
-    @staticmethod
-    def split_by_bucket(ids):
-        """Session ids (bytes) -> per bucket, the ids as str."""
-        out = [[] for _ in range(SESSION_BUCKETS)]
-        plain = [s for s in ids if s.isascii() and not s.endswith(b"\0")]
-        if len(plain) == len(ids):
-            values = np.array(plain, dtype=bytes)
-            buckets = buckets_of(values, SESSION_BUCKETS)
-            text = values.astype(str)
-            for b in range(SESSION_BUCKETS):
-                out[b] = text[buckets == b].tolist()
-            return out
-        for s in ids:  # rare: ids numpy's fixed-width bytes cannot hold as they are
-            key = s.decode("utf-8")
-            out[bucket_of(key, SESSION_BUCKETS)].append(key)
-        return out
+        for b in range(buckets):
+            part = {}
+            for d, device in enumerate(DEVICES):
+                if sessions[b][d]:
+                    part[device] = [list(sessions[b][d]), list(converted[b][d]), purchases[d]]
+                    purchases[d] = 0  # counted once, with the device's first bucket
+            if part:
+                yield b, part
 
     def reducer_init_devices(self):
         self.devices = {}
 
-    def reducer_count_sessions(self, key, parts):
-        """A bucket of a device's sessions is whole here: count it into the device's
+    def reducer_count_sessions(self, bucket, parts):
+        """A bucket of sessions is whole here: count it into each device's
         [sessions, converted, purchases]."""
-        device = key[0]
-        sessions, converted, purchases = set(), set(), 0
-        for ids, bought, n in parts:
-            sessions.update(ids)
-            converted.update(bought)
-            purchases += n
-        t = self.devices.get(device)
-        if t is None:
-            t = self.devices[device] = [0, 0, 0]
-        t[0] += len(sessions)
-        t[1] += len(converted)
-        t[2] += purchases
+        by_device = {}
+        for part in parts:
+            for device, (ids, bought, n) in part.items():
+                d = by_device.get(device)
+                if d is None:
+                    d = by_device[device] = [set(), set(), 0]
+                d[0].update(ids)
+                d[1].update(bought)
+                d[2] += n
+        for device, (sessions, converted, n) in by_device.items():
+            t = self.devices.get(device)
+            if t is None:
+                t = self.devices[device] = [0, 0, 0]
+            t[0] += len(sessions)
+            t[1] += len(converted)
+            t[2] += n
         return iter(())
 
     def reducer_final_device_partials(self):
-        yield from self.devices.items()
+        if self.devices:  # one record per task, so step 2 is one small task
+            yield ALL_DEVICES, self.devices
 
-    def reducer_device_totals(self, device, partials):
-        sessions, converted, purchases = (sum(col) for col in zip(*partials))
-        yield device, {
-            "sessions": sessions,
-            "converted_sessions": converted,
-            "conversion_rate": ratio(converted, sessions),
-            "purchases": purchases,
-        }
+    def reducer_device_totals(self, _, partials):
+        totals = {}
+        for partial in partials:
+            for device, counts in partial.items():
+                t = totals.setdefault(device, [0, 0, 0])
+                for i, n in enumerate(counts):
+                    t[i] += n
+        for device, (sessions, converted, purchases) in sorted(totals.items()):
+            yield device, {
+                "sessions": sessions,
+                "converted_sessions": converted,
+                "conversion_rate": ratio(converted, sessions),
+                "purchases": purchases,
+            }
 
 
 if __name__ == "__main__":
