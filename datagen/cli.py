@@ -23,6 +23,7 @@ from ecomsuite import schemas
 DEFAULT_OUT = os.path.join("data", "raw")
 INJECTED = "_injected.json"
 EXIT_USAGE = 2
+EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 PROGRESS_INTERVAL_SECONDS = 0.2
 DEFAULT_JOBS = min(2, os.cpu_count() or 1)
@@ -145,12 +146,13 @@ def make_sink(out, overwrite):
     if out.startswith("hdfs://"):
         try:
             from datagen.hdfs_sink import HdfsSink
-        except ModuleNotFoundError as e:
-            if e.name not in ("datagen.hdfs_sink",):
-                raise
-            raise PlanError(
-                f"--out {out}: HDFS output needs datagen/hdfs_sink.py (HdfsSink), "
-                "which is not in this installation") from None
+        except ImportError as e:
+            if getattr(e, "name", None) == "datagen.hdfs_sink" or sys.modules.get(
+                    "datagen.hdfs_sink", False) is None:
+                raise PlanError(
+                    f"--out {out}: HDFS output needs datagen/hdfs_sink.py (HdfsSink), "
+                    "which is not in this installation") from None
+            raise PlanError(f"--out {out}: cannot load the HDFS sink: {e}") from None
         return HdfsSink(out, overwrite=overwrite)
     return LocalSink(out, overwrite=overwrite)
 
@@ -280,6 +282,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\necom-datagen: interrupted; nothing was left half-written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as e:  # disk full, permissions, an unreachable NameNode ...
+        print(f"\necom-datagen: cannot write to {args.out}: {e}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not args.quiet:

@@ -142,3 +142,13 @@ def test_data_written_through_a_failing_sink_is_not_committed(tmp_path):
     assert os.listdir(tmp_path) == []
     cli.generate(plan, LocalSink(tmp_path), cli.Progress(sys.stderr, enabled=False))
     assert len(read_rows(str(tmp_path), "clickstream")) == 800
+
+
+def test_write_error_exits_1_with_a_message(tmp_path, monkeypatch, capsys):
+    def full(self, dataset, filename):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(LocalSink, "open_part", full)
+    assert cli.main(["--out", str(tmp_path), *TINY]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write to" in err and "No space left" in err
+    assert os.listdir(tmp_path) == []
