@@ -15,16 +15,18 @@ status 3 and says so.
 
 import codecs
 import datetime
+import functools
 import logging
 import posixpath
 import sys
 from dataclasses import dataclass, field
 from itertools import islice
 
+import numpy as np
 from mrjob.job import MRJob
 from mrjob.step import StepFailedException
 
-from ecomsuite.rows import UTF8_BOM, RowParser
+from ecomsuite.rows import UTF8_BOM, Chunk, RowParser
 from ecomsuite.schemas import DATASETS, DATE, TIMESTAMP
 
 log = logging.getLogger(__name__)
@@ -80,35 +82,57 @@ def dataset_of_file(input_path, input_uri, candidates):
     return None
 
 
-def calendar_checked(parser, dataset, columns, rows):
-    """Pass on the rows (of `columns` of `dataset`, read by `parser`) whose date and
-    timestamp values are real calendar days; count the others in the parser as
-    malformed (bad_timestamp / bad_date) instead of valid.
+@functools.lru_cache(maxsize=4096)
+def is_calendar_day(day):
+    """Whether text already shaped YYYY-MM-DD is a real day: 2025-02-30 is not."""
+    try:
+        return bool(datetime.date.fromisoformat(day))
+    except ValueError:
+        return False
 
-    The parser's checks are by pattern only, so they accept 2025-02-30.
+
+def calendar_checked(parser, chunk, checks):
+    """The chunk without the rows whose date/timestamp values are not real calendar days
+    (the row parser checks them by pattern only, so 2025-02-30 passes); those are
+    counted in the parser as malformed instead of valid.
+
+    `checks`: (index among the columns read, reason) of each date/timestamp column.
+    Only days 29-31 can fail, so only those are looked at.
     """
-    checks = [(i, "bad_timestamp" if column.kind == TIMESTAMP else "bad_date")
-              for i, column in enumerate(dataset.column(name) for name in columns)
-              if column.kind in (TIMESTAMP, DATE)]
-    if not checks:
-        yield from rows
-        return
-    known = {}
-    for values in rows:
-        for i, reason in checks:
-            day = values[i][:10]
-            ok = known.get(day)
-            if ok is None:
-                try:
-                    ok = known[day] = bool(datetime.date.fromisoformat(day))
-                except ValueError:
-                    ok = known[day] = False
-            if not ok:
-                parser.valid -= 1
-                parser.malformed[reason] += 1
-                break
-        else:
-            yield values
+    keep = None
+    for i, reason in checks if chunk.size else ():
+        stamps = chunk.columns[i]
+        digits = stamps.view(np.uint8).reshape(len(stamps), -1)[:, 8:10]
+        late = np.flatnonzero((digits[:, 0] > ord("2")) | (
+            (digits[:, 0] == ord("2")) & (digits[:, 1] == ord("9"))))
+        if len(late):
+            days = stamps[late].astype("S10")
+            bad_days = [d for d in np.unique(days).tolist() if not is_calendar_day(d.decode())]
+            if bad_days:
+                bad = late[np.isin(days, bad_days)]
+                if keep is None:
+                    keep = np.ones(chunk.size, dtype=bool)
+                parser.malformed[reason] += int(np.count_nonzero(keep[bad]))
+                keep[bad] = False
+    rows, slow_lines = chunk.rows, chunk._slow_lines
+    if any(not is_calendar_day(row[i][:10]) for row in rows for i, _ in checks):
+        rows, slow_lines = [], []
+        for row, line in zip(chunk.rows, chunk._slow_lines):
+            failed = next((reason for i, reason in checks if not is_calendar_day(row[i][:10])),
+                          None)
+            if failed:
+                parser.malformed[failed] += 1
+            else:
+                rows.append(row)
+                slow_lines.append(line)
+    if keep is None and rows is chunk.rows:
+        return chunk
+    columns, fast_lines = chunk.columns, chunk._fast_lines
+    if keep is not None:
+        columns = [c[keep] for c in columns]
+        fast_lines = fast_lines[keep]
+    parser.valid -= (chunk.size - len(fast_lines)) + (len(chunk.rows) - len(rows))
+    return Chunk(columns, len(fast_lines), rows, fast_lines, slow_lines)
 
 
 @dataclass
@@ -210,12 +234,19 @@ class CSVJob(MRJob):
 
     def read_rows(self, input_path, dataset=None, columns=None):
         """Yield the typed values of each valid row; count every other line."""
-        dataset, columns = dataset or self.DATASET, columns or self.COLUMNS
-        parser = RowParser(dataset, columns)
-        rows = parser.parse_file(input_path)
-        if self.CALENDAR_CHECKED:
-            rows = calendar_checked(parser, dataset, columns, rows)
-        yield from rows
+        parser = RowParser(dataset or self.DATASET, columns or self.COLUMNS)
+        for chunk in self.read_chunks(input_path, parser):
+            yield from parser.chunk_rows(chunk)
+
+    def read_chunks(self, input_path, parser):
+        """Yield the ecomsuite.rows.Chunk's of a file read by `parser` (numpy columns of the
+        rows checked in bulk, and the other valid rows); count every line once done.
+        With CALENDAR_CHECKED, rows on impossible calendar days are left out and counted."""
+        checks = [(i, "bad_timestamp" if column.kind == TIMESTAMP else "bad_date")
+                  for i, column in enumerate(parser.columns)
+                  if column.kind in (TIMESTAMP, DATE)] if self.CALENDAR_CHECKED else []
+        for chunk in parser.parse_file_columns(input_path):
+            yield calendar_checked(parser, chunk, checks) if checks else chunk
         self.count_rows(parser)
 
     def input_dataset(self, input_path, input_uri):

@@ -1,11 +1,14 @@
 """Top products: the top-k products by completed revenue and by completed units, per region and overall."""
 
+import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, money
-from ecomsuite.schemas import CATALOG, ORDERS
+from ecomsuite.rows import RowParser, group_sums
+from ecomsuite.schemas import CATALOG, ORDERS, REGIONS, STATUSES
 
 COMPLETED = "COMPLETED"
+COMPLETED_CODE = STATUSES.index(COMPLETED)
 ALL_REGIONS = "all"  # the region key of the ranking over every region
 DEFAULT_TOP_K = 5
 PRODUCT_NAMES = {p.product_id: p.name for p in CATALOG}
@@ -15,6 +18,15 @@ RANKINGS = (
     ("revenue", lambda item: (-item[1][1], item[0])),
     ("units", lambda item: (-item[1][0], item[0])),
 )
+
+
+def add(totals, key, units, cents, orders):
+    t = totals.get(key)
+    if t is None:
+        t = totals[key] = [0, 0, 0]
+    t[0] += units
+    t[1] += cents
+    t[2] += orders
 
 
 class MRTopProducts(CSVJob):
@@ -41,22 +53,27 @@ class MRTopProducts(CSVJob):
     def mapper_raw_product_totals(self, input_path, input_uri):
         """In-mapper combining: completed [units, cents, orders] per (region, product), and overall."""
         totals = {}
-        for product, quantity, cents, status, region in self.read_rows(input_path):
-            if status != COMPLETED:
-                continue
-            key = (region, product)
-            t = totals.get(key)
-            if t is None:
-                t = totals[key] = [0, 0, 0]
-            t[0] += quantity
-            t[1] += cents
-            t[2] += 1
+        parser = RowParser(self.DATASET, self.COLUMNS)
+        for chunk in self.read_chunks(input_path, parser):
+            if chunk.size:
+                product, quantity, cents, status, region = chunk.columns
+                done = status == COMPLETED_CODE
+                products, index = np.unique(product[done], return_inverse=True)
+                groups = len(products) * len(REGIONS)
+                key = index * len(REGIONS) + region[done]
+                orders = np.bincount(key, minlength=groups).tolist()
+                units = group_sums(key, quantity[done], groups)
+                revenue = group_sums(key, cents[done], groups)
+                for g in np.flatnonzero(orders).tolist():
+                    p, r = divmod(g, len(REGIONS))
+                    add(totals, (REGIONS[r], products[p].decode()), units[g], revenue[g], orders[g])
+            for product, quantity, cents, status, region in chunk.rows:  # lines parsed one by one
+                if status == COMPLETED:
+                    add(totals, (region, product), quantity, cents, 1)
         overall = {}
         for (region, product), t in totals.items():
             yield region, [product, *t]
-            o = overall.setdefault(product, [0, 0, 0])
-            for i, n in enumerate(t):
-                o[i] += n
+            add(overall, product, *t)
         for product, t in overall.items():
             yield ALL_REGIONS, [product, *t]
 
