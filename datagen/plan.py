@@ -77,6 +77,8 @@ class Plan:
 
     def _size(self):
         o = self.options
+        if o.seed < 0:
+            raise PlanError(f"--seed must be >= 0, not {o.seed}")
         if not o.scale > 0:
             raise PlanError(f"--scale must be positive, not {o.scale}")
         unknown = set(o.datasets) - set(DATASET_ORDER)
