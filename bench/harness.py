@@ -297,6 +297,7 @@ def summarize_pairs(pairs, rows):
         "load1_mean": round(statistics.mean(p["load1"] for p in timed), 2),
         "load1_max": round(max(p["load1"] for p in timed), 2),
         "outputs_equal": all(p["output_equal"] for p in pairs),
+        "output_rows": pairs[-1]["output_rows"],
         "output_diff": next((p["diff"] for p in pairs if p["diff"]), ""),
     }
 
@@ -321,15 +322,15 @@ def time_job(job, runner, data, runs, warmup, work_dir):
                 raise RuntimeError(f"{side} failed for {job.name} ({runner}, "
                                    f"S{data.scale:g}), exit {m.returncode}:\n{m.stderr_tail()}")
             sides[side] = m
-        diff = diff_outputs(parse_job_output(sides["mrjob"].stdout_path),
-                            parse_duck_output(sides["duckdb"].stdout_path))
+        got = parse_job_output(sides["mrjob"].stdout_path)
+        diff = diff_outputs(got, parse_duck_output(sides["duckdb"].stdout_path))
         pairs.append({
             "warmup": i < warmup, "first": order[0], "load1": round(load1, 2),
             "mrjob_s": round(sides["mrjob"].wall, 4), "duckdb_s": round(sides["duckdb"].wall, 4),
             "ratio": round(sides["mrjob"].wall / sides["duckdb"].wall, 4),
             "mrjob_rss_mib": round(sides["mrjob"].maxrss_mib, 1),
             "duckdb_rss_mib": round(sides["duckdb"].maxrss_mib, 1),
-            "output_equal": not diff, "diff": diff,
+            "output_equal": not diff, "diff": diff, "output_rows": len(got),
         })
         for m in sides.values():
             os.remove(m.stdout_path)

@@ -31,10 +31,11 @@ def job_table(result):
             f"{r['duckdb_median_s']:.3f}",
             f"**{r['ratio_median']:.2f}x** ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})",
             _rate(r["rows_per_s"]), _mib(r["peak_rss_mib"]), _mib(r["duckdb_peak_rss_mib"]),
-            f"{r['load1_mean']:.1f}", "yes" if r["outputs_equal"] else "**NO**"])
+            f"{r['load1_mean']:.1f}",
+            f"yes ({r['output_rows']})" if r["outputs_equal"] else "**NO**"])
     return _table(["job", "steps", "runner", "scale", "median s", "DuckDB s",
                    "ratio (min-max)", "rows/s", "peak RSS MiB", "DuckDB RSS MiB", "load",
-                   "= DuckDB"], rows)
+                   "= DuckDB (rows)"], rows)
 
 
 def crossover_table(result):
