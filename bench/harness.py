@@ -439,12 +439,12 @@ def datagen_options():
     return r.stdout
 
 
-def time_generator(scales, runs_by_scale, seed, parts, datas, work_dir):
+def time_generator(scales, runs_by_scale, seed, parts, datas, work_dir, data_root=DATA_ROOT):
     """Whole-process generator runs: rows/s per dataset and overall, peak RSS."""
     out = {"runs": []}
     per_dataset = "--datasets" in datagen_options()
     for scale in scales:
-        tmp = os.path.join(DATA_ROOT, f"gen-{scale_name(scale)}.tmp")
+        tmp = os.path.join(data_root, f"gen-{scale_name(scale)}.tmp")
         for i in range(runs_by_scale(scale)):
             shutil.rmtree(tmp, ignore_errors=True)
             load1 = os.getloadavg()[0]
@@ -712,7 +712,7 @@ def main(argv=None):
         log("timing the data generator ...")
         generator = time_generator(
             gen_scales, lambda s: args.gen_runs if s <= 10 else 1, args.seed, args.parts,
-            datas, work_dir)
+            datas, work_dir, args.data_root)
     result["generator"] = generator
 
     results = []
