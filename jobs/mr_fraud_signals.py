@@ -1,76 +1,125 @@
 """Fraud and bot signals: bursty sessions, customers ordering unusually often in a day, orders far above a customer's usual amount."""
 
 import datetime
-from bisect import bisect_left
 from fractions import Fraction
 
+import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, half_up_div, money
+from ecomsuite.rows import RowParser, buckets_of
 from ecomsuite.schemas import CLICKSTREAM, ORDERS
 
 BOT_SESSION = "bot_session"          # rule: too many events in a 60-second window
 ORDER_BURST = "order_burst"          # rule: too many orders in one day
 AMOUNT_OUTLIER = "amount_outlier"    # rule: an order far above the customer's usual amount
 RULES = (BOT_SESSION, ORDER_BURST, AMOUNT_OUTLIER)
-SESSION_KEY, CUSTOMER_KEY = "s", "c"  # reduce-key prefixes: a session's or a customer's records
+SESSION_KEY, CUSTOMER_KEY = "s", "c"  # reduce keys [kind, bucket]: sessions' or customers' data
 WINDOW_SECONDS = 60
 DEFAULT_MAX_EVENTS_PER_MINUTE = 8
 DEFAULT_MAX_ORDERS_PER_DAY = 10
 DEFAULT_OUTLIER_FACTOR = "10"
 DEFAULT_OUTLIER_MIN_ORDERS = 3
+# Sessions and customers are split into this many reduce keys each by a stable
+# hash of their id (two fill the local runner's two cores; raise on a cluster).
+DEFAULT_BUCKETS = 2
 EPOCH = datetime.date(1970, 1, 1)
 COLUMNS_READ = {
     CLICKSTREAM.name: ("timestamp", "session_id", "customer_id"),
     ORDERS.name: ("order_id", "customer_id", "total_amount", "order_date"),
 }
+# Where the fields of "YYYY-MM-DD HH:MM:SS" are.
+_YEAR, _MONTH, _DAY, _HOUR, _MINUTE, _SECOND = (0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19)
 
 
 def _days_from_civil(y, m, d):
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
-    y -= m <= 2
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm);
+    ints or numpy int64 arrays."""
+    y = y - (m <= 2)
     era = y // 400
     yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     return era * 146097 + doe - 719468
 
 
-class EpochSeconds:
-    """"YYYY-MM-DD HH:MM:SS" -> seconds since the epoch (UTC-naive), one date parse per day."""
+def epoch_seconds(stamps):
+    """Fixed-width "YYYY-MM-DD HH:MM:SS" bytes (numpy S19) -> int64 seconds since the epoch."""
+    if not len(stamps):
+        return np.zeros(0, dtype=np.int64)
+    digits = stamps.view(np.uint8).reshape(len(stamps), -1).astype(np.int64) - 48
 
-    def __init__(self):
-        self.days = {}
-
-    def __call__(self, timestamp):
-        date = timestamp[:10]
-        day = self.days.get(date)
-        if day is None:
-            day = self.days[date] = 86400 * _days_from_civil(
-                int(date[:4]), int(date[5:7]), int(date[8:10]))
-        return day + int(timestamp[11:13]) * 3600 + int(timestamp[14:16]) * 60 + int(timestamp[17:19])
-
-
-def busiest_window(times, seconds=WINDOW_SECONDS):
-    """(most events in any `seconds`-long window [t, t + seconds), index of its first event); `times` sorted."""
-    best, start, j = 0, 0, 0
-    for i, t in enumerate(times):
-        while times[j] <= t - seconds:
-            j += 1
-        if i - j + 1 > best:
-            best, start = i - j + 1, j
-    return best, start
+    def number(span):
+        value = digits[:, span[0]]
+        for i in range(span[0] + 1, span[1]):
+            value = value * 10 + digits[:, i]
+        return value
+    days = _days_from_civil(number(_YEAR), number(_MONTH), number(_DAY))
+    return days * 86400 + number(_HOUR) * 3600 + number(_MINUTE) * 60 + number(_SECOND)
 
 
-def median_without(amounts, i):
-    """2 x the median of sorted `amounts` without the element at index i (an integer)."""
-    m = len(amounts) - 1
+def id_array(bulk, slow):
+    """One bytes array of ids: the bulk rows' (numpy S) and then the slow rows' (str)."""
+    parts = [a for a in bulk if len(a)]
+    if slow:
+        parts.append(np.array([v.encode() for v in slow], dtype=bytes))
+    return np.concatenate(parts) if parts else np.array([], dtype="S1")
+
+
+def text(ids):
+    """A bytes array as a list of str (UTF-8)."""
+    try:
+        return ids.astype(str).tolist()  # ASCII, vectorised
+    except UnicodeDecodeError:
+        return [v.decode() for v in ids.tolist()]
+
+
+def day_numbers(stamps):
+    """Fixed-width timestamps (or dates) -> the day as the number yyyymmdd."""
+    if not len(stamps):
+        return np.zeros(0, dtype=np.int64)
+    digits = stamps.view(np.uint8).reshape(len(stamps), -1)[:, [0, 1, 2, 3, 5, 6, 8, 9]]
+    return (digits.astype(np.int64) - 48) @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+
+
+def day_text(number):
+    return f"{number // 10000:04d}-{number // 100 % 100:02d}-{number % 100:02d}"
+
+
+def group_starts(sorted_keys):
+    """Start index of each run of equal values in a sorted array."""
+    if not len(sorted_keys):
+        return np.zeros(0, dtype=np.int64)
+    change = np.empty(len(sorted_keys), dtype=bool)
+    change[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=change[1:])
+    return np.flatnonzero(change)
+
+
+def busiest_windows(keys, starts, seconds=WINDOW_SECONDS):
+    """Per group of sorted `keys` (group * 2**34 + seconds): the most events in any window
+    [t, t + seconds) and the index of that window's first event (the earliest such)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    within = np.searchsorted(keys, keys + seconds, side="left") - np.arange(len(keys))
+    most = np.maximum.reduceat(within, starts)
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(keys))))
+    at_most = np.flatnonzero(within == most[group])
+    first = at_most[group_starts(group[at_most])]
+    return most, first
+
+
+def twice_median_without(amounts, starts, sizes, position):
+    """2 x the median of each group of sorted `amounts` without the element at `position`
+    (an index into amounts; its group starts at starts, has sizes elements); needs sizes >= 2."""
+    m = sizes - 1
+    i = position - starts
 
     def at(rank):
-        return amounts[rank if rank < i else rank + 1]
-    if m % 2:
-        return 2 * at(m // 2)
-    return at(m // 2 - 1) + at(m // 2)
+        return amounts[starts + rank + (rank >= i)]
+    upper = at(m // 2)
+    lower = at(np.maximum((m - 1) // 2, 0))
+    return np.where(m % 2 == 1, 2 * upper, lower + upper)
 
 
 def format_epoch(seconds):
@@ -107,6 +156,10 @@ class MRFraudSignals(CSVJob):
             "--outlier-min-orders", type=int, default=DEFAULT_OUTLIER_MIN_ORDERS,
             help="... when the customer has at least this many other orders "
                  "(default: %(default)s)")
+        self.add_passthru_arg(
+            "--buckets", type=int, default=DEFAULT_BUCKETS,
+            help="reduce keys per kind (sessions, customers), by a stable hash of the id "
+                 "(default: %(default)s; more on a cluster)")
 
     def load_args(self, args):
         super().load_args(args)
@@ -117,6 +170,8 @@ class MRFraudSignals(CSVJob):
             self.arg_parser.error("--max-orders-per-day must be at least 1")
         if o.outlier_min_orders < 1:
             self.arg_parser.error("--outlier-min-orders must be at least 1")
+        if o.buckets < 1:
+            self.arg_parser.error("--buckets must be at least 1")
         try:
             self.outlier_factor = Fraction(o.outlier_factor)
         except (ValueError, ZeroDivisionError):
@@ -125,90 +180,184 @@ class MRFraudSignals(CSVJob):
             self.arg_parser.error("--outlier-factor must be a number of at least 1")
 
     def steps(self):
-        return [MRStep(mapper_raw=self.mapper_raw_entity_records,
-                       reducer=self.reducer_judge_entity)]
+        return [MRStep(mapper_raw=self.mapper_raw_bucket_records,
+                       reducer=self.reducer_judge_bucket)]
 
-    def mapper_raw_entity_records(self, input_path, input_uri):
-        """One record per session (its event times) or customer (their orders) of this file."""
+    def mapper_raw_bucket_records(self, input_path, input_uri):
+        """Per bucket of this file's sessions (or customers): their events' times (or orders)."""
         dataset = self.input_dataset(input_path, input_uri)
         if dataset is None:
             return
-        rows = self.read_rows(input_path, dataset, COLUMNS_READ[dataset.name])
-        grouped = {}
+        parser = RowParser(dataset, COLUMNS_READ[dataset.name])
+        bulk, slow = [], []
+        for chunk in self.read_chunks(input_path, parser):
+            if chunk.size:
+                bulk.append(chunk.columns)
+            slow.extend(chunk.rows)
+        columns = [[c[i] for c in bulk] for i in range(len(parser.columns))]
         if dataset is CLICKSTREAM:
-            epoch = EpochSeconds()
-            for timestamp, session, customer in rows:
-                g = grouped.get(session)
-                if g is None:
-                    g = grouped[session] = [customer, []]
-                g[1].append(epoch(timestamp))
-            for session, record in grouped.items():
-                yield [SESSION_KEY, session], record
+            yield from self.session_records(columns, slow)
         else:
-            for order, customer, cents, order_date in rows:
-                g = grouped.get(customer)
-                if g is None:
-                    g = grouped[customer] = []
-                g.append([order, order_date[:10], cents])
-            for customer, orders in grouped.items():
-                yield [CUSTOMER_KEY, customer], orders
+            yield from self.customer_records(columns, slow)
 
-    def reducer_judge_entity(self, key, records):
-        kind, entity = key
-        if kind == SESSION_KEY:
-            yield from self.judge_session(entity, records)
+    def session_records(self, columns, slow):
+        stamps, sessions, customers = columns
+        times = np.concatenate([*(epoch_seconds(t) for t in stamps if len(t)),
+                                epoch_seconds(id_array([], [r[0] for r in slow]))])
+        sessions = id_array(sessions, [r[1] for r in slow])
+        customers = id_array(customers, [r[2] for r in slow])
+        if not len(times):
+            return
+        # by session, then time (files usually hold a session's events together, in order)
+        order = np.argsort(sessions, kind="stable")
+        sessions, times, customers = sessions[order], times[order], customers[order]
+        starts = group_starts(sessions)
+        counts = np.diff(np.append(starts, len(sessions)))
+        group = np.repeat(np.arange(len(starts)), counts)
+        if len(times) > 1 and (np.diff(times)[group[1:] == group[:-1]] < 0).any():
+            order = np.lexsort((times, group))
+            times, customers = times[order], customers[order]
+        first_customer = customers[starts]
+        smallest = first_customer.copy()
+        mixed = np.flatnonzero(customers != first_customer[group])
+        for g in np.unique(group[mixed]).tolist():
+            smallest[g] = min(customers[starts[g]:starts[g] + counts[g]].tolist())
+        buckets = buckets_of(sessions[starts], self.options.buckets)
+        event_bucket = buckets[group]
+        for b in range(self.options.buckets):
+            groups = buckets == b
+            if groups.any():
+                yield [SESSION_KEY, b], [text(sessions[starts[groups]]), text(smallest[groups]),
+                                         counts[groups].tolist(),
+                                         times[event_bucket == b].tolist()]
+
+    def customer_records(self, columns, slow):
+        order_ids, customers, cents, stamps = columns
+        order_ids = id_array(order_ids, [r[0] for r in slow])
+        customers = id_array(customers, [r[1] for r in slow])
+        cents = np.concatenate([*cents, np.array([r[2] for r in slow], dtype=np.int64)])
+        days = day_numbers(id_array(stamps, [r[3] for r in slow]))
+        if not len(cents):
+            return
+        buckets = buckets_of(customers, self.options.buckets)
+        for b in range(self.options.buckets):
+            rows = buckets == b
+            if rows.any():
+                yield [CUSTOMER_KEY, b], [text(customers[rows]), text(order_ids[rows]),
+                                          days[rows].tolist(), cents[rows].tolist()]
+
+    def reducer_judge_bucket(self, key, records):
+        if key[0] == SESSION_KEY:
+            yield from self.judge_sessions(records)
         else:
-            orders = [o for part in records for o in part]
-            yield from self.judge_customer(entity, orders)
+            yield from self.judge_customers(records)
 
-    def judge_session(self, session, records):
-        customers, times = set(), []
-        for customer, part in records:
-            customers.add(customer)
-            times.extend(part)
-        times.sort()
-        most, start = busiest_window(times)
-        if most > self.options.max_events_per_minute:
+    def judge_sessions(self, records):
+        """Merge the files' parts of a bucket's sessions; flag those with a busy minute."""
+        sessions, customers, counts, times = ([] for _ in range(4))
+        for s, c, n, t in records:
+            sessions += s
+            customers += c
+            counts += n
+            times += t
+        names, code = np.unique(np.array(sessions), return_inverse=True)
+        times = np.array(times, dtype=np.int64)
+        if not len(times):
+            return
+        per_event = np.repeat(code, counts)
+        keys = per_event * 2**34 + (times - times.min())
+        order = np.argsort(keys, kind="stable")
+        keys, times, per_event = keys[order], times[order], per_event[order]
+        starts = group_starts(per_event)
+        most, first = busiest_windows(keys, starts)
+        limit = self.options.max_events_per_minute
+        flagged = np.flatnonzero(most > limit).tolist()
+        if not flagged:
+            return
+        sizes = np.diff(np.append(starts, len(keys)))
+        customer_of = {}
+        for name, customer in zip(sessions, customers):
+            if name not in customer_of or customer < customer_of[name]:
+                customer_of[name] = customer
+        for g in flagged:
+            session = str(names[per_event[starts[g]]])
             yield [BOT_SESSION, session], {
                 "entity": "session",
-                "customer_id": min(customers),
-                "events_in_window": most,
-                "window_start": format_epoch(times[start]),
-                "session_events": len(times),
-                "limit": self.options.max_events_per_minute,
-            }
-
-    def judge_customer(self, customer, orders):
-        per_day = {}
-        for _, day, _ in orders:
-            per_day[day] = per_day.get(day, 0) + 1
-        limit = self.options.max_orders_per_day
-        busy = sorted((day, n) for day, n in per_day.items() if n > limit)
-        if busy:
-            yield [ORDER_BURST, customer], {
-                "entity": "customer",
-                "days": [{"date": day, "orders": n} for day, n in busy],
-                "max_orders_in_a_day": max(n for _, n in busy),
-                "total_orders": len(orders),
+                "customer_id": customer_of[session],
+                "events_in_window": int(most[g]),
+                "window_start": format_epoch(int(times[first[g]])),
+                "session_events": int(sizes[g]),
                 "limit": limit,
             }
-        if len(orders) - 1 < self.options.outlier_min_orders:
+
+    def judge_customers(self, records):
+        """Merge the files' parts of a bucket's customers; flag bursts and outlier orders."""
+        customers, order_ids, days, cents = ([] for _ in range(4))
+        for c, o, d, a in records:
+            customers += c
+            order_ids += o
+            days += d
+            cents += a
+        if not cents:
             return
-        amounts = sorted(cents for _, _, cents in orders)
+        names, code = np.unique(np.array(customers), return_inverse=True)
+        day_names, day = np.unique(np.array(days, dtype=np.int64), return_inverse=True)
+        amounts = np.array(cents, dtype=np.int64)
+        yield from self.judge_bursts(names, code, day_names, day, np.bincount(code))
+        yield from self.judge_amounts(names, code, amounts, order_ids, days)
+
+    def judge_bursts(self, names, code, day_names, day, totals):
+        limit = self.options.max_orders_per_day
+        per_day = np.bincount(code * len(day_names) + day)
+        busy = np.flatnonzero(per_day > limit)
+        found = {}
+        for g in busy.tolist():
+            c, d = divmod(g, len(day_names))
+            found.setdefault(c, []).append((day_text(int(day_names[d])), int(per_day[g])))
+        for c, busy_days in sorted(found.items()):
+            yield [ORDER_BURST, str(names[c])], {
+                "entity": "customer",
+                "days": [{"date": d, "orders": n} for d, n in sorted(busy_days)],
+                "max_orders_in_a_day": max(n for _, n in busy_days),
+                "total_orders": int(totals[c]),
+                "limit": limit,
+            }
+
+    def judge_amounts(self, names, code, amounts, order_ids, days):
+        """An order is flagged when amount > factor x the median of the customer's other
+        orders, judged only with at least --outlier-min-orders other orders."""
+        order = np.lexsort((amounts, code))
+        sorted_code, sorted_amounts = code[order], amounts[order]
+        starts = group_starts(sorted_code)
+        sizes = np.diff(np.append(starts, len(order)))
+        group = np.repeat(np.arange(len(starts)), sizes)
+        judged = np.flatnonzero(sizes[group] - 1 >= self.options.outlier_min_orders)
+        if not len(judged):
+            return
+        twice = twice_median_without(sorted_amounts, starts[group[judged]], sizes[group[judged]],
+                                     judged)
         factor = self.outlier_factor
-        for order, day, cents in orders:
-            twice_median = median_without(amounts, bisect_left(amounts, cents))
-            if 2 * cents > factor * twice_median:
-                yield [AMOUNT_OUTLIER, order], {
-                    "entity": "order",
-                    "customer_id": customer,
-                    "order_date": day,
-                    "amount": money(cents),
-                    "median_of_other_orders": money(half_up_div(twice_median, 2)),
-                    "times_median": round(cents * 2 / twice_median, 2) if twice_median else None,
-                    "other_orders": len(orders) - 1,
-                    "factor": float(factor),
-                }
+        # amount > factor x twice / 2, exactly: 2 x amount x den > num x twice
+        if factor.denominator < 2**20 and factor.numerator < 2**20:
+            high = 2 * sorted_amounts[judged] * factor.denominator > factor.numerator * twice
+            candidates = judged[high].tolist()
+            twice_of = dict(zip(judged.tolist(), twice.tolist()))
+        else:  # thresholds too fine for int64: decide with Python integers
+            twice_of = dict(zip(judged.tolist(), twice.tolist()))
+            candidates = [p for p, t in twice_of.items() if 2 * int(sorted_amounts[p]) > factor * t]
+        for p in candidates:
+            row = int(order[p])
+            cents, twice_median = int(sorted_amounts[p]), twice_of[p]
+            yield [AMOUNT_OUTLIER, order_ids[row]], {
+                "entity": "order",
+                "customer_id": str(names[sorted_code[p]]),
+                "order_date": day_text(days[row]),
+                "amount": money(cents),
+                "median_of_other_orders": money(half_up_div(twice_median, 2)),
+                "times_median": round(cents * 2 / twice_median, 2) if twice_median else None,
+                "other_orders": int(sizes[group[p]]) - 1,
+                "factor": float(factor),
+            }
 
 
 if __name__ == "__main__":
