@@ -44,6 +44,8 @@ DATA_ROOT = os.path.join(ROOT, "bench", "data")
 RESULTS_DIR = os.path.join(ROOT, "bench", "results")
 MEASURE = os.path.join(ROOT, "bench", "measure.py")
 MRJOB_CONF = os.path.join(ROOT, "mrjob.conf")
+DOCS = os.path.join(ROOT, "docs", "bench.md")
+DOCS_BEGIN, DOCS_END = "<!-- bench results: begin -->", "<!-- bench results: end -->"
 CLUSTER_INFO_URL = "http://127.0.0.1:8088/ws/v1/cluster/info"
 DEFAULT_SEED = 42
 DEFAULT_PARTS = 2
@@ -613,6 +615,16 @@ def check_targets(results, jobs, generator, exporter, scales):
 
 # --- main -------------------------------------------------------------------
 
+def update_docs(path, tables):
+    """Replace what lies between the result markers of docs/bench.md with `tables`."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    head, _, rest = text.partition(DOCS_BEGIN)
+    _, _, tail = rest.partition(DOCS_END)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{head}{DOCS_BEGIN}\n\n{tables}\n{DOCS_END}{tail}")
+
+
 def machine_info():
     cpu = platform.processor()
     try:
@@ -674,6 +686,8 @@ def parse_args(argv):
     p.add_argument("--data-root", default=DATA_ROOT)
     p.add_argument("--results", default=RESULTS_DIR, help="where latest.json/.md go")
     p.add_argument("--name", default="latest", help="result file name (default: latest)")
+    p.add_argument("--update-docs", action="store_true",
+                   help="also put the result tables into docs/bench.md (what `make bench` does)")
     return p.parse_args(argv)
 
 
@@ -764,5 +778,8 @@ def main(argv=None):
     shutil.rmtree(work_dir, ignore_errors=True)
     log(f"wrote {os.path.relpath(json_path, ROOT)} and {os.path.relpath(md_path, ROOT)} "
         f"in {result['duration_s']:.0f} s")
+    if args.update_docs:
+        update_docs(DOCS, report.markdown(result, heading_level=3))
+        log(f"updated the results in {os.path.relpath(DOCS, ROOT)}")
     failed = [r for r in results if not r.get("outputs_equal")]
     return 1 if failed else 0

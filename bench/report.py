@@ -88,10 +88,13 @@ def hadoop_section(h):
               f"({'ok' if h['pipeline_ok'] else 'FAILED'}).")
 
 
-def markdown(result):
+def markdown(result, heading_level=1):
+    """The whole report; `heading_level` 3 nests it under a document's own headings."""
     m = result["machine"]
     cfg = result["config"]
     parts = [
+        f"Benchmark results of {result['finished_at'][:16].replace('T', ' ')} UTC"
+        if heading_level > 1 else
         f"# Benchmark results ({result['finished_at'][:16].replace('T', ' ')} UTC)",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {m['python']}, "
         f"mrjob {m['mrjob']}, DuckDB {m['duckdb']}, ujson {m['ujson']}. Revision "
@@ -119,4 +122,7 @@ def markdown(result):
     if result["jobs_not_timed"]:
         parts += ["## Not timed", "\n".join(f"- {k}: {v}"
                                             for k, v in result["jobs_not_timed"].items())]
+    if heading_level > 1:
+        parts = [p.replace("## ", "#" * heading_level + " ", 1) if p.startswith("## ") else p
+                 for p in parts]
     return "\n\n".join(parts) + "\n"

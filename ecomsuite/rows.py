@@ -28,10 +28,23 @@ fate and reason exactly as before, so the counts never depend on the path.
 import csv
 import re
 from collections import Counter
-
-import numpy as np
+from functools import cache
 
 from ecomsuite import schemas
+
+
+class _Numpy:
+    """numpy, imported on first use: a reduce task never parses rows, and a
+    task process starts about 0.1 s sooner without it."""
+
+    def __getattr__(self, name):
+        global np
+        import numpy
+        np = numpy
+        return getattr(numpy, name)
+
+
+np = _Numpy()
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -102,7 +115,11 @@ TEXT_WIDTH = 64            # longest text checked in bulk
 NUMBER_WIDTH = 15          # most digits of an int/money checked in bulk (exact in float64)
 PAD = 64                   # zero bytes around a chunk, so fixed-width windows never run off it
 _NL, _CR, _QUOTE, _COMMA, _DOT, _DASH, _SPACE, _COLON = b"\n\r\",.- :"
-_POW10 = 10.0 ** np.arange(NUMBER_WIDTH - 1, -1, -1)   # 1e14 .. 1e0
+
+
+@cache
+def _pow10():
+    return 10.0 ** np.arange(NUMBER_WIDTH - 1, -1, -1)   # 1e14 .. 1e0
 
 
 def _window(padded, width):
@@ -144,7 +161,7 @@ def _number(padded, starts, lengths, money):
     else:
         ok &= (digit | outside).all(1)
     digits[~digit] = 0
-    full = (digits @ _POW10[-w:]).astype(np.int64)   # every digit, the dot skipped over
+    full = (digits @ _pow10()[-w:]).astype(np.int64)   # every digit, the dot skipped over
     if not money:
         return ok, full
     last = digits[:, -1].astype(np.int64)

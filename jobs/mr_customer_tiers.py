@@ -1,10 +1,9 @@
 """Customer tier distribution: customers per tier, their share of all customers, average lifetime value."""
 
-import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, half_up_div, money, ratio
-from ecomsuite.rows import RowParser, group_sums
+from ecomsuite.rows import RowParser, group_sums, np
 from ecomsuite.schemas import CUSTOMERS, TIERS
 
 ALL_TIERS = "all"  # one reduce key: the share needs every tier's count

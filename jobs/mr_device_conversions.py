@@ -1,10 +1,9 @@
 """Device conversions: sessions, converted sessions, conversion rate and purchases per device."""
 
-import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, ratio
-from ecomsuite.rows import RowParser, bucket_of, buckets_of
+from ecomsuite.rows import RowParser, bucket_of, buckets_of, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 PURCHASE = "PURCHASE"

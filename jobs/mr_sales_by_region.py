@@ -1,10 +1,9 @@
 """Sales per region: orders, gross sales, completed orders and sales, average completed order value."""
 
-import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, half_up_div, money
-from ecomsuite.rows import RowParser, group_sums
+from ecomsuite.rows import RowParser, group_sums, np
 from ecomsuite.schemas import ORDERS, REGIONS, STATUSES
 
 COMPLETED = "COMPLETED"

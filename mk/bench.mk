@@ -10,5 +10,5 @@ BENCH_ARGS       ?=
 
 ## Benchmark every job vs DuckDB (BENCH_SCALES=1,10 BENCH_RUNS=5 BENCH_JOBS=a,b); writes bench/results/latest.{json,md}
 bench: setup
-	$(PY) -m bench --scales $(BENCH_SCALES) --runs $(BENCH_RUNS) --runners $(BENCH_RUNNERS) \
+	$(PY) -m bench --update-docs --scales $(BENCH_SCALES) --runs $(BENCH_RUNS) --runners $(BENCH_RUNNERS) \
 	  --gen-scales '$(BENCH_GEN_SCALES)' $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(BENCH_ARGS)
