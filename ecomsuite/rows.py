@@ -18,8 +18,8 @@ Two ways to read a file, with the same counts:
   that aggregate with numpy.
 
 Both check most lines in bulk (:class:`_BulkChunk`): a line is taken on the
-bulk path only when it is plain (ASCII, no quote, no NUL, no CR but one
-before its newline), has exactly the dataset's column count, is not the
+bulk path only when it is plain (valid UTF-8 not starting with a BOM, no
+quote, no NUL, no CR but one before its newline), has exactly the dataset's column count, is not the
 header and each column read passes a vectorised check equivalent to the
 per-line one. Every other line goes through ``parse``, which decides its
 fate and reason exactly as before, so the counts never depend on the path.
@@ -242,7 +242,23 @@ def _to_python(column, values):
         return np.array(column.values, dtype=object)[values].tolist()
     if column.kind in (schemas.INT, schemas.MONEY):
         return values.tolist()
-    return values.astype(str).tolist()  # the bulk path takes ASCII only
+    return decode(values).tolist()
+
+
+def decode(values):
+    """A fixed-width bytes array of UTF-8 text (what the bulk path gives) -> str array."""
+    try:
+        return values.astype(str)  # ASCII, the common case
+    except UnicodeDecodeError:
+        return np.char.decode(values, "utf-8")
+
+
+def _valid_utf8(buf):
+    try:
+        buf.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_chunks(path, size=CHUNK_BYTES):
@@ -268,7 +284,7 @@ class Chunk:
 
     ``columns``: one numpy array per column read, for the rows checked in bulk
     (enum: index into the column's values, int8; int and money: int64, money
-    in cents; id, text, timestamp, date: fixed-width bytes, ASCII).
+    in cents; id, text, timestamp, date: fixed-width bytes, UTF-8: see ``decode``).
     ``rows``: the other valid rows, as parse() returns them.
     ``size``: how many rows ``columns`` holds.
     """
@@ -399,9 +415,14 @@ class RowParser:
         content_end = ends - cr_end
         lengths = content_end - starts
         candidate = lengths > 0
-        # plain lines only: no byte >= 0x80 (UTF-8 to check), quote, NUL or other CR
-        if not buf.isascii() or b'"' in buf or b"\0" in buf:
-            odd = (a >= 0x80) | (a == _QUOTE) | (a == 0) | (a == _CR)
+        # plain lines only: no quote, NUL or other CR, and valid UTF-8 (checked
+        # for the whole chunk: if it fails, no line with a byte >= 0x80 is plain)
+        ascii = buf.isascii()
+        utf8 = ascii or _valid_utf8(buf)
+        if not utf8 or b'"' in buf or b"\0" in buf:
+            odd = (a == _QUOTE) | (a == 0) | (a == _CR)
+            if not utf8:
+                odd |= a >= 0x80
         elif b"\r" in buf:
             odd = a == _CR
         else:
@@ -409,6 +430,8 @@ class RowParser:
         if odd is not None:
             odd[ends[cr_end] - 1] = False
             candidate[np.searchsorted(ends, np.flatnonzero(odd))] = False
+        if not ascii:  # parse() drops a BOM at the start of a line
+            candidate[padded[PAD + starts] == UTF8_BOM[0]] = False
         commas = np.flatnonzero(a == _COMMA)
         first = np.searchsorted(commas, starts)     # each line's first comma
         after = np.append(first[1:], len(commas))   # the next line's (none is in a newline)

@@ -3,7 +3,7 @@
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, ratio
-from ecomsuite.rows import RowParser, bucket_of, buckets_of, np
+from ecomsuite.rows import RowParser, bucket_of, buckets_of, decode, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 PURCHASE = "PURCHASE"
@@ -64,7 +64,7 @@ class MRDeviceConversions(CSVJob):
         def add(sets, d, ids):
             ids = distinct_runs(ids)
             which = buckets_of(ids, buckets)
-            text = ids.astype(str)  # bulk-checked ids are ASCII
+            text = decode(ids)
             for b in range(buckets):
                 sets[b][d].update(text[which == b].tolist() if buckets > 1 else text.tolist())
 

@@ -149,3 +149,15 @@ def test_bulk_path_takes_the_common_line(tmp_path):
     assert sum(c.size for c in chunks) == 100
     assert sum(len(c.rows) for c in chunks) == 0
     assert parser.headers == 1
+
+
+@pytest.mark.parametrize("dataset, columns", PARSERS, ids=lambda x: getattr(x, "name", None))
+def test_utf8_lines_bom_and_invalid_bytes(tmp_path, dataset, columns):
+    """Valid UTF-8 lines go through the bulk path (a chunk that decodes), a BOM at a line's
+    start and invalid UTF-8 anywhere in the chunk send lines back to parse()."""
+    good = GOOD[dataset.name]
+    utf8 = [",".join("Zoë-" + f if i in (1, 2, 3) else f for i, f in enumerate(good.split(",")))]
+    utf8 += [",".join("é" * 40 if i == 1 else f for i, f in enumerate(good.split(",")))]
+    lines = [(line).encode() for line in [good, *utf8, "\ufeff" + good, "\ufeff" + dataset.header]]
+    check_same(tmp_path, dataset, columns, b"\n".join(lines) + b"\n")
+    check_same(tmp_path, dataset, columns, b"\n".join(lines + [b"\xff" + lines[0]]) + b"\n")
