@@ -202,9 +202,12 @@ def datagen_revision():
     return rev
 
 
+FRAUD_ACTORS = 3  # injected bot sessions, order bursts and outliers: fraud_signals' output
+
+
 def datagen_command(out, scale, seed, parts):
     return [PY, "-m", "datagen", "--out", out, "--scale", f"{scale:g}", "--seed", str(seed),
-            "--parts", str(parts), "--quiet"]
+            "--parts", str(parts), "--fraud-actors", str(FRAUD_ACTORS), "--quiet"]
 
 
 def dataset_complete(directory, datasets=("orders", "customers", "clickstream")):
@@ -244,7 +247,7 @@ class Data:
 
     def stamp(self):
         return {"scale": self.scale, "seed": self.seed, "parts": self.parts,
-                "datagen_revision": datagen_revision()}
+                "fraud_actors": FRAUD_ACTORS, "datagen_revision": datagen_revision()}
 
     def is_current(self):
         if not dataset_complete(self.dir) or not os.path.exists(self.stamp_path):
@@ -717,6 +720,7 @@ def main(argv=None):
               "load_at_start": os.getloadavg(),
               "config": {"scales": scales, "runs": args.runs, "warmup": args.warmup,
                          "seed": args.seed, "parts": args.parts, "env": JOB_ENV,
+                         "fraud_actors": FRAUD_ACTORS,
                          "runners": args.runners.split(",")},
               "jobs_not_timed": {**{n: "no DuckDB reference" for n in no_reference}, **broken}}
 

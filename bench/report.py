@@ -105,7 +105,8 @@ def markdown(result, heading_level=1):
         f"Each cell: median of {cfg['runs']} timed runs after {cfg['warmup']} warm-up, whole "
         "process (`python jobs/mr_X.py -r RUNNER FILES` vs `python -m bench.duck_run X FILES`), "
         f"paired run by run; ratio = median of the per-pair ratios mrjob/DuckDB (min-max). "
-        f"Data: seed {cfg['seed']}, {cfg['parts']} part files per dataset; environment "
+        f"Data: seed {cfg['seed']}, {cfg['parts']} part files per dataset, "
+        f"{cfg.get('fraud_actors', 0)} injected fraud actors; environment "
         f"{cfg['env']}. Peak RSS: largest process of the tree.",
         "## Jobs", job_table(result),
         "## Where the local runner overtakes inline",

@@ -207,24 +207,23 @@ def funnel(files_by_dataset):
 def fraud_signals(files_by_dataset):
     con = _connect(files_by_dataset)
     out = {}
+    # Bots: the most events in any [t, t + 60 s) of a session; only a session with more
+    # events in all than the limit can be one.
     bots = con.execute(f"""
-        WITH e AS (SELECT session_id AS s, customer_id AS c, timestamp AS ts,
-                          epoch(strptime(timestamp, '%Y-%m-%d %H:%M:%S'))::BIGINT AS t
-                   FROM clickstream),
+        WITH big AS (SELECT session_id AS s, min(customer_id) AS c, count(*) AS events
+                     FROM clickstream GROUP BY 1 HAVING count(*) > {MAX_EVENTS_PER_MINUTE}),
+        e AS (SELECT s, timestamp AS ts, epoch(strptime(timestamp, '%Y-%m-%d %H:%M:%S'))::BIGINT AS t
+              FROM clickstream JOIN big ON session_id = s),
         w AS (SELECT s, ts, t, count(*) OVER (PARTITION BY s ORDER BY t
                                                RANGE BETWEEN CURRENT ROW AND 59 FOLLOWING) AS n
               FROM e)
-        SELECT s, max(n), arg_min(ts, (-n, t)) FROM w GROUP BY s
+        SELECT s, any_value(c), any_value(events), max(n), arg_min(ts, (-n, t))
+        FROM w JOIN big USING (s) GROUP BY s
         HAVING max(n) > {MAX_EVENTS_PER_MINUTE}""").fetchall()
-    if bots:
-        info = dict((s, (c, n)) for s, c, n in con.execute(
-            "SELECT session_id, min(customer_id), count(*) FROM clickstream WHERE session_id IN "
-            "(SELECT unnest(?)) GROUP BY 1", [[b[0] for b in bots]]).fetchall())
-        for s, most, start in bots:
-            out[("bot_session", s)] = {"entity": "session", "customer_id": info[s][0],
-                                       "events_in_window": most, "window_start": start,
-                                       "session_events": info[s][1],
-                                       "limit": MAX_EVENTS_PER_MINUTE}
+    for s, c, events, most, start in bots:
+        out[("bot_session", s)] = {"entity": "session", "customer_id": c,
+                                   "events_in_window": most, "window_start": start,
+                                   "session_events": events, "limit": MAX_EVENTS_PER_MINUTE}
     bursts = con.execute(f"""
         WITH d AS (SELECT customer_id AS c, substr(order_date, 1, 10) AS day, count(*) AS n
                    FROM orders GROUP BY 1, 2),
@@ -235,25 +234,29 @@ def fraud_signals(files_by_dataset):
         out[("order_burst", c)] = {"entity": "customer", "days": [dict(x) for x in days],
                                    "max_orders_in_a_day": most, "total_orders": total,
                                    "limit": MAX_ORDERS_PER_DAY}
-    customers = con.execute(f"""
-        SELECT customer_id, list(struct_pack(o := order_id, d := substr(order_date, 1, 10),
-                                             a := CAST(total_amount AS DECIMAL(18, 2))))
-        FROM orders GROUP BY 1 HAVING count(*) > {OUTLIER_MIN_ORDERS}""").fetchall()
-    for c, orders in customers:
-        amounts = sorted(_cents(o["a"]) for o in orders)
-        for o in orders:
-            cents = _cents(o["a"])
-            others = list(amounts)
-            others.remove(cents)
-            m = len(others)
-            twice_median = 2 * others[m // 2] if m % 2 else others[m // 2 - 1] + others[m // 2]
-            if 2 * cents > OUTLIER_FACTOR * twice_median:
-                out[("amount_outlier", o["o"])] = {
-                    "entity": "order", "customer_id": c, "order_date": o["d"],
-                    "amount": _money(cents),
-                    "median_of_other_orders": _money(_half_up(twice_median, 2)),
-                    "times_median": round(cents * 2 / twice_median, 2) if twice_median else None,
-                    "other_orders": m, "factor": float(OUTLIER_FACTOR)}
+    # Outliers: the median of a customer's other orders, from the sorted amounts without
+    # one instance of this order's amount (rank = how many amounts are smaller).
+    outliers = con.execute(f"""
+        WITH o AS (SELECT customer_id AS c, order_id, substr(order_date, 1, 10) AS day,
+                          (CAST(total_amount AS DECIMAL(18, 2)) * 100)::BIGINT AS a FROM orders),
+        s AS (SELECT c, list_sort(list(a)) AS xs, count(*) - 1 AS m FROM o GROUP BY c
+              HAVING count(*) - 1 >= {OUTLIER_MIN_ORDERS}),
+        r AS (SELECT o.*, xs, m, len(list_filter(xs, lambda x: x < a)) AS rank FROM o JOIN s USING (c)),
+        k AS (SELECT *, m // 2 AS hi, m // 2 - 1 AS lo FROM r),
+        t AS (SELECT *,
+                CASE WHEN m % 2 = 1
+                     THEN 2 * xs[CASE WHEN hi < rank THEN hi ELSE hi + 1 END + 1]
+                     ELSE xs[CASE WHEN lo < rank THEN lo ELSE lo + 1 END + 1]
+                        + xs[CASE WHEN hi < rank THEN hi ELSE hi + 1 END + 1] END AS twice_median
+              FROM k)
+        SELECT order_id, c, day, a, twice_median, m FROM t
+        WHERE 2 * a > {OUTLIER_FACTOR.numerator} * twice_median""").fetchall()
+    for order, c, day, cents, twice_median, m in outliers:
+        out[("amount_outlier", order)] = {
+            "entity": "order", "customer_id": c, "order_date": day, "amount": _money(cents),
+            "median_of_other_orders": _money(_half_up(twice_median, 2)),
+            "times_median": round(cents * 2 / twice_median, 2) if twice_median else None,
+            "other_orders": m, "factor": float(OUTLIER_FACTOR)}
     return out
 
 
