@@ -135,6 +135,46 @@ def calendar_checked(parser, chunk, checks):
     return Chunk(columns, len(fast_lines), rows, fast_lines, slow_lines)
 
 
+# --- numpy helpers for the bulk-checked rows (ecomsuite.rows.Chunk) ----------
+
+def id_array(bulk, slow):
+    """One bytes array of ids: the bulk rows' (numpy S) and then the slow rows' (str)."""
+    parts = [a for a in bulk if len(a)]
+    if slow:
+        parts.append(np.array([v.encode() for v in slow], dtype=bytes))
+    return np.concatenate(parts) if parts else np.array([], dtype="S1")
+
+
+def text(ids):
+    """A bytes array as a list of str (UTF-8)."""
+    try:
+        return ids.astype(str).tolist()  # ASCII, vectorised
+    except UnicodeDecodeError:
+        return [v.decode() for v in ids.tolist()]
+
+
+def day_numbers(stamps):
+    """Fixed-width timestamps (or dates) -> the day as the number yyyymmdd."""
+    if not len(stamps):
+        return np.zeros(0, dtype=np.int64)
+    digits = stamps.view(np.uint8).reshape(len(stamps), -1)[:, [0, 1, 2, 3, 5, 6, 8, 9]]
+    return (digits.astype(np.int64) - 48) @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+
+
+def day_text(number):
+    return f"{number // 10000:04d}-{number // 100 % 100:02d}-{number % 100:02d}"
+
+
+def group_starts(sorted_keys):
+    """Start index of each run of equal values in a sorted array."""
+    if not len(sorted_keys):
+        return np.zeros(0, dtype=np.int64)
+    change = np.empty(len(sorted_keys), dtype=bool)
+    change[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=change[1:])
+    return np.flatnonzero(change)
+
+
 @dataclass
 class RowStats:
     """What a run read, from its mrjob counters."""

@@ -2,10 +2,21 @@
 
 import datetime
 
+import numpy as np
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, half_up_div, money, ratio
-from ecomsuite.rows import parse_cents
+from ecomsuite.jobbase import (
+    CSVJob,
+    day_numbers,
+    day_text,
+    group_starts,
+    half_up_div,
+    id_array,
+    money,
+    ratio,
+    text,
+)
+from ecomsuite.rows import RowParser, buckets_of, group_sums, parse_cents
 from ecomsuite.schemas import (
     ACTIONS,
     CLICKSTREAM,
@@ -14,20 +25,28 @@ from ecomsuite.schemas import (
     ORDERS,
     PURCHASE_INTENTS,
     RFM_SEGMENTS,
+    STATUSES,
+    TIERS,
 )
 
-COMPLETED = "COMPLETED"
+COMPLETED_CODE = STATUSES.index("COMPLETED")
 ALL = "all"  # the tier and intent of a segment's totals
 COLUMNS_READ = {
     CUSTOMERS.name: ("customer_id", "tier"),
     ORDERS.name: ("customer_id", "order_date", "total_amount", "status"),
     CLICKSTREAM.name: ("customer_id", "action"),
 }
-# Record kinds. Step 1 (key customer_id): a customer row, a file's orders
-# summary, a file's furthest action. Step 2 (one key): the latest order date,
-# a group of customers, one customer. Values sort by kind (SORT_VALUES), so
-# step 2 sees every latest date before any customer.
+# Record kinds. Step 1 (key: a bucket of customer ids): a file's customer
+# rows, orders summaries or furthest actions of that bucket's customers.
+# Step 2 (one key): the latest order date, a group of customers, one
+# customer. Values sort by kind (SORT_VALUES), so step 2 sees every latest
+# date before any customer.
 CUSTOMER_ROW, ORDERS_SUMMARY, CLICKS_SUMMARY = "C", "O", "S"
+KIND_OF = {CUSTOMERS.name: CUSTOMER_ROW, ORDERS.name: ORDERS_SUMMARY,
+           CLICKSTREAM.name: CLICKS_SUMMARY}
+# Customers are split into this many reduce keys by a stable hash of their id
+# (two fill the local runner's two cores; raise on a cluster).
+DEFAULT_BUCKETS = 2
 LATEST_DATE, GROUP, ONE_CUSTOMER = "D", "G", "P"
 JOIN_GROUP = "join"  # counter group: ids in orders/clickstream with no customer row
 
@@ -63,6 +82,11 @@ def segment(days_since_last_order, frequent, high_value, recent_days):
     return AT_RISK if frequent or high_value else HIBERNATING
 
 
+def codes_of(values, vocabulary):
+    """Enum values (str) -> their indexes in the vocabulary, as the bulk rows have them."""
+    return np.array([vocabulary.index(v) for v in values], dtype=np.int8)
+
+
 def day_number(date):
     return datetime.date.fromisoformat(date).toordinal()
 
@@ -95,6 +119,10 @@ class MRCustomerSegments(CSVJob):
             "--as-of", help="the date recency counts from, YYYY-MM-DD (default: the date "
                             "of the latest order in the input)")
         self.add_passthru_arg(
+            "--buckets", type=int, default=DEFAULT_BUCKETS,
+            help="reduce keys of the join, by a stable hash of the customer id "
+                 "(default: %(default)s; more on a cluster)")
+        self.add_passthru_arg(
             "--per-customer", action="store_true",
             help="one line per customer instead of counts per segment, tier and intent")
 
@@ -105,6 +133,8 @@ class MRCustomerSegments(CSVJob):
             self.arg_parser.error("--recent-days must not be negative")
         if o.frequent_orders < 1:
             self.arg_parser.error("--frequent-orders must be at least 1")
+        if o.buckets < 1:
+            self.arg_parser.error("--buckets must be at least 1")
         self.high_value_cents = parse_cents(o.high_value.encode())
         if self.high_value_cents is None:
             self.arg_parser.error("--high-value must be an amount like 2000 or 1999.99")
@@ -125,78 +155,103 @@ class MRCustomerSegments(CSVJob):
         ]
 
     def mapper_raw_customer_parts(self, input_path, input_uri):
-        """Per customer of this file: its row, its orders summary or its furthest action."""
+        """Per bucket of this file's customers: their rows, orders summaries or furthest actions."""
         dataset = self.input_dataset(input_path, input_uri)
         if dataset is None:
             return
-        rows = self.read_rows(input_path, dataset, COLUMNS_READ[dataset.name])
+        names = COLUMNS_READ[dataset.name]
+        parser = RowParser(dataset, names)
+        bulk, slow = [], []
+        for chunk in self.read_chunks(input_path, parser):
+            if chunk.size:
+                bulk.append(chunk.columns)
+            slow.extend(chunk.rows)
+        columns = [[c[i] for c in bulk] for i in range(len(names))]
+        ids = id_array(columns[0], [r[0] for r in slow])
+        if not len(ids):
+            return
         if dataset is CUSTOMERS:
-            for customer, tier in rows:
-                yield customer, [CUSTOMER_ROW, tier]
+            tiers = np.concatenate([*columns[1], codes_of([r[1] for r in slow], TIERS)])
+            parts = [ids, tiers]
         elif dataset is ORDERS:
-            summary = {}  # customer -> [last order date, orders, completed cents]
-            for customer, order_date, cents, status in rows:
-                s = summary.get(customer)
-                day = order_date[:10]
-                if s is None:
-                    s = summary[customer] = [day, 0, 0]
-                elif day > s[0]:
-                    s[0] = day
-                s[1] += 1
-                if status == COMPLETED:
-                    s[2] += cents
-            for customer, s in summary.items():
-                yield customer, [ORDERS_SUMMARY, *s]
+            days = day_numbers(id_array(columns[1], [r[1] for r in slow]))
+            cents = np.concatenate([*columns[2], np.array([r[2] for r in slow], dtype=np.int64)])
+            status = np.concatenate([*columns[3], codes_of([r[3] for r in slow], STATUSES)])
+            ids, customer = np.unique(ids, return_inverse=True)
+            last = np.zeros(len(ids), dtype=np.int64)
+            np.maximum.at(last, customer, days)
+            done = status == COMPLETED_CODE
+            parts = [ids, last, np.bincount(customer, minlength=len(ids)),
+                     np.array(group_sums(customer[done], cents[done], len(ids)), dtype=object)]
         else:
-            furthest = {}
-            index = ACTION_INDEX
-            for customer, action in rows:
-                a = index[action]
-                if a > furthest.get(customer, -1):
-                    furthest[customer] = a
-            for customer, a in furthest.items():
-                yield customer, [CLICKS_SUMMARY, a]
+            actions = np.concatenate([*columns[1], codes_of([r[1] for r in slow], ACTIONS)])
+            runs = group_starts(ids)  # a session's events come together: fold runs first
+            run_max = np.maximum.reduceat(actions, runs)
+            ids, customer = np.unique(ids[runs], return_inverse=True)
+            furthest = np.full(len(ids), -1, dtype=np.int64)
+            np.maximum.at(furthest, customer, run_max)
+            parts = [ids, furthest]
+        kind = KIND_OF[dataset.name]
+        buckets = buckets_of(ids, self.options.buckets)
+        for b in range(self.options.buckets):
+            rows = buckets == b
+            if rows.any():
+                yield b, [kind, text(ids[rows]), *(p[rows].tolist() for p in parts[1:])]
 
     def reducer_init_groups(self):
         self.latest = None
         # (last order date, frequent, high value, tier, intent) -> [customers, orders, cents]
         self.groups = {}
 
-    def reducer_join_customer(self, customer, parts):
-        tiers, last, orders, cents, furthest = [], None, 0, 0, None
-        for kind, *values in parts:
+    def reducer_join_customer(self, bucket, parts):
+        """A bucket of customers is whole here: join each one's row, orders and sessions."""
+        tiers, orders, furthest = {}, {}, {}
+        for kind, ids, *values in parts:
             if kind == CUSTOMER_ROW:
-                tiers.append(values[0])
+                for customer, tier in zip(ids, values[0]):
+                    tiers.setdefault(customer, []).append(TIERS[tier])
             elif kind == ORDERS_SUMMARY:
-                day, n, spent = values
-                last = day if last is None or day > last else last
-                orders += n
-                cents += spent
-            elif furthest is None or values[0] > furthest:
-                furthest = values[0]
-        if last is not None and (self.latest is None or last > self.latest):
-            self.latest = last
-        if not tiers:
-            self.increment_counter(JOIN_GROUP, "ids_without_customer_row")
-            return
-        if len(tiers) > 1:
-            self.increment_counter(JOIN_GROUP, "duplicate_customer_rows", len(tiers) - 1)
-        tier = tiers[0]  # values are sorted: the first of duplicates, deterministically
-        if self.options.per_customer:
-            yield None, [ONE_CUSTOMER, customer, tier, intent(furthest), last, orders, cents]
-            return
-        key = (last, orders >= self.options.frequent_orders, cents >= self.high_value_cents,
-               tier, intent(furthest))
-        g = self.groups.get(key)
-        if g is None:
-            g = self.groups[key] = [0, 0, 0]
-        g[0] += 1
-        g[1] += orders
-        g[2] += cents
+                for customer, last, n, spent in zip(ids, *values):
+                    o = orders.get(customer)
+                    if o is None:
+                        orders[customer] = [last, n, spent]
+                    else:
+                        o[0] = max(o[0], last)
+                        o[1] += n
+                        o[2] += spent
+            else:
+                for customer, a in zip(ids, values[0]):
+                    if a > furthest.get(customer, -1):
+                        furthest[customer] = a
+        if orders:
+            latest = max(o[0] for o in orders.values())
+            self.latest = latest if self.latest is None else max(self.latest, latest)
+        unknown = (orders.keys() | furthest.keys()) - tiers.keys()
+        if unknown:
+            self.increment_counter(JOIN_GROUP, "ids_without_customer_row", len(unknown))
+        duplicates = sum(len(t) - 1 for t in tiers.values())
+        if duplicates:
+            self.increment_counter(JOIN_GROUP, "duplicate_customer_rows", duplicates)
+        o = self.options
+        for customer, customer_tiers in tiers.items():
+            tier = min(customer_tiers)  # of duplicate rows, deterministically
+            last, n, cents = orders.get(customer, (None, 0, 0))
+            last = day_text(last) if last is not None else None
+            action = intent(furthest.get(customer))
+            if o.per_customer:
+                yield None, [ONE_CUSTOMER, customer, tier, action, last, n, cents]
+                continue
+            key = (last, n >= o.frequent_orders, cents >= self.high_value_cents, tier, action)
+            g = self.groups.get(key)
+            if g is None:
+                g = self.groups[key] = [0, 0, 0]
+            g[0] += 1
+            g[1] += n
+            g[2] += cents
 
     def reducer_final_groups(self):
         if self.latest is not None:
-            yield None, [LATEST_DATE, self.latest]
+            yield None, [LATEST_DATE, day_text(self.latest)]
         for key, totals in self.groups.items():
             yield None, [GROUP, *key, *totals]
 

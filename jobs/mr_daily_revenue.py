@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, half_up_div, money
+from ecomsuite.jobbase import CSVJob, day_numbers, day_text, half_up_div, money
 from ecomsuite.rows import RowParser, group_sums
 from ecomsuite.schemas import DATE_FORMAT, ORDERS, REFUND_STATUSES, REGIONS, STATUSES
 
@@ -15,9 +15,6 @@ ALL_REGIONS = "all"      # the region key of the totals over every region
 ALL_DAYS = "days"        # one reduce key: judging a day needs the days before it
 COMPLETED_CODE = STATUSES.index("COMPLETED")
 REFUND_CODES = {STATUSES.index(s) for s in REFUND_STATUSES}
-# The digits of YYYY-MM-DD... and their weights, to read a day as the number yyyymmdd.
-DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]
-DATE_DIGIT_WEIGHTS = np.array([10**k for k in range(7, -1, -1)], dtype=np.int64)
 DEFAULT_WINDOW_DAYS = 7
 DEFAULT_Z_THRESHOLD = "2"
 DEFAULT_MIN_RELATIVE_CHANGE = "0.25"
@@ -120,9 +117,7 @@ class MRDailyRevenue(CSVJob):
     @staticmethod
     def add_bulk_rows(totals, cents, stamps, status, region):
         """Group the bulk-checked rows by (day, region, status) with numpy, then fold."""
-        digits = stamps.view(np.uint8).reshape(len(stamps), -1)[:, DATE_DIGITS]
-        day_numbers = (digits.astype(np.int64) - 48) @ DATE_DIGIT_WEIGHTS  # yyyymmdd
-        days, day = np.unique(day_numbers, return_inverse=True)
+        days, day = np.unique(day_numbers(stamps), return_inverse=True)
         groups = len(days) * len(REGIONS) * len(STATUSES)
         key = (day * len(REGIONS) + region) * len(STATUSES) + status
         counts = np.bincount(key, minlength=groups).tolist()
@@ -130,9 +125,7 @@ class MRDailyRevenue(CSVJob):
         for g in np.flatnonzero(counts).tolist():
             d, rest = divmod(g, len(REGIONS) * len(STATUSES))
             r, st = divmod(rest, len(STATUSES))
-            n = int(days[d])
-            add_order(totals, (f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}",
-                               REGIONS[r]), sums[g], st, counts[g])
+            add_order(totals, (day_text(int(days[d])), REGIONS[r]), sums[g], st, counts[g])
 
     def reducer_days(self, _, partials):
         """Sum the partials per day and region, fill the calendar, judge each series."""
