@@ -112,7 +112,8 @@ class Layout:
 
     def placeholders(self):
         """What variables.json's local values may refer to."""
-        return {"root": self.root, "cache": self.cache, "run": self.run, "home": self.home}
+        return {"root": self.root, "cache": self.cache, "run": self.run, "home": self.home,
+                "venv": venv_bin()}
 
     def values(self):
         return hadoopconf.local_values(self.placeholders())

@@ -9,8 +9,9 @@ Terraform's ``templatefile()`` and Python's :class:`string.Template` render
 them to the same text. ``hadoop/templates/variables.json`` declares every
 variable: ``{name: {"description": ..., "local": value}}``; the local values
 are this machine's single-node cluster, and may hold ``{root}`` (the
-checkout), ``{cache}`` (``.cache/hadoop``), ``{run}`` (``.run/hadoop``) and
-``{home}`` (the Hadoop home built from Maven jars), resolved here.
+checkout), ``{cache}`` (``.cache/hadoop``), ``{run}`` (``.run/hadoop``),
+``{home}`` (the Hadoop home built from Maven jars) and ``{venv}`` (the bin
+directory of the suite's Python), resolved here.
 """
 
 import argparse
@@ -31,7 +32,7 @@ SITE_FILES = ("core-site.xml", "hdfs-site.xml", "yarn-site.xml", "mapred-site.xm
 
 # Any "$" or "%{" in a template; a good one is "${name}".
 _DOLLAR_RE = re.compile(r"\$(\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)\})?|%\{")
-_PLACEHOLDERS = ("root", "cache", "run", "home")
+_PLACEHOLDERS = ("root", "cache", "run", "home", "venv")
 
 
 class TemplateError(ValueError):
@@ -91,7 +92,7 @@ def check_templates(variables=None):
 def local_values(paths, variables=None):
     """Variable values for this machine: variables.json's "local", placeholders resolved.
 
-    `paths`: {"root": ..., "cache": ..., "run": ..., "home": ...} (absolute).
+    `paths`: {"root": ..., "cache": ..., "run": ..., "home": ..., "venv": ...} (absolute).
     """
     variables = load_variables() if variables is None else variables
     values = {}

@@ -15,21 +15,35 @@ job, run_id, runner, status ("succeeded" | "failed"), started_at / finished_at
 header_rows, blank_rows, malformed_rows {reason: n}, malformed_total,
 malformed_share, output_rows, error (failed runs), counters (mrjob's, per
 step). The exporter publishes these records.
+
+With ``--runner hadoop`` the jobs run on YARN through mrjob's hadoop runner
+(settings: ``mrjob.conf``; cluster: ``make cluster-up``), reading and
+writing HDFS (default ``--data hdfs:///ecommerce/raw --output
+hdfs:///ecommerce/processed``) through :class:`HdfsStore`, which keeps the
+same layout and the same publish-then-``_SUCCESS`` order. Their records
+add: yarn_application_ids and hadoop_job_ids (one per step, as
+``hadoop jar`` reported them) and hadoop_counters (Hadoop's own counter
+groups per step: "Job Counters", "Map-Reduce Framework", ...); ``counters``
+keeps the job's own groups, as on the other runners.
 """
 
 import argparse
+import contextlib
+import fnmatch
 import glob
 import json
 import logging
 import os
+import posixpath
 import secrets
 import shutil
+import subprocess
 import sys
 import time
 
 from mrjob.step import StepFailedException
 
-from ecomsuite import config
+from ecomsuite import config, hdfsio
 from ecomsuite.jobbase import (
     DEFAULT_MAX_MALFORMED_SHARE,
     RowStats,
@@ -112,12 +126,153 @@ class LocalStore:
         return path
 
 
+DEFAULT_HDFS_DATA = "hdfs:///ecommerce/raw"
+DEFAULT_HDFS_OUTPUT = "hdfs:///ecommerce/processed"
+MRJOB_CONF = "mrjob.conf"   # at the top of the checkout
+# Hadoop's own counter groups (as `hadoop jar` prints them); the rest are the job's.
+HADOOP_COUNTER_GROUPS = frozenset({
+    "File System Counters", "Job Counters", "Map-Reduce Framework", "Shuffle Errors",
+    "File Input Format Counters", "File Output Format Counters"})
+
+
+@contextlib.contextmanager
+def _hdfs_errors(what):
+    """WebHDFS failures as PipelineError, naming what was being done."""
+    try:
+        yield
+    except (hdfsio.HdfsError, OSError) as e:
+        raise PipelineError(f"HDFS: {what} failed ({e}); is the cluster up? "
+                            f"(`make cluster-status`, NameNode at {hdfsio.namenode_web_url()})"
+                            ) from e
+
+
+class HdfsStore:
+    """Datasets, job outputs and run records in HDFS (the hadoop runner), over WebHDFS.
+
+    Same methods and layout as :class:`LocalStore`, with ``hdfs:///`` URIs.
+    """
+
+    def __init__(self, data_root, output_root, client=None):
+        for root in (data_root, output_root):
+            if not hdfsio.is_hdfs_uri(root):
+                raise PipelineError(f"{root}: the hadoop runner reads and writes HDFS: "
+                                    "give --data and --output as hdfs:///... URIs")
+        self.data_root = hdfsio.to_uri(data_root)
+        self.output_root = hdfsio.to_uri(output_root)
+        self._client = client
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = hdfsio.client()
+        return self._client
+
+    def input_paths(self, datasets):
+        """One ``<data>/<dataset>/part-*`` glob per dataset, once each is checked complete."""
+        paths = []
+        for name in datasets:
+            directory = posixpath.join(self.data_root, name)
+            with _hdfs_errors(f"reading {directory}"):
+                is_dir = hdfsio.is_dir(self.client, directory)
+                complete = is_dir and hdfsio.exists(
+                    self.client, posixpath.join(directory, config.SUCCESS_MARKER))
+                names = hdfsio.list_names(self.client, directory) if complete else []
+            if not is_dir:
+                raise PipelineError(
+                    f"input dataset {directory} does not exist: load it with "
+                    f"`make generate-data TARGET=hdfs` (or `ecom-datagen --out {self.data_root}`)")
+            if not complete:
+                raise PipelineError(
+                    f"input dataset {directory} has no {config.SUCCESS_MARKER}: it is "
+                    "incomplete (an interrupted write?); generate it again with --overwrite")
+            if not fnmatch.filter(names, config.PART_GLOB):
+                raise PipelineError(f"input dataset {directory} has no part files")
+            paths.append(posixpath.join(directory, config.PART_GLOB))
+        return paths
+
+    def job_dir(self, job):
+        return posixpath.join(self.output_root, job)
+
+    def temp_output(self, job, run_id):
+        return posixpath.join(self.job_dir(job), f"_tmp-{run_id}")
+
+    def publish(self, temp, job, run_id):
+        """Move a finished output into place, then mark it complete."""
+        final = posixpath.join(self.job_dir(job), run_id)
+        with _hdfs_errors(f"publishing {temp} as {final}"):
+            hdfsio.rename(self.client, temp, final)
+            hdfsio.write_bytes(self.client, posixpath.join(final, config.SUCCESS_MARKER), b"")
+        return final
+
+    def set_aside(self, temp, job, run_id):
+        with _hdfs_errors(f"setting {temp} aside"):
+            if not hdfsio.exists(self.client, temp):
+                return None
+            failed = posixpath.join(self.job_dir(job), f"_failed-{run_id}")
+            hdfsio.rename(self.client, temp, failed)
+        return failed
+
+    def read_output(self, path):
+        lines = []
+        with _hdfs_errors(f"reading {path}"):
+            for name in fnmatch.filter(hdfsio.list_names(self.client, path), config.PART_GLOB):
+                data = hdfsio.read_bytes(self.client, posixpath.join(path, name))
+                lines.extend(data.decode("utf-8").splitlines(keepends=True))
+        return lines
+
+    def write_record(self, record):
+        path = posixpath.join(self.output_root, config.RUNS_DIRNAME, record["job"],
+                              f"{record['run_id']}.json")
+        data = json.dumps(record, indent=2, sort_keys=True).encode()
+        with _hdfs_errors(f"writing {path}"):
+            hdfsio.write_bytes(self.client, path + ".tmp", data, overwrite=True)
+            hdfsio.replace_file(self.client, path + ".tmp", path)
+        return path
+
+
+def mrjob_conf_path():
+    """The checked-in mrjob.conf, wherever ecom-run is started from."""
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), MRJOB_CONF)
+
+
 def runner_args(runner):
     """mrjob switches for a runner (the hadoop runner reads mrjob.conf)."""
-    args = ["-r", runner, "--no-conf"]
+    if runner == "hadoop":
+        # HdfsStore has checked the inputs, and writes _SUCCESS itself on publish.
+        args = ["-r", runner, "--conf-path", mrjob_conf_path(), "--no-check-input-paths",
+                "-D", "mapreduce.fileoutputcommitter.marksuccessfuljobs=false"]
+    else:
+        args = ["-r", runner, "--no-conf"]
     for key, value in config.JOB_ENV.items():
         args += ["--cmdenv", f"{key}={value}"]
     return args
+
+
+def prepare_hadoop_runner():
+    """Environment mrjob.conf expects (ECOM_ROOT, PATH with `hadoop`, HADOOP_CONF_DIR,
+    JAVA_HOME) and a fresh zip of the suite's code for the tasks."""
+    from ecomsuite import cluster
+    try:
+        os.environ.update(cluster.client_env())
+        cluster.build_pyfiles()
+    except cluster.ClusterError as e:
+        raise PipelineError(str(e)) from e
+
+
+def split_hadoop_counters(step_counters):
+    """(the job's counters, Hadoop's own counters), each a dict per step."""
+    job, hadoop = [], []
+    for counters in step_counters:
+        job.append({g: c for g, c in counters.items() if g not in HADOOP_COUNTER_GROUPS})
+        hadoop.append({g: c for g, c in counters.items() if g in HADOOP_COUNTER_GROUPS})
+    return job, hadoop
+
+
+def yarn_ids(mr_runner):
+    """(YARN application ids, MapReduce job ids), one per step that ran, as mrjob's
+    hadoop runner read them from `hadoop jar`'s output."""
+    steps = [li.get("step") or {} for li in getattr(mr_runner, "_log_interpretations", ())]
+    return [s.get("application_id") for s in steps], [s.get("job_id") for s in steps]
 
 
 def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MALFORMED_SHARE,
@@ -131,12 +286,21 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
     try:
         inputs = store.input_paths(job_cls.input_datasets())
         record["inputs"] = inputs
+        if runner == "hadoop":
+            prepare_hadoop_runner()
         job = job_cls(args=[*runner_args(runner), "--output-dir", temp,
                             "--max-malformed-share", str(max_malformed_share),
                             *extra_args, *inputs])
         with job.make_runner() as mr_runner:
-            mr_runner.run()
+            try:
+                mr_runner.run()
+            finally:
+                if runner == "hadoop":
+                    record["yarn_application_ids"], record["hadoop_job_ids"] = \
+                        yarn_ids(mr_runner)
             counters = mr_runner.counters()
+        if runner == "hadoop":
+            counters, record["hadoop_counters"] = split_hadoop_counters(counters)
         stats = RowStats.from_counters(counters)
         record.update(counters=counters, input_rows=stats.input_rows, valid_rows=stats.valid,
                       header_rows=stats.headers, blank_rows=stats.blank,
@@ -147,7 +311,8 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
         final = store.publish(temp, job_cls.NAME, run_id)
         record.update(status="succeeded", output_dir=final,
                       output_rows=len(parse_output_lines(store.read_output(final))))
-    except (PipelineError, TooManyMalformedRows, StepFailedException, OSError) as e:
+    except (PipelineError, TooManyMalformedRows, StepFailedException, OSError,
+            subprocess.CalledProcessError) as e:
         record["error"] = str(e)
         record["output_dir"] = store.set_aside(temp, job_cls.NAME, run_id)
     finally:
@@ -164,7 +329,7 @@ def summarize(store, records):
         title = f"== {r['job']} ({r['runner']}, {r['duration_seconds']:.1f} s) =="
         if r["status"] == "succeeded":
             chunks.append(format_table(title, "key", parse_output_lines(
-                store.read_output(r["output_dir"]))))
+                store.read_output(r["output_dir"])), more_hint=f" in {r['output_dir']}"))
         else:
             chunks.append(f"{title}\n  FAILED: {r['error']}")
         if "input_rows" in r:
@@ -181,11 +346,14 @@ def parse_args(argv):
         "job's output and a run record, and print a summary.")
     parser.add_argument("--runner", choices=config.RUNNERS, default="local",
                         help="mrjob runner (default: %(default)s)")
-    parser.add_argument("--data", default=config.DEFAULT_DATA_DIR,
-                        help="folder holding orders/, customers/, clickstream/ "
-                             "(default: %(default)s)")
-    parser.add_argument("--output", default=config.DEFAULT_OUTPUT_DIR,
-                        help="where job outputs and run records go (default: %(default)s)")
+    parser.add_argument("--data",
+                        help="folder holding orders/, customers/, clickstream/ (default: "
+                             f"{config.DEFAULT_DATA_DIR}; with --runner hadoop an HDFS URI, "
+                             f"default {DEFAULT_HDFS_DATA})")
+    parser.add_argument("--output",
+                        help="where job outputs and run records go (default: "
+                             f"{config.DEFAULT_OUTPUT_DIR}; with --runner hadoop "
+                             f"{DEFAULT_HDFS_OUTPUT})")
     parser.add_argument("--jobs", help="comma-separated job names (default: all)")
     parser.add_argument("--max-malformed-share", type=float,
                         default=DEFAULT_MAX_MALFORMED_SHARE,
@@ -193,10 +361,23 @@ def parse_args(argv):
                              "(default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="print only failures")
     parser.add_argument("--verbose", action="store_true", help="show mrjob's own log")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    hadoop = args.runner == "hadoop"
+    if args.data is None:
+        args.data = DEFAULT_HDFS_DATA if hadoop else config.DEFAULT_DATA_DIR
+    if args.output is None:
+        args.output = DEFAULT_HDFS_OUTPUT if hadoop else config.DEFAULT_OUTPUT_DIR
+    for option, value in (("--data", args.data), ("--output", args.output)):
+        if hdfsio.is_hdfs_uri(value) != hadoop:
+            parser.error(f"{option} {value}: " + (
+                "the hadoop runner reads and writes HDFS: give an hdfs:///... URI" if hadoop
+                else "HDFS paths need --runner hadoop"))
+    return args
 
 
 def make_store(args):
+    if args.runner == "hadoop":
+        return HdfsStore(args.data, args.output)
     return LocalStore(args.data, args.output)
 
 
