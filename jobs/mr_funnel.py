@@ -2,16 +2,16 @@
 
 from fractions import Fraction
 
+import numpy as np
 from mrjob.protocol import JSONProtocol, RawProtocol
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, ratio
+from ecomsuite.jobbase import CSVJob, group_starts, id_array, ratio, text
+from ecomsuite.rows import RowParser
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 ALL_DEVICES = "all"  # the key of the funnel over every device
 STAGES = len(ACTIONS)
-ACTION_INDEX = {a: str(i) for i, a in enumerate(ACTIONS)}
-DEVICE_INDEX = {d: str(i) for i, d in enumerate(DEVICES)}
 TIMESTAMP_WIDTH = len("YYYY-MM-DD HH:MM:SS")
 STAGE_NAMES = [a.lower() for a in ACTIONS]
 
@@ -34,32 +34,41 @@ def furthest_stage(events):
     return stage, device
 
 
-def events_that_can_count(events):
-    """The events of one session in one file that some reading of the whole session may use.
+def events_that_can_count(starts, actions):
+    """Which events of a file may count toward their session's funnel (a bool mask).
 
-    `events` sorted. Whatever other files hold, the session's whole-input
-    match of stage i is no later than this file's own (greedy) match of it,
-    so of the ACTIONS[i] events after this file's stage-i match only the
-    first can ever be the one that reaches stage i+1; the first event (which
-    decides the device) is always kept. The result reaches the same stage
-    as `events` in any merge with other files' events.
+    `actions`: the action index of each event, sorted by (session, event);
+    `starts`: where each session's events begin. Whatever other files hold,
+    a session's whole-input match of stage i is no later than this file's own
+    greedy match of it, so of the ACTIONS[i] events after this file's
+    stage-i match only the first can ever reach stage i+1: the others are
+    dropped. The first event (it decides the device) is always kept. The
+    kept events reach the same stage as all of them in any merge with other
+    files' events.
     """
-    matched = [None] * STAGES  # this file's own greedy match per stage
-    stage = 0
-    for event in events:
-        if stage < STAGES and ord(event[TIMESTAMP_WIDTH]) - 48 == stage:
-            matched[stage] = event
-            stage += 1
-    kept = []
-    closed = [False] * STAGES  # an action whose later events can never count
-    for event in events:
-        a = ord(event[TIMESTAMP_WIDTH]) - 48
-        if closed[a]:
-            continue
-        kept.append(event)
-        if a == 0 or (matched[a - 1] is not None and event > matched[a - 1]):
-            closed[a] = True
-    return kept
+    n = len(actions)
+    sizes = np.diff(np.append(starts, n))
+    group = np.repeat(np.arange(len(starts)), sizes)
+    ends = starts + sizes
+    none = n  # "no match" (an index past every event)
+    previous = starts - 1  # stage -1 is matched before the session's first event
+    keep = np.ones(n, dtype=bool)
+    for stage in range(STAGES):
+        candidates = np.flatnonzero(actions == stage)
+        matched = np.full(len(starts), none)
+        ok = previous < none
+        if len(candidates):
+            at = np.searchsorted(candidates, previous[ok] + 1)
+            found = np.full(len(at), none)
+            inside = at < len(candidates)
+            found[inside] = candidates[at[inside]]
+            found[found >= ends[ok]] = none
+            matched[ok] = found
+        # an event of this stage after this file's match of it can never count
+        events = candidates[ok[group[candidates]]]
+        keep[events[events > matched[group[events]]]] = False
+        previous = matched
+    return keep
 
 
 class MRFunnel(CSVJob):
@@ -87,23 +96,40 @@ class MRFunnel(CSVJob):
 
     def mapper_raw_session_events(self, input_path, input_uri):
         """Per session of this file, its events that can count, as ``timestamp+action+device``."""
-        sessions = {}
-        actions, devices = ACTION_INDEX, DEVICE_INDEX
-        for timestamp, session, action, device in self.read_rows(input_path):
-            if "\t" in session or "\\" in session:  # keep the raw key<TAB>value line whole
-                session = session.replace("\\", "\\\\").replace("\t", "\\t")
-            event = timestamp + actions[action] + devices[device]
-            events = sessions.get(session)
-            if events is None:
-                sessions[session] = [event]
-            else:
-                events.append(event)
-        for session, events in sessions.items():
-            if len(events) > 1:
-                events.sort()
-                events = events_that_can_count(events)
-            for event in events:
-                yield session, event
+        parser = RowParser(self.DATASET, self.COLUMNS)
+        bulk, slow = [], []
+        for chunk in self.read_chunks(input_path, parser):
+            if chunk.size:
+                bulk.append(chunk.columns)
+            slow.extend(chunk.rows)
+        if not bulk and not slow:
+            return
+        stamps = id_array([c[0] for c in bulk], [r[0] for r in slow])
+        sessions = id_array([c[1] for c in bulk], [r[1] for r in slow])
+        actions = np.concatenate([*(c[2] for c in bulk),
+                                  np.array([ACTIONS.index(r[2]) for r in slow], dtype=np.int8)])
+        devices = np.concatenate([*(c[3] for c in bulk),
+                                  np.array([DEVICES.index(r[3]) for r in slow], dtype=np.int8)])
+        events = np.empty((len(stamps), TIMESTAMP_WIDTH + 2), dtype=np.uint8)
+        events[:, :TIMESTAMP_WIDTH] = stamps.view(np.uint8).reshape(len(stamps), -1)
+        events[:, TIMESTAMP_WIDTH] = actions + ord("0")
+        events[:, TIMESTAMP_WIDTH + 1] = devices + ord("0")
+        events = events.view(f"S{TIMESTAMP_WIDTH + 2}").ravel()
+        # by session, then event (files usually hold a session's events together, in order)
+        order = np.argsort(sessions, kind="stable")
+        sessions, events = sessions[order], events[order]
+        starts = group_starts(sessions)
+        same = sessions[1:] == sessions[:-1]
+        if (events[1:][same] < events[:-1][same]).any():
+            group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(events))))
+            order = np.lexsort((events, group))
+            sessions, events = sessions[order], events[order]
+        keep = events_that_can_count(starts, events.view(np.uint8).reshape(
+            len(events), -1)[:, TIMESTAMP_WIDTH] - ord("0"))
+        names = text(sessions[keep])
+        if any("\t" in s or "\\" in s for s in text(sessions[starts])):
+            names = [s.replace("\\", "\\\\").replace("\t", "\\t") for s in names]
+        yield from zip(names, text(events[keep]))
 
     def reducer_init_stage_counts(self):
         # (device index, stages reached) -> sessions
