@@ -22,11 +22,11 @@ import sys
 from dataclasses import dataclass, field
 from itertools import islice
 
-import numpy as np
 from mrjob.job import MRJob
 from mrjob.step import StepFailedException
 
-from ecomsuite.rows import UTF8_BOM, Chunk, RowParser
+# numpy through rows' lazy import: a reduce task, which never parses, starts without it
+from ecomsuite.rows import UTF8_BOM, Chunk, RowParser, np
 from ecomsuite.schemas import DATASETS, DATE, TIMESTAMP
 
 log = logging.getLogger(__name__)
