@@ -7,6 +7,7 @@ from ecomsuite.rows import RowParser, group_sums, np
 from ecomsuite.schemas import ORDERS, REGIONS, STATUSES
 
 COMPLETED = "COMPLETED"
+ALL_REGIONS = "all"  # one reduce key: six regions' partials make one small reduce task
 COMPLETED_CODE = STATUSES.index(COMPLETED)
 GROUPS = 2 * len(REGIONS)  # bulk rows are grouped by (region, completed or not)
 
@@ -21,7 +22,7 @@ class MRSalesByRegion(CSVJob):
                        reducer=self.reducer_sum_region)]
 
     def mapper_raw_region_totals(self, input_path, input_uri):
-        """In-mapper combining: one [orders, gross, completed, completed_sales] per region."""
+        """In-mapper combining: one [region, orders, gross, completed, completed_sales] per region."""
         totals = {}
         parser = RowParser(self.DATASET, self.COLUMNS)
         for chunk in parser.parse_file_columns(input_path):
@@ -48,18 +49,24 @@ class MRSalesByRegion(CSVJob):
                     t[2] += 1
                     t[3] += total_cents
         self.count_rows(parser)
-        yield from totals.items()
+        for region, t in totals.items():
+            yield ALL_REGIONS, [region, *t]
 
-    def reducer_sum_region(self, region, partials):
-        orders, gross, completed, completed_sales = (sum(col) for col in zip(*partials))
-        yield region, {
-            "orders": orders,
-            "gross_sales": money(gross),
-            "completed_orders": completed,
-            "completed_sales": money(completed_sales),
-            "average_order_value":
-                money(half_up_div(completed_sales, completed)) if completed else None,
-        }
+    def reducer_sum_region(self, _, partials):
+        regions = {}
+        for region, *t in partials:
+            r = regions.setdefault(region, [0, 0, 0, 0])
+            for i, n in enumerate(t):
+                r[i] += n
+        for region, (orders, gross, completed, completed_sales) in sorted(regions.items()):
+            yield region, {
+                "orders": orders,
+                "gross_sales": money(gross),
+                "completed_orders": completed,
+                "completed_sales": money(completed_sales),
+                "average_order_value":
+                    money(half_up_div(completed_sales, completed)) if completed else None,
+            }
 
 
 if __name__ == "__main__":
