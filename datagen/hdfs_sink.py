@@ -34,6 +34,7 @@ import posixpath
 import socket
 from urllib.parse import urlparse
 
+from datagen.plan import PlanError
 from datagen.sinks import OLD_MARK, SUCCESS, TEMP_MARK, DatasetExists, Sink
 from ecomsuite import hdfsio
 
@@ -69,6 +70,12 @@ class HdfsSink(Sink):
         self.overwrite = overwrite
         self.client = client or hdfsio.client(web_url_for(url))
         self.owner = f"{socket.gethostname()}-{os.getpid()}"
+        try:
+            self.client.status("/")
+        except (hdfsio.HdfsError, OSError) as e:
+            raise PlanError(f"--out {url}: cannot reach HDFS through WebHDFS at "
+                            f"{self.client.url} ({e.__class__.__name__}); is the cluster up? "
+                            "(`make cluster-up`)") from e
 
     def __repr__(self):
         return f"HdfsSink({self.url!r}, overwrite={self.overwrite})"

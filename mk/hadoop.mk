@@ -1,0 +1,38 @@
+# Single-node Apache Hadoop 3 (HDFS + YARN + MapReduce) from Maven Central's jars,
+# and the suite's jobs on it through mrjob's hadoop runner. See docs/hadoop.md.
+HDFS_PROCESSED ?= hdfs:///ecommerce/processed
+HADOOP_SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
+
+TEST_PREREQS += hadoop-deps
+
+.PHONY: hadoop-deps cluster-up cluster-status cluster-down cluster-clean run-hadoop
+
+## Fetch the pinned Hadoop jars with Maven into .cache/hadoop (installs a JDK 17 and Maven if missing)
+hadoop-deps: setup
+	@if ! command -v mvn >/dev/null 2>&1 || ! $(PY) -c 'from ecomsuite import cluster; cluster.find_java_home()' 2>/dev/null; then \
+	  echo "hadoop-deps: installing openjdk-17-jdk-headless and maven"; \
+	  $(HADOOP_SUDO) apt-get update -q && \
+	  $(HADOOP_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    openjdk-17-jdk-headless maven; \
+	fi
+	$(PY) -m ecomsuite.cluster deps
+
+## Start the single-node Hadoop cluster (HDFS, YARN, JobHistory) in the background; idempotent
+cluster-up: hadoop-deps
+	$(PY) -m ecomsuite.cluster up
+
+## Show each Hadoop daemon, HDFS and YARN health and the web UI addresses
+cluster-status: setup
+	$(PY) -m ecomsuite.cluster status
+
+## Stop the Hadoop daemons (HDFS's data stays for the next cluster-up)
+cluster-down: setup
+	$(PY) -m ecomsuite.cluster down
+
+## Stop the Hadoop daemons and remove .run/hadoop: HDFS's data, logs, configuration
+cluster-clean: setup
+	$(PY) -m ecomsuite.cluster clean
+
+## Run every job on YARN (HDFS_RAW -> HDFS_PROCESSED) with mrjob's hadoop runner
+run-hadoop: cluster-up
+	$(BIN)/ecom-run --runner hadoop --data $(HDFS_RAW) --output $(HDFS_PROCESSED)

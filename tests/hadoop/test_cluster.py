@@ -1,0 +1,144 @@
+"""The single-node cluster itself: daemons, web endpoints, idempotent start, the
+`hadoop` launcher as mrjob uses it, and the templates shared with Terraform."""
+
+import json
+import os
+import re
+import string
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+import yaml
+from mrjob.fs.hadoop import HadoopFilesystem
+
+from ecomsuite import cluster, config, hadoopconf, hdfsio
+
+pytestmark = pytest.mark.hadoop
+
+# The names the Terraform module renders the templates with (agreed; only additions allowed).
+AGREED_VARIABLES = {
+    "namenode_host", "resourcemanager_host", "bind_host", "hadoop_tmp_dir", "hdfs_name_dir",
+    "hdfs_data_dir", "dfs_replication", "yarn_local_dirs", "yarn_log_dirs",
+    "nodemanager_memory_mb", "nodemanager_vcores", "container_max_mb", "map_memory_mb",
+    "reduce_memory_mb", "am_memory_mb", "hadoop_home"}
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.load(r)
+
+
+def test_all_daemons_run_and_their_web_endpoints_answer(hadoop_cluster):
+    urls = hadoop_cluster.urls
+    assert set(cluster.running(hadoop_cluster.layout)) == {d.name for d in cluster.DAEMONS}
+    info = get_json(urls["namenode"] + "/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo")
+    assert info["beans"][0]["Version"].startswith(hadoop_cluster.layout.version)
+    state = get_json(urls["namenode"] + "/jmx?qry=Hadoop:service=NameNode,"
+                                        "name=FSNamesystemState")["beans"][0]
+    assert state["FSState"] == "Operational" and state["NumLiveDataNodes"] == 1
+    metrics = get_json(urls["resourcemanager"] + "/ws/v1/cluster/metrics")["clusterMetrics"]
+    assert metrics["activeNodes"] == 1 and metrics["unhealthyNodes"] == 0
+    assert metrics["totalMB"] == int(hadoop_cluster.layout.values()["nodemanager_memory_mb"])
+    with urllib.request.urlopen(urls["namenode"] + "/dfshealth.html", timeout=10) as r:
+        assert b"dfshealth.js" in r.read()          # the web UI (webapps/hdfs) is served
+    assert get_json(urls["historyserver"] + "/ws/v1/history/info")["historyInfo"]
+
+
+def test_every_port_listens_on_the_bind_host(hadoop_cluster):
+    """All configurable listeners are on 127.0.0.1 (Hadoop has no bind setting for the
+    shuffle server, 13562)."""
+    pids = set(cluster.running(hadoop_cluster.layout).values())
+    out = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True).stdout
+    wildcard = []
+    for line in out.splitlines():
+        fields = line.split()
+        address, proc = fields[3], " ".join(fields[5:])
+        owners = {int(p) for p in re.findall(r"pid=(\d+)", proc)}
+        if owners & pids and not address.startswith("127.0.0.1:") and \
+                not address.endswith(":13562"):
+            wildcard.append(line)
+    assert wildcard == []
+
+
+def test_cluster_up_again_says_so_and_changes_nothing(hadoop_cluster):
+    layout = hadoop_cluster.layout
+    before = cluster.running(layout)
+    conf = os.path.join(layout.conf, "yarn-site.xml")
+    mtime = os.stat(conf).st_mtime_ns
+    result = subprocess.run([sys.executable, "-m", "ecomsuite.cluster", "up"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "already running" in result.stdout and "nothing changed" in result.stdout
+    assert "http://127.0.0.1:9870" in result.stdout and "http://127.0.0.1:8088" in result.stdout
+    assert cluster.running(layout) == before
+    assert os.stat(conf).st_mtime_ns == mtime
+
+
+def test_status_reports_a_healthy_cluster(hadoop_cluster):
+    result = subprocess.run([sys.executable, "-m", "ecomsuite.cluster", "status"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "HDFS: Operational, 1 live DataNode(s)" in result.stdout
+    assert "YARN: 1 active NodeManager(s), 0 unhealthy" in result.stdout
+
+
+def test_hadoop_launcher_speaks_what_mrjob_parses(hadoop_cluster, hdfs_root, hdfs_client):
+    """mrjob's own HadoopFilesystem over hadoop/bin/hadoop: version, ls, exists, cat, rm."""
+    fs = HadoopFilesystem(["hadoop"])
+    assert fs.get_hadoop_version() == hadoop_cluster.layout.version
+    directory = f"{hdfs_root}/launcher"
+    hdfsio.write_bytes(hdfs_client, f"{directory}/a/part-00000", b"x\ty\n")
+    hdfsio.write_bytes(hdfs_client, f"{directory}/b.txt", b"hello\n")
+    assert sorted(fs.ls(directory)) == [f"{directory}/a/part-00000", f"{directory}/b.txt"]
+    assert fs.exists(f"{directory}/b.txt") and not fs.exists(f"{directory}/nope")
+    assert b"".join(fs.cat(f"{directory}/b.txt")) == b"hello\n"
+    fs.rm(directory)
+    assert not hdfsio.exists(hdfs_client, directory)
+    jar = subprocess.run(["hadoop", "jar", hadoop_cluster.layout.streaming_jar, "-info"],
+                         capture_output=True, text=True, timeout=120)
+    assert "-mapper" in jar.stdout + jar.stderr
+
+
+def test_templates_use_only_plain_interpolation_of_declared_variables():
+    variables = hadoopconf.load_variables()
+    assert hadoopconf.check_templates(variables) == []
+    assert AGREED_VARIABLES <= set(variables)
+    for site_file in hadoopconf.SITE_FILES:
+        text = open(hadoopconf.template_path(site_file), encoding="utf-8").read()
+        assert "%{" not in text and "$$" not in text
+        assert all(m == "${" for m in re.findall(r"\$.?", text))
+        # string.Template and Terraform's templatefile agree: nothing else is special
+        values = {name: f"<{name}>" for name in variables}
+        rendered = string.Template(text).substitute(values)
+        assert rendered == re.sub(r"\$\{(\w+)\}", lambda m: f"<{m.group(1)}>", text)
+
+
+def test_template_checker_rejects_directives_escapes_and_bare_dollars():
+    for bad in ("%{ if x }a%{ endif }", "$${escaped}", "$HADOOP_MAPRED_HOME/share", "${a.b}"):
+        with pytest.raises(hadoopconf.TemplateError):
+            hadoopconf.template_names(bad)
+    assert hadoopconf.template_names("${a}:${b_c}") == {"a", "b_c"}
+
+
+def test_rendered_site_files_have_this_machines_values(hadoop_cluster):
+    layout = hadoop_cluster.layout
+    for site_file in hadoopconf.SITE_FILES:
+        text = open(os.path.join(layout.conf, site_file), encoding="utf-8").read()
+        assert "${" not in text and "{root}" not in text
+    mapred = open(os.path.join(layout.conf, "mapred-site.xml"), encoding="utf-8").read()
+    assert f"HADOOP_MAPRED_HOME={layout.home}" in mapred
+    assert "<name>mapreduce.fileoutputcommitter.algorithm.version</name>" in mapred
+
+
+def test_mrjob_conf_points_at_the_cache_and_the_job_env(hadoop_cluster):
+    conf = yaml.safe_load(open(hadoop_cluster.layout.mrjob_conf))["runners"]["hadoop"]
+    assert conf["cmdenv"] == config.JOB_ENV
+    env = hadoop_cluster.env
+    jar = conf["hadoop_streaming_jar"].replace("$ECOM_ROOT", env["ECOM_ROOT"])
+    assert os.path.isfile(jar)
+    assert os.path.realpath(jar).endswith(f"hadoop-streaming-{hadoop_cluster.layout.streaming_version}.jar")
+    assert conf["hadoop_bin"] == "hadoop" and conf["python_bin"] == "python3"
+    py_files = [p.replace("$ECOM_ROOT", env["ECOM_ROOT"]) for p in conf["py_files"]]
+    assert py_files == [hadoop_cluster.layout.pyfiles_zip]
