@@ -337,7 +337,9 @@ def job_output_table(lines, key_fields=None):
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             arrays[name] = pa.array([None if v is None else json.dumps(v) for v in values],
                                     pa.string())
-    return pa.table(arrays) if arrays else pa.table({"key": pa.array([], pa.string())})
+    if not arrays:  # no output lines: the key columns alone
+        return pa.table({name: pa.array([], pa.string()) for name in key_fields or ["key"]})
+    return pa.table(arrays)
 
 
 def export_job_outputs(output_root, dest):

@@ -174,3 +174,14 @@ def test_job_outputs_and_command_line(generated_data, tmp_path, capsys):
     assert sales == (6,)
     manifest = json.loads((dest / "jobs" / "funnel" / "_manifest.json").read_text())
     assert manifest["run_id"] != "99999999T000000Z-dead"
+
+
+def test_job_output_table_names_and_types():
+    table = parquet_export.job_output_table
+    assert table([], ("rule", "entity_id")).column_names == ["rule", "entity_id"]
+    rows = table(['["a",1]\t{"x":1,"y":[{"v":1}]}', '["b",2]\t{"x":2.5,"y":[]}'])
+    assert rows.column_names == ["key_0", "key_1", "x", "y"]
+    assert rows.column("x").to_pylist() == [1.0, 2.5]
+    mixed = table(['"a"\t{"z":1}', '"b"\t{"z":"text"}'], ("segment", "tier", "intent"))
+    assert mixed.column_names == ["key", "z"]  # KEY_FIELDS that do not fit the key are unused
+    assert mixed.column("z").to_pylist() == ["1", '"text"']  # kept as JSON text
