@@ -26,6 +26,7 @@ fate and reason exactly as before, so the counts never depend on the path.
 """
 
 import csv
+import os
 import re
 from collections import Counter
 from functools import cache
@@ -110,6 +111,7 @@ def _reason(column):
 # not ok (its line goes through parse()).
 
 CHUNK_BYTES = 2 << 20      # bytes read at a time (cut after a newline)
+BULK_MIN_BYTES = 2 << 20   # smaller files: per line (numpy's import, ~0.1 s, costs more)
 ID_WIDTH = 32              # longest id checked in bulk
 TEXT_WIDTH = 64            # longest text checked in bulk
 NUMBER_WIDTH = 15          # most digits of an int/money checked in bulk (exact in float64)
@@ -470,12 +472,24 @@ class RowParser:
         return Chunk(columns, len(fast), rows, fast, slow_lines)
 
     def parse_file_columns(self, path):
-        """Yield a Chunk per piece of the file at `path`; every line is counted."""
+        """Yield a Chunk per piece of the file at `path`; every line is counted.
+
+        A file under BULK_MIN_BYTES is parsed line by line (its Chunks have no
+        bulk rows): that is quicker than importing numpy for it.
+        """
+        if os.path.getsize(path) < BULK_MIN_BYTES:
+            parse = self.parse
+            with open(path, "rb") as f:
+                rows = [r for r in map(parse, f) if r is not None]
+            yield Chunk([], 0, rows, None, None)
+            return
         for buf in read_chunks(path):
             yield self.parse_chunk(buf)
 
     def chunk_rows(self, chunk):
         """The chunk's valid rows as parse() returns them (sequences), in file order."""
+        if not chunk.size:
+            return iter(chunk.rows)
         if self.checks:
             fast = zip(*(_to_python(column, values)
                          for column, values in zip(self.columns, chunk.columns)))

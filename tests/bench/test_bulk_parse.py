@@ -70,6 +70,12 @@ def counts(p):
     return (p.valid, p.headers, p.blank, dict(p.malformed))
 
 
+@pytest.fixture(autouse=True)
+def bulk_for_any_size(monkeypatch):
+    """These files are small: take the bulk path for them all the same."""
+    monkeypatch.setattr(rows_mod, "BULK_MIN_BYTES", 0)
+
+
 def check_same(tmp_path, dataset, columns, data):
     """parse() per line (the reference) vs the bulk path, rows and counts."""
     path = tmp_path / "f.csv"
@@ -161,3 +167,15 @@ def test_utf8_lines_bom_and_invalid_bytes(tmp_path, dataset, columns):
     lines = [(line).encode() for line in [good, *utf8, "\ufeff" + good, "\ufeff" + dataset.header]]
     check_same(tmp_path, dataset, columns, b"\n".join(lines) + b"\n")
     check_same(tmp_path, dataset, columns, b"\n".join(lines + [b"\xff" + lines[0]]) + b"\n")
+
+
+def test_a_small_file_is_parsed_line_by_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(rows_mod, "BULK_MIN_BYTES", 1 << 20)
+    path = tmp_path / "o.csv"
+    path.write_bytes((ORDERS.header + "\n" + (GOOD["orders"] + "\n") * 10 + "x\n").encode())
+    parser = RowParser(ORDERS, ("total_amount", "status", "region"))
+    chunks = list(parser.parse_file_columns(str(path)))
+    assert [(c.size, len(c.rows)) for c in chunks] == [(0, 10)]
+    assert list(parser.chunk_rows(chunks[0])) == [[129999, "COMPLETED", "US-EAST"]] * 10
+    assert (parser.valid, parser.headers, dict(parser.malformed)) == (
+        10, 1, {"wrong_column_count": 1})
