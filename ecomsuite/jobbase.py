@@ -27,7 +27,7 @@ from mrjob.step import StepFailedException
 
 # numpy through rows' lazy import: a reduce task, which never parses, starts without it
 from ecomsuite.rows import UTF8_BOM, Chunk, RowParser, np
-from ecomsuite.schemas import DATASETS, DATE, TIMESTAMP
+from ecomsuite.schemas import DATASETS, DATE, ENUM, INT, MONEY, TIMESTAMP
 
 log = logging.getLogger(__name__)
 
@@ -115,42 +115,44 @@ def calendar_checked(parser, chunk, checks):
                 parser.malformed[reason] += int(np.count_nonzero(keep[bad]))
                 keep[bad] = False
     rows, slow_lines = chunk.rows, chunk._slow_lines
-    if any(not is_calendar_day(row[i][:10]) for row in rows for i, _ in checks):
-        rows, slow_lines = [], []
-        for row, line in zip(chunk.rows, chunk._slow_lines):
-            failed = next((reason for i, reason in checks if not is_calendar_day(row[i][:10])),
-                          None)
-            if failed:
-                parser.malformed[failed] += 1
-            else:
-                rows.append(row)
-                slow_lines.append(line)
+    failed = [(k, reason) for k, row in enumerate(rows) for i, reason in checks
+              if not is_calendar_day(row[i][:10])]
+    if failed:
+        dropped = {}
+        for k, reason in failed:
+            dropped.setdefault(k, reason)  # a row counts once, for its first bad column
+        for reason in dropped.values():
+            parser.malformed[reason] += 1
+        rows = [row for k, row in enumerate(rows) if k not in dropped]
+        if slow_lines is not None:
+            slow_lines = [line for k, line in enumerate(slow_lines) if k not in dropped]
     if keep is None and rows is chunk.rows:
         return chunk
-    columns, fast_lines = chunk.columns, chunk._fast_lines
+    columns, size, fast_lines = chunk.columns, chunk.size, chunk._fast_lines
     if keep is not None:
         columns = [c[keep] for c in columns]
         fast_lines = fast_lines[keep]
-    parser.valid -= (chunk.size - len(fast_lines)) + (len(chunk.rows) - len(rows))
-    return Chunk(columns, len(fast_lines), rows, fast_lines, slow_lines)
+        size = len(fast_lines)
+    parser.valid -= (chunk.size - size) + (len(chunk.rows) - len(rows))
+    return Chunk(columns, size, rows, fast_lines, slow_lines)
 
 
 # --- numpy helpers for the bulk-checked rows (ecomsuite.rows.Chunk) ----------
 
-def id_array(bulk, slow):
-    """One bytes array of ids: the bulk rows' (numpy S) and then the slow rows' (str)."""
-    parts = [a for a in bulk if len(a)]
-    if slow:
-        parts.append(np.array([v.encode() for v in slow], dtype=bytes))
-    return np.concatenate(parts) if parts else np.array([], dtype="S1")
-
-
-def text(ids):
-    """A bytes array as a list of str (UTF-8)."""
-    try:
-        return ids.astype(str).tolist()  # ASCII, vectorised
-    except UnicodeDecodeError:
-        return [v.decode() for v in ids.tolist()]
+def column_array(column, bulk, slow):
+    """One numpy array of a column read: the bulk rows' arrays, then the slow rows' values
+    (str, int) converted alike: enum -> index into its values (int8), int and money ->
+    int64, the rest -> bytes (UTF-8)."""
+    if column.kind == ENUM:
+        extra = np.array([column.values.index(v) for v in slow], dtype=np.int8)
+    elif column.kind in (INT, MONEY):
+        extra = np.array(slow, dtype=np.int64)
+    else:
+        extra = np.array([v.encode() for v in slow], dtype=bytes) if slow else None
+    parts = [a for a in bulk if len(a)] + ([extra] if extra is not None and len(extra) else [])
+    if parts:
+        return np.concatenate(parts)
+    return extra if extra is not None else np.array([], dtype="S1")
 
 
 def day_numbers(stamps):
@@ -288,6 +290,18 @@ class CSVJob(MRJob):
         for chunk in parser.parse_file_columns(input_path):
             yield calendar_checked(parser, chunk, checks) if checks else chunk
         self.count_rows(parser)
+
+    def read_columns(self, input_path, parser):
+        """Every valid row of a file as numpy arrays, one per column read (see
+        ``column_array``: the rows checked in bulk first, then the others); counted
+        as by read_chunks."""
+        bulk, slow = [], []
+        for chunk in self.read_chunks(input_path, parser):
+            if chunk.size:
+                bulk.append(chunk.columns)
+            slow.extend(chunk.rows)
+        return [column_array(column, [c[i] for c in bulk], [r[i] for r in slow])
+                for i, column in enumerate(parser.columns)]
 
     def input_dataset(self, input_path, input_uri):
         """For a job over several datasets: the Dataset of one input file (see

@@ -11,12 +11,10 @@ from ecomsuite.jobbase import (
     day_text,
     group_starts,
     half_up_div,
-    id_array,
     money,
     ratio,
-    text,
 )
-from ecomsuite.rows import RowParser, buckets_of, group_sums, parse_cents
+from ecomsuite.rows import RowParser, buckets_of, decode, group_sums, parse_cents
 from ecomsuite.schemas import (
     ACTIONS,
     CLICKSTREAM,
@@ -80,11 +78,6 @@ def segment(days_since_last_order, frequent, high_value, recent_days):
             return CHAMPION
         return LOYAL if frequent or high_value else PROMISING
     return AT_RISK if frequent or high_value else HIBERNATING
-
-
-def codes_of(values, vocabulary):
-    """Enum values (str) -> their indexes in the vocabulary, as the bulk rows have them."""
-    return np.array([vocabulary.index(v) for v in values], dtype=np.int8)
 
 
 def day_number(date):
@@ -159,32 +152,22 @@ class MRCustomerSegments(CSVJob):
         dataset = self.input_dataset(input_path, input_uri)
         if dataset is None:
             return
-        names = COLUMNS_READ[dataset.name]
-        parser = RowParser(dataset, names)
-        bulk, slow = [], []
-        for chunk in self.read_chunks(input_path, parser):
-            if chunk.size:
-                bulk.append(chunk.columns)
-            slow.extend(chunk.rows)
-        columns = [[c[i] for c in bulk] for i in range(len(names))]
-        ids = id_array(columns[0], [r[0] for r in slow])
+        columns = self.read_columns(input_path, RowParser(dataset, COLUMNS_READ[dataset.name]))
+        ids = columns[0]
         if not len(ids):
             return
         if dataset is CUSTOMERS:
-            tiers = np.concatenate([*columns[1], codes_of([r[1] for r in slow], TIERS)])
-            parts = [ids, tiers]
+            parts = columns
         elif dataset is ORDERS:
-            days = day_numbers(id_array(columns[1], [r[1] for r in slow]))
-            cents = np.concatenate([*columns[2], np.array([r[2] for r in slow], dtype=np.int64)])
-            status = np.concatenate([*columns[3], codes_of([r[3] for r in slow], STATUSES)])
+            _, stamps, cents, status = columns
             ids, customer = np.unique(ids, return_inverse=True)
             last = np.zeros(len(ids), dtype=np.int64)
-            np.maximum.at(last, customer, days)
+            np.maximum.at(last, customer, day_numbers(stamps))
             done = status == COMPLETED_CODE
             parts = [ids, last, np.bincount(customer, minlength=len(ids)),
                      np.array(group_sums(customer[done], cents[done], len(ids)), dtype=object)]
         else:
-            actions = np.concatenate([*columns[1], codes_of([r[1] for r in slow], ACTIONS)])
+            actions = columns[1]
             runs = group_starts(ids)  # a session's events come together: fold runs first
             run_max = np.maximum.reduceat(actions, runs)
             ids, customer = np.unique(ids[runs], return_inverse=True)
@@ -196,7 +179,8 @@ class MRCustomerSegments(CSVJob):
         for b in range(self.options.buckets):
             rows = buckets == b
             if rows.any():
-                yield b, [kind, text(ids[rows]), *(p[rows].tolist() for p in parts[1:])]
+                yield b, [kind, decode(ids[rows]).tolist(),
+                          *(p[rows].tolist() for p in parts[1:])]
 
     def reducer_init_groups(self):
         self.latest = None

@@ -6,17 +6,8 @@ from fractions import Fraction
 import numpy as np
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import (
-    CSVJob,
-    day_numbers,
-    day_text,
-    group_starts,
-    half_up_div,
-    id_array,
-    money,
-    text,
-)
-from ecomsuite.rows import RowParser, buckets_of
+from ecomsuite.jobbase import CSVJob, day_numbers, day_text, group_starts, half_up_div, money
+from ecomsuite.rows import RowParser, buckets_of, decode
 from ecomsuite.schemas import CLICKSTREAM, ORDERS
 
 BOT_SESSION = "bot_session"          # rule: too many events in a 60-second window
@@ -159,26 +150,16 @@ class MRFraudSignals(CSVJob):
         dataset = self.input_dataset(input_path, input_uri)
         if dataset is None:
             return
-        parser = RowParser(dataset, COLUMNS_READ[dataset.name])
-        bulk, slow = [], []
-        for chunk in self.read_chunks(input_path, parser):
-            if chunk.size:
-                bulk.append(chunk.columns)
-            slow.extend(chunk.rows)
-        columns = [[c[i] for c in bulk] for i in range(len(parser.columns))]
-        if dataset is CLICKSTREAM:
-            yield from self.session_records(columns, slow)
-        else:
-            yield from self.customer_records(columns, slow)
-
-    def session_records(self, columns, slow):
-        stamps, sessions, customers = columns
-        times = np.concatenate([*(epoch_seconds(t) for t in stamps if len(t)),
-                                epoch_seconds(id_array([], [r[0] for r in slow]))])
-        sessions = id_array(sessions, [r[1] for r in slow])
-        customers = id_array(customers, [r[2] for r in slow])
-        if not len(times):
+        columns = self.read_columns(input_path, RowParser(dataset, COLUMNS_READ[dataset.name]))
+        if not len(columns[0]):
             return
+        if dataset is CLICKSTREAM:
+            yield from self.session_records(*columns)
+        else:
+            yield from self.customer_records(*columns)
+
+    def session_records(self, stamps, sessions, customers):
+        times = epoch_seconds(stamps)
         # by session, then time (files usually hold a session's events together, in order)
         order = np.argsort(sessions, kind="stable")
         sessions, times, customers = sessions[order], times[order], customers[order]
@@ -198,23 +179,19 @@ class MRFraudSignals(CSVJob):
         for b in range(self.options.buckets):
             groups = buckets == b
             if groups.any():
-                yield [SESSION_KEY, b], [text(sessions[starts[groups]]), text(smallest[groups]),
+                yield [SESSION_KEY, b], [decode(sessions[starts[groups]]).tolist(),
+                                         decode(smallest[groups]).tolist(),
                                          counts[groups].tolist(),
                                          times[event_bucket == b].tolist()]
 
-    def customer_records(self, columns, slow):
-        order_ids, customers, cents, stamps = columns
-        order_ids = id_array(order_ids, [r[0] for r in slow])
-        customers = id_array(customers, [r[1] for r in slow])
-        cents = np.concatenate([*cents, np.array([r[2] for r in slow], dtype=np.int64)])
-        days = day_numbers(id_array(stamps, [r[3] for r in slow]))
-        if not len(cents):
-            return
+    def customer_records(self, order_ids, customers, cents, stamps):
+        days = day_numbers(stamps)
         buckets = buckets_of(customers, self.options.buckets)
         for b in range(self.options.buckets):
             rows = buckets == b
             if rows.any():
-                yield [CUSTOMER_KEY, b], [text(customers[rows]), text(order_ids[rows]),
+                yield [CUSTOMER_KEY, b], [decode(customers[rows]).tolist(),
+                                          decode(order_ids[rows]).tolist(),
                                           days[rows].tolist(), cents[rows].tolist()]
 
     def reducer_judge_bucket(self, key, records):

@@ -6,8 +6,8 @@ import numpy as np
 from mrjob.protocol import JSONProtocol, RawProtocol
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, group_starts, id_array, ratio, text
-from ecomsuite.rows import RowParser
+from ecomsuite.jobbase import CSVJob, group_starts, ratio
+from ecomsuite.rows import RowParser, decode
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 ALL_DEVICES = "all"  # the key of the funnel over every device
@@ -96,20 +96,10 @@ class MRFunnel(CSVJob):
 
     def mapper_raw_session_events(self, input_path, input_uri):
         """Per session of this file, its events that can count, as ``timestamp+action+device``."""
-        parser = RowParser(self.DATASET, self.COLUMNS)
-        bulk, slow = [], []
-        for chunk in self.read_chunks(input_path, parser):
-            if chunk.size:
-                bulk.append(chunk.columns)
-            slow.extend(chunk.rows)
-        if not bulk and not slow:
+        stamps, sessions, actions, devices = self.read_columns(
+            input_path, RowParser(self.DATASET, self.COLUMNS))
+        if not len(sessions):
             return
-        stamps = id_array([c[0] for c in bulk], [r[0] for r in slow])
-        sessions = id_array([c[1] for c in bulk], [r[1] for r in slow])
-        actions = np.concatenate([*(c[2] for c in bulk),
-                                  np.array([ACTIONS.index(r[2]) for r in slow], dtype=np.int8)])
-        devices = np.concatenate([*(c[3] for c in bulk),
-                                  np.array([DEVICES.index(r[3]) for r in slow], dtype=np.int8)])
         events = np.empty((len(stamps), TIMESTAMP_WIDTH + 2), dtype=np.uint8)
         events[:, :TIMESTAMP_WIDTH] = stamps.view(np.uint8).reshape(len(stamps), -1)
         events[:, TIMESTAMP_WIDTH] = actions + ord("0")
@@ -126,10 +116,10 @@ class MRFunnel(CSVJob):
             sessions, events = sessions[order], events[order]
         keep = events_that_can_count(starts, events.view(np.uint8).reshape(
             len(events), -1)[:, TIMESTAMP_WIDTH] - ord("0"))
-        names = text(sessions[keep])
-        if any("\t" in s or "\\" in s for s in text(sessions[starts])):
+        names = decode(sessions[keep]).tolist()
+        if any("\t" in s or "\\" in s for s in decode(sessions[starts]).tolist()):
             names = [s.replace("\\", "\\\\").replace("\t", "\\t") for s in names]
-        yield from zip(names, text(events[keep]))
+        yield from zip(names, decode(events[keep]).tolist())
 
     def reducer_init_stage_counts(self):
         # (device index, stages reached) -> sessions

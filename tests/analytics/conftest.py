@@ -2,6 +2,7 @@
 
 import pytest
 
+from ecomsuite import rows
 from tests.fixtures.data import generate
 
 END_DATE = "2025-06-30"  # orders 2025-06-01 .. 06-30, clicks 06-24 .. 06-30
@@ -24,3 +25,11 @@ def fraud_data(tmp_path_factory):
     """Half the demo scale with FRAUD_ACTORS bots, burst customers and outlier orders."""
     return generate(tmp_path_factory.mktemp("fraud"), "--scale", "0.5", "--seed", "77",
                     "--end-date", END_DATE, "--fraud-actors", str(FRAUD_ACTORS))
+
+
+@pytest.fixture(params=["bulk", "per-line"])
+def parse_path(request, monkeypatch):
+    """Run a test with every file parsed in bulk (numpy), then with every file parsed line
+    by line: the row parser picks by file size, and the test files are small."""
+    monkeypatch.setattr(rows, "BULK_MIN_BYTES", 0 if request.param == "bulk" else 1 << 62)
+    return request.param

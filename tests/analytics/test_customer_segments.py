@@ -8,6 +8,8 @@ from tests.analytics import reference
 from tests.analytics.support import append_lines, copy_dataset, dataset_files, run_job
 from tests.helpers import write_lines
 
+pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
+
 CUSTOMER = "{c},Ann,Lee,ann{c}@example.com,Lima,LATAM,2024-01-01,10.00,{tier}"
 ORDER = "O-{c}-{i},{c},MOUSE001,Ergonomic Mouse,1,{amount},{amount},{day} 09:00:00,{status},LATAM"
 CLICK = "2025-06-24 10:00:{s:02d},S-{c},{c},{action},product,MOUSE001,mobile,1"

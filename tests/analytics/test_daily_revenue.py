@@ -11,6 +11,8 @@ from tests.analytics.conftest import ANOMALIES
 from tests.analytics.support import append_lines, copy_dataset, dataset_files, run_job
 from tests.helpers import write_lines
 
+pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
+
 ORDER = "ORD{n:05d},CUST00001,LAPTOP001,Gaming Laptop,1,{amount},{amount},{day} 12:00:00,{status},{region}"
 
 

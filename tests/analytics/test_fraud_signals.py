@@ -16,6 +16,8 @@ from tests.analytics.support import (
 )
 from tests.helpers import write_lines
 
+pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
+
 CLICK = "2025-06-24 {time},{session},CUST00007,VIEW,product,LAPTOP001,mobile,1"
 ORDER = "{order},{customer},MOUSE001,Ergonomic Mouse,1,{amount},{amount},{day} 10:00:00,COMPLETED,LATAM"
 

@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +11,8 @@ from jobs.mr_funnel import MRFunnel
 from tests.analytics import reference
 from tests.analytics.support import append_lines, copy_dataset, dataset_files, run_job
 from tests.helpers import write_lines
+
+pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
 
 CLICK = "2025-06-24 10:{m:02d}:{s:02d},{session},CUST00001,{action},product,LAPTOP001,{device},5"
 KEYS = {*DEVICES, "all"}

@@ -8,6 +8,8 @@ from tests.analytics import reference
 from tests.analytics.support import append_lines, copy_dataset, dataset_files, run_job
 from tests.helpers import write_lines
 
+pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
+
 ORDER = "O{n},C1,{product},Some name,{qty},{amount},{amount},2025-06-01 10:00:00,{status},{region}"
 
 
