@@ -2,7 +2,6 @@
 
 import datetime
 
-import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import (
@@ -14,7 +13,7 @@ from ecomsuite.jobbase import (
     money,
     ratio,
 )
-from ecomsuite.rows import RowParser, buckets_of, decode, group_sums, parse_cents
+from ecomsuite.rows import RowParser, buckets_of, decode, group_sums, np, parse_cents
 from ecomsuite.schemas import (
     ACTIONS,
     CLICKSTREAM,

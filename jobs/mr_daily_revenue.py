@@ -4,11 +4,10 @@ import datetime
 import math
 from fractions import Fraction
 
-import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, day_numbers, day_text, half_up_div, money
-from ecomsuite.rows import RowParser, group_sums
+from ecomsuite.rows import RowParser, group_sums, np
 from ecomsuite.schemas import DATE_FORMAT, ORDERS, REFUND_STATUSES, REGIONS, STATUSES
 
 ALL_REGIONS = "all"      # the region key of the totals over every region

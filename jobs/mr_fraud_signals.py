@@ -3,11 +3,10 @@
 import datetime
 from fractions import Fraction
 
-import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, day_numbers, day_text, group_starts, half_up_div, money
-from ecomsuite.rows import RowParser, buckets_of, decode
+from ecomsuite.rows import RowParser, buckets_of, decode, np
 from ecomsuite.schemas import CLICKSTREAM, ORDERS
 
 BOT_SESSION = "bot_session"          # rule: too many events in a 60-second window

@@ -2,12 +2,11 @@
 
 from fractions import Fraction
 
-import numpy as np
 from mrjob.protocol import JSONProtocol, RawProtocol
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, group_starts, ratio
-from ecomsuite.rows import RowParser, decode
+from ecomsuite.rows import RowParser, decode, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 ALL_DEVICES = "all"  # the key of the funnel over every device

@@ -1,10 +1,9 @@
 """Top products: the top-k products by completed revenue and by completed units, per region and overall."""
 
-import numpy as np
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, money
-from ecomsuite.rows import RowParser, group_sums
+from ecomsuite.rows import RowParser, group_sums, np
 from ecomsuite.schemas import CATALOG, ORDERS, REGIONS, STATUSES
 
 COMPLETED = "COMPLETED"
