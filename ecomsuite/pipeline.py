@@ -260,11 +260,16 @@ def prepare_hadoop_runner():
 
 
 def split_hadoop_counters(step_counters):
-    """(the job's counters, Hadoop's own counters), each a dict per step."""
+    """(the job's counters, Hadoop's own counters), each a dict per step.
+
+    Hadoop prints some group names with a trailing space ("Job Counters "):
+    they are recorded stripped.
+    """
     job, hadoop = [], []
     for counters in step_counters:
-        job.append({g: c for g, c in counters.items() if g not in HADOOP_COUNTER_GROUPS})
-        hadoop.append({g: c for g, c in counters.items() if g in HADOOP_COUNTER_GROUPS})
+        job.append({g: c for g, c in counters.items() if g.strip() not in HADOOP_COUNTER_GROUPS})
+        hadoop.append({g.strip(): c for g, c in counters.items()
+                       if g.strip() in HADOOP_COUNTER_GROUPS})
     return job, hadoop
 
 
