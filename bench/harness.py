@@ -353,9 +353,10 @@ def time_job(job, runner, data, runs, warmup, work_dir):
 def crossovers(results, scales):
     """Per job: the scale at which the local runner overtakes inline.
 
-    From the medians at the smallest and largest scale, each runner's time is
-    fitted as ``a + b * scale`` (start-up plus per-row cost); the crossover is
-    where the two lines meet.
+    From the fastest run at the smallest and at the largest scale (the runs
+    least slowed by other users of the machine), each runner's time is fitted
+    as ``a + b * scale`` (start-up plus per-row cost); the crossover is where
+    the two lines meet.
     """
     out = {}
     by = {(r["job"], r["runner"], r["scale"]): r for r in results}
@@ -365,14 +366,14 @@ def crossovers(results, scales):
         for runner in ("inline", "local"):
             a, b = by.get((job, runner, lo)), by.get((job, runner, hi))
             if a and b:
-                pts[runner] = (a["median_s"], b["median_s"])
+                pts[runner] = (a["min_s"], b["min_s"])
         if len(pts) < 2:
             continue
-        entry = {f"{runner}_s": {f"S{s:g}": by[(job, runner, s)]["median_s"]
+        entry = {f"{runner}_s": {f"S{s:g}": by[(job, runner, s)]["min_s"]
                                  for s in scales if (job, runner, s) in by}
                  for runner in ("inline", "local")}
         measured = [s for s in sorted(scales) if (job, "local", s) in by and (job, "inline", s) in by
-                    and by[(job, "local", s)]["median_s"] < by[(job, "inline", s)]["median_s"]]
+                    and by[(job, "local", s)]["min_s"] < by[(job, "inline", s)]["min_s"]]
         entry["local_faster_at_measured"] = [f"S{s:g}" for s in measured]
         if lo == hi:
             entry["crossover_scale"] = None

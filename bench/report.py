@@ -44,8 +44,9 @@ def crossover_table(result):
         scale = c.get("crossover_scale")
         rows.append([job, ", ".join(f"{k} {v:.2f} s" for k, v in c["inline_s"].items()),
                      ", ".join(f"{k} {v:.2f} s" for k, v in c["local_s"].items()),
-                     f"S{scale:g}" if scale is not None else c.get("note", "-")])
-    return _table(["job", "inline", "local", "local overtakes inline at"], rows)
+                     f"S{scale:.1f}" if scale is not None else c.get("note", "-")])
+    return _table(["job", "inline (fastest)", "local (fastest)", "local overtakes inline at"],
+                  rows)
 
 
 def generator_section(gen):
@@ -116,7 +117,8 @@ def markdown(result, heading_level=1):
         f"{cfg['env']}. Peak RSS: largest process of the tree.",
         "## Jobs", job_table(result),
         "## Where the local runner overtakes inline",
-        "Fitted from the two scales' medians as start-up + per-row cost for each runner.",
+        "Fastest run of each runner at each scale, and where the lines through them "
+        "(start-up + per-row cost) cross.",
         crossover_table(result),
         "## YARN", hadoop_section(result["hadoop"]),
         "## Data generator", generator_section(result["generator"]),
