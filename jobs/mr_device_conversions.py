@@ -3,7 +3,7 @@
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, ratio
-from ecomsuite.rows import RowParser, bucket_of, buckets_of, decode, np
+from ecomsuite.rows import RowParser, bucket_of, buckets_of, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 PURCHASE = "PURCHASE"
@@ -52,10 +52,11 @@ class MRDeviceConversions(CSVJob):
 
     def mapper_raw_session_sets(self, input_path, input_uri):
         """In-mapper combining: per session bucket of this file and per device, its
-        distinct sessions, those with a PURCHASE event, and (first bucket) its PURCHASE events."""
+        distinct sessions, those with a PURCHASE event, and (first bucket) its PURCHASE events.
+        Ids travel newline-joined (no id holds a newline: lines are split on them)."""
         parser = RowParser(self.DATASET, self.COLUMNS)
         buckets = self.options.session_buckets
-        # [bucket][device] -> set of session ids (str)
+        # [bucket][device] -> session ids (UTF-8 bytes)
         sessions = [[set() for _ in DEVICES] for _ in range(buckets)]
         converted = [[set() for _ in DEVICES] for _ in range(buckets)]
         purchases = [0] * len(DEVICES)
@@ -63,10 +64,12 @@ class MRDeviceConversions(CSVJob):
 
         def add(sets, d, ids):
             ids = distinct_runs(ids)
+            if buckets == 1:
+                sets[0][d].update(ids.tolist())
+                return
             which = buckets_of(ids, buckets)
-            text = decode(ids)
             for b in range(buckets):
-                sets[b][d].update(text[which == b].tolist() if buckets > 1 else text.tolist())
+                sets[b][d].update(ids[which == b].tolist())
 
         for chunk in parser.parse_file_columns(input_path):
             if chunk.size:
@@ -80,16 +83,17 @@ class MRDeviceConversions(CSVJob):
             for session, action, device in chunk.rows:  # lines parsed one by one
                 d = index[device]
                 b = bucket_of(session, buckets)
-                sessions[b][d].add(session)
+                sessions[b][d].add(session.encode())
                 if action == PURCHASE:
-                    converted[b][d].add(session)
+                    converted[b][d].add(session.encode())
                     purchases[d] += 1
         self.count_rows(parser)
         for b in range(buckets):
             part = {}
             for d, device in enumerate(DEVICES):
                 if sessions[b][d]:
-                    part[device] = [list(sessions[b][d]), list(converted[b][d]), purchases[d]]
+                    part[device] = [b"\n".join(sessions[b][d]).decode(),
+                                    b"\n".join(converted[b][d]).decode(), purchases[d]]
                     purchases[d] = 0  # counted once, with the device's first bucket
             if part:
                 yield b, part
@@ -106,8 +110,9 @@ class MRDeviceConversions(CSVJob):
                 d = by_device.get(device)
                 if d is None:
                     d = by_device[device] = [set(), set(), 0]
-                d[0].update(ids)
-                d[1].update(bought)
+                d[0].update(ids.split("\n"))
+                if bought:
+                    d[1].update(bought.split("\n"))
                 d[2] += n
         for device, (sessions, converted, n) in by_device.items():
             t = self.devices.get(device)
