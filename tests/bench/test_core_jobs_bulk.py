@@ -1,6 +1,6 @@
 """The core jobs' bulk (numpy) aggregation path, forced on small files, equals DuckDB.
 
-Files under ecomsuite.rows.BULK_MIN_BYTES are parsed line by line, so the
+Files under ecomsuite.rows.BULK_MIN_BYTES (4 MiB) are parsed line by line, so the
 test data of tests/core takes that path; here every file takes the bulk path.
 """
 
