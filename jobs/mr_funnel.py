@@ -27,7 +27,7 @@ def furthest_stage(events):
     device = None
     for event in events:
         if device is None:
-            device = event[-1]
+            device = event[TIMESTAMP_WIDTH + 1]  # not [-1]: Hadoop ends the line with a tab
         if stage < STAGES and ord(event[TIMESTAMP_WIDTH]) - 48 == stage:
             stage += 1
     return stage, device
@@ -81,6 +81,8 @@ class MRFunnel(CSVJob):
     # the value sorts with the key (Hadoop: stream.num.map.output.key.fields=2).
     SORT_VALUES = True
     # Between steps: plain "key<TAB>value" text, cheaper than JSON per event.
+    # (With two key fields, Hadoop hands the reducer "key<TAB>value<TAB>": the
+    # value is read by position, never to its end.)
     INTERNAL_PROTOCOL = RawProtocol
     OUTPUT_PROTOCOL = JSONProtocol
 

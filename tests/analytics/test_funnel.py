@@ -132,3 +132,12 @@ def test_any_split_over_files_gives_the_sql_funnel(tmp_path_factory, events, fil
              for i, part in enumerate(lines)]
     got, _ = run_job(MRFunnel, paths)
     assert got == reference.funnel(paths)
+
+
+def test_reducer_reads_hadoop_lines_with_a_trailing_tab():
+    """With two key fields, Hadoop streaming hands the reducer "key<TAB>value<TAB>"."""
+    job = MRFunnel(["--no-conf"])
+    job.reducer_init_stage_counts()
+    events = ["2025-06-24 10:00:0002\t", "2025-06-24 10:00:0511\t"]  # VIEW, ADD_TO_CART on tablet
+    list(job.reducer_session_stage("S1", iter(events)))
+    assert job.stage_counts == {("2", 2): 1}
