@@ -22,14 +22,6 @@ APPLICATION_ID = re.compile(r"application_\d+_\d{4}")
 PARTS_PER_DATASET = 2            # generated_data is made with --parts 2
 JOBS = list(job_classes())
 STREAMS = 2                      # ecom-run processes sharing the cluster (both cores busy)
-# Jobs known to fail on real Hadoop, and why. A test of theirs that fails is marked
-# xfail with this reason; once they pass, they are checked like every other job.
-KNOWN_HADOOP_FAILURES = {
-    "funnel": "SORT_VALUES with RawProtocol between steps: Hadoop Streaming passes the "
-              "reducer 'session<TAB>event<TAB>' (key fields=2, empty value), so each event "
-              "keeps a trailing TAB that the inline and local runners never add; "
-              "furthest_stage() reads that TAB as the device",
-}
 
 
 def canonical(lines):
@@ -62,11 +54,6 @@ def yarn_run(hadoop_cluster, hdfs_raw, hdfs_root):
     return [p.returncode for p in procs], store, records, logs
 
 
-def check_known_failure(job, record):
-    if job in KNOWN_HADOOP_FAILURES and record["status"] == "failed":
-        pytest.xfail(KNOWN_HADOOP_FAILURES[job])
-
-
 @pytest.fixture(scope="module")
 def inline_run(generated_data, tmp_path_factory):
     """The same jobs on the inline runner over the same files (local copies)."""
@@ -81,7 +68,6 @@ def test_job_on_yarn_gives_exactly_the_inline_result(job, yarn_run, inline_run):
     inline_store, inline_records = inline_run
     record, reference = records[job], inline_records[job]
     assert reference["status"] == "succeeded", reference["error"]
-    check_known_failure(job, record)
     assert record["status"] == "succeeded", record["error"]
     assert record["runner"] == "hadoop" and record["error"] is None
     assert canonical(store.read_output(record["output_dir"])) == \
@@ -96,7 +82,6 @@ def test_yarn_run_record_and_published_output(job, yarn_run, hdfs_raw):
     _, store, records, _ = yarn_run
     record = records[job]
     cls = job_classes()[job]
-    check_known_failure(job, record)
     assert record["status"] == "succeeded", record["error"]
     steps = len(cls(args=[]).steps())
     assert len(record["yarn_application_ids"]) == steps
@@ -118,15 +103,10 @@ def test_yarn_run_record_and_published_output(job, yarn_run, hdfs_raw):
                 if n.startswith(("_tmp-", "_failed-"))]
 
 
-def test_ecom_run_reports_every_job(yarn_run):
+def test_ecom_run_succeeded_for_every_job(yarn_run):
     statuses, _, records, logs = yarn_run
-    for job, record in records.items():
-        if record["status"] != "succeeded":
-            assert job in KNOWN_HADOOP_FAILURES, record["error"]
-            assert f"ecom-run: {job} failed:" in "".join(logs)
-    failed = {i for i in range(STREAMS) if any(records[j]["status"] != "succeeded"
-                                                for j in JOBS[i::STREAMS])}
-    assert statuses == [1 if i in failed else 0 for i in range(STREAMS)], logs
+    assert {job: r["status"] for job, r in records.items()} == {j: "succeeded" for j in JOBS}
+    assert statuses == [0] * STREAMS, logs
 
 
 def test_first_map_attempts_die_and_yarn_retries_them(hadoop_cluster, hdfs_raw, hdfs_root,
