@@ -154,9 +154,9 @@ AMOUNT = "short"          # money: currency units of the shop (two decimals)
 DAILY_REVENUE_COLUMNS = (
     ("orders", "daily_revenue_orders", "Orders on the newest day of the latest daily_revenue output, per region (region=\"all\": every region).", "short"),
     ("gross_revenue", "daily_revenue_gross_amount", "Gross revenue (currency units) on the newest day of the latest daily_revenue output, per region.", AMOUNT),
-    ("net_revenue", "daily_revenue_net_amount", "Net revenue (completed orders, refunds excluded; currency units) on the newest day, per region.", AMOUNT),
+    ("net_revenue", "daily_revenue_net_amount", "Net revenue (every order but CANCELLED and RETURNED ones; currency units) on the newest day, per region.", AMOUNT),
     ("refunded_amount", "daily_revenue_refunded_amount", "Amount of CANCELLED/RETURNED orders (currency units) on the newest day, per region.", AMOUNT),
-    ("average_order_value", "daily_revenue_average_order_value", "Average completed order value (currency units) on the newest day, per region; absent without completed orders.", AMOUNT),
+    ("average_order_value", "daily_revenue_average_order_value", "Average value of the orders counted in net revenue (currency units) on the newest day, per region; absent without such orders.", AMOUNT),
 )
 _DAILY = {name: (fld, help_, unit) for fld, name, help_, unit in DAILY_REVENUE_COLUMNS}
 
