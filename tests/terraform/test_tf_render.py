@@ -19,12 +19,13 @@ from tests.terraform import tfhelpers as tf
 # Template variables the cluster may set differently from the local cluster:
 # host names, directories and sizes. Everything else must be the local value.
 HOSTS = {"namenode_host", "resourcemanager_host", "node_host", "bind_host"}
-DIRS = {"hadoop_tmp_dir", "hdfs_name_dir", "hdfs_data_dir", "yarn_local_dirs", "yarn_log_dirs", "hadoop_home"}
+DIRS = {"hadoop_tmp_dir", "hdfs_name_dir", "hdfs_data_dir", "yarn_local_dirs", "yarn_log_dirs", "hadoop_home",
+        "task_path"}
 SIZES = {"dfs_replication", "nodemanager_memory_mb", "nodemanager_vcores", "container_min_mb",
-         "container_max_mb", "map_memory_mb", "reduce_memory_mb", "am_memory_mb"}
+         "container_max_mb", "map_memory_mb", "reduce_memory_mb", "am_memory_mb", "am_heap_mb"}
 # A new variable named like these is a host, a directory or a size too, and
 # Terraform must set it for the cluster rather than inherit the local value.
-CLUSTER_SPECIFIC = re.compile(r"(_host|_dir|_dirs|_home|_mb|_vcores|_replication)$")
+CLUSTER_SPECIFIC = re.compile(r"(_host|_dir|_dirs|_home|_path|_mb|_vcores|_replication)$")
 
 
 def properties(xml_text):
@@ -106,7 +107,9 @@ def test_site_xml_equals_the_local_clusters_apart_from_hosts_directories_and_siz
             raw = dict(properties(text))
             for (prop, local_value), (_, cluster_value) in zip(local_props, cluster_props):
                 if local_value != cluster_value:
-                    names = tf.template_vars(raw[prop])
+                    cluster_vars = cluster_config["hadoop_site_vars"][node]
+                    names = {n for n in tf.template_vars(raw[prop])
+                             if str(cluster_vars[n]) != str(local_vars[n])}
                     assert names and names <= HOSTS | DIRS | SIZES, f"{node} {name}: {prop} differs ({names})"
 
 

@@ -452,9 +452,9 @@ def run_cluster_config(workdir, inputs):
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     source = os.path.relpath(CLUSTER_CONFIG, workdir)
-    args = dict(inputs)
-    if SOURCE_ROOT != REPO:
-        args["repo_root"] = str(SOURCE_ROOT)
+    # An absolute repo_root: the module's own default is relative to the work
+    # dir, and the file paths it outputs are read from the test's working dir.
+    args = dict(inputs, repo_root=str(SOURCE_ROOT))
     body = "\n".join(f"  {k} = {json.dumps(v)}" for k, v in args.items())
     (workdir / "main.tf").write_text(
         f'module "config" {{\n  source = "{source}"\n{body}\n}}\n\n'

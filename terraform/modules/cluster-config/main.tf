@@ -32,6 +32,10 @@ locals {
     map_memory_mb         = var.map_memory_mb
     reduce_memory_mb      = var.reduce_memory_mb
     am_memory_mb          = var.am_memory_mb
+    # the application master's heap: 0.8 of its container, as on the local cluster
+    am_heap_mb = floor(var.am_memory_mb * 0.8)
+    # where tasks find `hadoop` and the suite's python
+    task_path = "${var.hadoop_home}/bin:${var.suite_dir}/venv/bin:/usr/local/bin:/usr/bin:/bin"
   }
 
   hadoop_site_vars = merge(local.hadoop_local_values, local.hadoop_cluster_values)
