@@ -29,12 +29,14 @@ Layout (both git-ignored):
 """
 
 import argparse
+import contextlib
 import dataclasses
 import glob
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,7 +48,7 @@ import zipfile
 from ecomsuite import hadoopconf, hdfsio
 
 ROOT = hadoopconf.ROOT
-NN_WEB_PORT, RM_WEB_PORT, JHS_WEB_PORT = 9870, 8088, 19888
+NN_RPC_PORT, NN_WEB_PORT, RM_WEB_PORT, JHS_WEB_PORT = 8020, 9870, 8088, 19888
 START_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 30
 PYFILES_PACKAGES = ("ecomsuite", "jobs")   # shipped to every task (mrjob py_files)
@@ -407,6 +409,24 @@ def yarn_ready(urls):
     return bool(m and m.get("activeNodes", 0) >= 1)
 
 
+def _listening(host, port):
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+        return True
+    return False
+
+
+def check_ports_free(values):
+    """Refuse to start next to a Hadoop this checkout did not start (another checkout's)."""
+    busy = [f"{host}:{port}" for host, port in (
+        (values["namenode_host"], NN_RPC_PORT), (values["namenode_host"], NN_WEB_PORT),
+        (values["resourcemanager_host"], RM_WEB_PORT)) if _listening(host, port)]
+    if busy:
+        raise ClusterError(
+            f"something already listens on {', '.join(busy)} but no daemon of this checkout "
+            "runs: another Hadoop (another checkout's?) is up. Stop it there "
+            "(`make cluster-down`), or use it as it is.")
+
+
 def _wait(what, check, layout, daemons, deadline):
     while time.time() < deadline:
         if check():
@@ -486,6 +506,7 @@ def up(layout=None, quiet=False, timeout=START_TIMEOUT_SECONDS):
     for directory in (layout.conf, layout.logs, layout.pids):
         os.makedirs(directory, exist_ok=True)
     if not already:
+        check_ports_free(values)
         render_conf(layout)           # never under a running daemon
     write_env_file(layout, java_home)
     if "namenode" not in already:

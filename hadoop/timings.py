@@ -93,6 +93,7 @@ def main():
     client = hdfsio.client()
     work = tempfile.mkdtemp(prefix="ecom-timings-")
     try:
+        os.makedirs(os.path.join(work, "raw"))
         for dataset in ("orders", "customers", "clickstream"):
             client.download(f"/ecommerce/raw/{dataset}", os.path.join(work, "raw", dataset))
         runs = {}

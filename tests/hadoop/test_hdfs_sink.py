@@ -1,5 +1,7 @@
 """The generator's HDFS sink on the real cluster: datasets appear whole or not at all."""
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -98,13 +100,15 @@ def test_cli_refuses_to_overwrite_without_the_flag(hdfs_client, hdfs_root):
 
 
 def test_killed_upload_leaves_the_previous_dataset_whole(hdfs_client, hdfs_root):
-    """SIGKILL the generator while it streams a bigger dataset over the old one."""
+    """SIGKILL the generator (its process group: it has worker processes) while it
+    streams a bigger dataset over the old one."""
     root = f"{hdfs_root}/killed"
     assert datagen("--out", root, *TINY).returncode == 0
     before = snapshot(hdfs_client, root)
     proc = subprocess.Popen([sys.executable, "-m", "datagen", "--out", root, "--overwrite",
                              "--scale", "2", "--seed", "5", "--quiet"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         writing = []
@@ -117,12 +121,12 @@ def test_killed_upload_leaves_the_previous_dataset_whole(hdfs_client, hdfs_root)
             time.sleep(0.05)
         assert writing and proc.poll() is None, "the generator never started writing"
         time.sleep(0.5)                       # well into the part files
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     assert proc.returncode == -signal.SIGKILL
     now = snapshot(hdfs_client, root)
     # where readers look, everything is exactly as before; the dead run's temporary
