@@ -86,7 +86,8 @@ def hadoop_section(h):
         return f"YARN answered, but: {h.get('error', 'no result')}"
     rows = [[job, v.get("steps", "-"), v.get("median_s", "-"), v.get("inline_median_s", "-"),
              v.get("overhead_s", v.get("error", "-")),
-             "yes" if v.get("outputs_equal") else "**no**"] for job, v in h["jobs"].items()]
+             {True: "yes", False: "**no**", None: "not read back"}[v.get("outputs_equal")]]
+            for job, v in h["jobs"].items()]
     return (f"`ecom-run --runner hadoop` over S{h['scale']:g} data put in HDFS "
             f"({h['put_s']} s to put): whole pipeline **{h['pipeline_s']} s** "
             f"({'ok' if h['pipeline_ok'] else 'FAILED'}; {len(h['pipeline_runs'])} run(s)). "
