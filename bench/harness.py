@@ -308,88 +308,97 @@ def summarize_pairs(pairs, rows):
     }
 
 
-def time_job(job, runner, data, runs, warmup, work_dir):
-    """Warm-up and timed pairs (mrjob, DuckDB) of one job on one runner and scale."""
+def time_job(job, runners, data, runs, warmup, work_dir):
+    """Warm-up and timed rounds of one job at one scale: in each round the job on every
+    runner and its DuckDB reference, in a rotating order, so each runner's time is
+    paired with DuckDB's (and the local runner's with inline's) under the same load.
+    Returns one result per runner."""
     files_by_dataset = data.files(job.datasets)
     files = [f for d in job.datasets for f in files_by_dataset[d]]
     rows = sum(count_rows(files_by_dataset[d]) for d in job.datasets)
-    mr_cmd = job_command(job, runner, files)
-    duck_cmd = duck_command(job, files_by_dataset)
-    pairs = []
+    commands = {runner: job_command(job, runner, files) for runner in runners}
+    commands["duckdb"] = duck_command(job, files_by_dataset)
+    sides = [*runners, "duckdb"]
+    pairs = {runner: [] for runner in runners}
     for i in range(warmup + runs):
         load1 = os.getloadavg()[0]
-        tag = f"{job.name}-{runner}-{scale_name(data.scale)}-{i}"
-        sides = {}
-        order = ("mrjob", "duckdb") if i % 2 == 0 else ("duckdb", "mrjob")
+        order = sides[i % len(sides):] + sides[:i % len(sides)]
+        measured = {}
         for side in order:
-            cmd = mr_cmd if side == "mrjob" else duck_cmd
-            m = run_measured(cmd, work_dir, f"{tag}-{side}")
+            m = run_measured(commands[side], work_dir,
+                             f"{job.name}-{side}-{scale_name(data.scale)}-{i}")
             if m.returncode != 0:
-                raise RuntimeError(f"{side} failed for {job.name} ({runner}, "
-                                   f"S{data.scale:g}), exit {m.returncode}:\n{m.stderr_tail()}")
-            sides[side] = m
-        got = parse_job_output(sides["mrjob"].stdout_path)
-        diff = diff_outputs(got, parse_duck_output(sides["duckdb"].stdout_path))
-        pairs.append({
-            "warmup": i < warmup, "first": order[0], "load1": round(load1, 2),
-            "mrjob_s": round(sides["mrjob"].wall, 4), "duckdb_s": round(sides["duckdb"].wall, 4),
-            "ratio": round(sides["mrjob"].wall / sides["duckdb"].wall, 4),
-            "mrjob_rss_mib": round(sides["mrjob"].maxrss_mib, 1),
-            "duckdb_rss_mib": round(sides["duckdb"].maxrss_mib, 1),
-            "output_equal": not diff, "diff": diff, "output_rows": len(got),
-        })
-        for m in sides.values():
+                raise RuntimeError(f"{side} failed for {job.name} (S{data.scale:g}), "
+                                   f"exit {m.returncode}:\n{m.stderr_tail()}")
+            measured[side] = m
+        duck = measured["duckdb"]
+        want = parse_duck_output(duck.stdout_path)
+        for runner in runners:
+            m = measured[runner]
+            got = parse_job_output(m.stdout_path)
+            diff = diff_outputs(got, want)
+            pairs[runner].append({
+                "warmup": i < warmup, "order": order, "load1": round(load1, 2),
+                "mrjob_s": round(m.wall, 4), "duckdb_s": round(duck.wall, 4),
+                "ratio": round(m.wall / duck.wall, 4),
+                "mrjob_rss_mib": round(m.maxrss_mib, 1),
+                "duckdb_rss_mib": round(duck.maxrss_mib, 1),
+                "output_equal": not diff, "diff": diff, "output_rows": len(got),
+            })
+        for m in measured.values():
             os.remove(m.stdout_path)
             os.remove(m.stderr_path)
-    result = {"job": job.name, "steps": job.steps, "runner": runner, "scale": data.scale,
-              "parts": data.parts, "pairs": pairs}
-    result.update(summarize_pairs(pairs, rows))
-    log(f"  {job.name:<22} {runner:<7} S{data.scale:<4g} {result['median_s']:7.3f} s  "
-        f"duckdb {result['duckdb_median_s']:6.3f} s  ratio {result['ratio_median']:5.2f}x  "
-        f"rss {result['peak_rss_mib']:6.1f} MiB  load {result['load1_mean']:.2f}  "
-        f"{'ok' if result['outputs_equal'] else 'DIFFERENT: ' + result['output_diff']}")
-    return result
+    results = []
+    for runner in runners:
+        result = {"job": job.name, "steps": job.steps, "runner": runner, "scale": data.scale,
+                  "parts": data.parts, "pairs": pairs[runner]}
+        result.update(summarize_pairs(pairs[runner], rows))
+        if runner == "local" and "inline" in runners:
+            timed = [(p, q) for p, q in zip(pairs["local"], pairs["inline"]) if not p["warmup"]]
+            result["vs_inline_median"] = round(statistics.median(
+                p["mrjob_s"] / q["mrjob_s"] for p, q in timed), 3)
+            result["minus_inline_median_s"] = round(statistics.median(
+                p["mrjob_s"] - q["mrjob_s"] for p, q in timed), 3)
+        log(f"  {job.name:<22} {runner:<7} S{data.scale:<4g} {result['median_s']:7.3f} s  "
+            f"duckdb {result['duckdb_median_s']:6.3f} s  ratio {result['ratio_median']:5.2f}x  "
+            f"rss {result['peak_rss_mib']:6.1f} MiB  load {result['load1_mean']:.2f}  "
+            + (f"local/inline {result['vs_inline_median']:.2f}  "
+               if "vs_inline_median" in result else "")
+            + ("ok" if result["outputs_equal"] else "DIFFERENT: " + result["output_diff"]))
+        results.append(result)
+    return results
 
 
 def crossovers(results, scales):
     """Per job: the scale at which the local runner overtakes inline.
 
-    From the fastest run at the smallest and at the largest scale (the runs
-    least slowed by other users of the machine), each runner's time is fitted
-    as ``a + b * scale`` (start-up plus per-row cost); the crossover is where
-    the two lines meet.
+    Each round times both runners under the same load; the median of the
+    paired differences (local - inline) at the smallest and at the largest
+    scale gives a line (the difference of two start-up + per-row cost lines),
+    and the crossover is where it reaches zero.
     """
     out = {}
     by = {(r["job"], r["runner"], r["scale"]): r for r in results}
     lo, hi = min(scales), max(scales)
     for job in sorted({r["job"] for r in results}):
-        pts = {}
-        for runner in ("inline", "local"):
-            a, b = by.get((job, runner, lo)), by.get((job, runner, hi))
-            if a and b:
-                pts[runner] = (a["min_s"], b["min_s"])
-        if len(pts) < 2:
+        local = {s: by[(job, "local", s)] for s in scales if (job, "local", s) in by
+                 and "minus_inline_median_s" in by[(job, "local", s)]}
+        if not local:
             continue
-        entry = {f"{runner}_s": {f"S{s:g}": by[(job, runner, s)]["min_s"]
-                                 for s in scales if (job, runner, s) in by}
-                 for runner in ("inline", "local")}
-        measured = [s for s in sorted(scales) if (job, "local", s) in by and (job, "inline", s) in by
-                    and by[(job, "local", s)]["min_s"] < by[(job, "inline", s)]["min_s"]]
-        entry["local_faster_at_measured"] = [f"S{s:g}" for s in measured]
-        if lo == hi:
-            entry["crossover_scale"] = None
-            out[job] = entry
-            continue
-        slope = {r: (t[1] - t[0]) / (hi - lo) for r, t in pts.items()}
-        start = {r: t[0] - slope[r] * lo for r, t in pts.items()}
-        if slope["local"] >= slope["inline"]:
-            entry["crossover_scale"] = None
-            entry["note"] = "local never overtakes inline (its per-row cost is not lower)"
-        else:
-            x = (start["local"] - start["inline"]) / (slope["inline"] - slope["local"])
-            entry["crossover_scale"] = round(max(x, 0.0), 2)
-        entry["per_scale_unit_s"] = {r: round(s, 4) for r, s in slope.items()}
-        entry["fixed_s"] = {r: round(s, 3) for r, s in start.items()}
+        entry = {"local_minus_inline_s": {f"S{s:g}": r["minus_inline_median_s"]
+                                          for s, r in sorted(local.items())},
+                 "local_over_inline": {f"S{s:g}": r["vs_inline_median"]
+                                       for s, r in sorted(local.items())}}
+        entry["crossover_scale"] = None
+        if lo in local and hi in local and lo != hi:
+            d_lo, d_hi = local[lo]["minus_inline_median_s"], local[hi]["minus_inline_median_s"]
+            if d_lo <= 0:
+                entry["crossover_scale"] = lo
+                entry["note"] = f"local is already faster at S{lo:g}"
+            elif d_hi >= d_lo:
+                entry["note"] = "never at these scales: the gap does not shrink"
+            else:
+                entry["crossover_scale"] = round(lo + d_lo * (hi - lo) / (d_lo - d_hi), 1)
         out[job] = entry
     return out
 
@@ -813,14 +822,15 @@ def main(argv=None):
         result.setdefault("datasets", {})[f"S{scale:g}"] = {
             d: count_rows(part_files(data.dir, d)) for d in ("orders", "customers", "clickstream")}
         log(f"timing jobs at S{scale:g} ...")
+        runners = args.runners.split(",")
         for job in timed_jobs:
-            for runner in args.runners.split(","):
-                try:
-                    results.append(time_job(job, runner, data, args.runs, args.warmup, work_dir))
-                except RuntimeError as e:
-                    log(str(e))
-                    results.append({"job": job.name, "runner": runner, "scale": scale,
-                                    "error": str(e)[-2000:], "outputs_equal": False})
+            try:
+                results += time_job(job, runners, data, args.runs, args.warmup, work_dir)
+            except RuntimeError as e:
+                log(str(e))
+                results += [{"job": job.name, "runner": runner, "scale": scale,
+                             "error": str(e)[-2000:], "outputs_equal": False}
+                            for runner in runners]
     ok_results = [r for r in results if "error" not in r]
     result["results"] = results
     result["crossover"] = crossovers(ok_results, scales)

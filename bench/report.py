@@ -42,11 +42,12 @@ def crossover_table(result):
     rows = []
     for job, c in result["crossover"].items():
         scale = c.get("crossover_scale")
-        rows.append([job, ", ".join(f"{k} {v:.2f} s" for k, v in c["inline_s"].items()),
-                     ", ".join(f"{k} {v:.2f} s" for k, v in c["local_s"].items()),
-                     f"S{scale:.1f}" if scale is not None else c.get("note", "-")])
-    return _table(["job", "inline (fastest)", "local (fastest)", "local overtakes inline at"],
-                  rows)
+        rows.append([job, ", ".join(f"{k} {v:+.2f} s" for k, v in c["local_minus_inline_s"].items()),
+                     ", ".join(f"{k} {v:.2f}x" for k, v in c["local_over_inline"].items()),
+                     (f"S{scale:g}" if scale is not None else "-") + (f" ({c['note']})"
+                                                                       if "note" in c else "")])
+    return _table(["job", "local - inline (paired median)", "local / inline",
+                   "local overtakes inline at"], rows)
 
 
 def generator_section(gen):
@@ -110,16 +111,18 @@ def markdown(result, heading_level=1):
         f"{result['load_at_start'][0]:.2f}, at end {result['load_at_end'][0]:.2f} (shared "
         "machine). Run in "
         f"{result['duration_s'] / 60:.1f} min.",
-        f"Each cell: median of {cfg['runs']} timed runs after {cfg['warmup']} warm-up, whole "
-        "process (`python jobs/mr_X.py -r RUNNER FILES` vs `python -m bench.duck_run X FILES`), "
-        f"paired run by run; ratio = median of the per-pair ratios mrjob/DuckDB (min-max). "
+        f"Each cell: median of {cfg['runs']} timed rounds after {cfg['warmup']} warm-up, whole "
+        "process (`python jobs/mr_X.py -r RUNNER FILES` vs `python -m bench.duck_run X FILES`); "
+        "each round runs the job on every runner and DuckDB once, in a rotating order; "
+        f"ratio = median of the per-round ratios mrjob/DuckDB (min-max). "
         f"Data: seed {cfg['seed']}, {cfg['parts']} part files per dataset, "
         f"{cfg.get('fraud_actors', 0)} injected fraud actors; environment "
         f"{cfg['env']}. Peak RSS: largest process of the tree.",
         "## Jobs", job_table(result),
         "## Where the local runner overtakes inline",
-        "Fastest run of each runner at each scale, and where the lines through them "
-        "(start-up + per-row cost) cross.",
+        "Both runners are timed in the same rounds; the median paired difference at "
+        "each scale, fitted as a line (start-up + per-row cost difference), gives the scale "
+        "where it reaches zero.",
         crossover_table(result),
         "## YARN", hadoop_section(result["hadoop"]),
         "## Data generator", generator_section(result["generator"]),
