@@ -179,3 +179,21 @@ def test_a_small_file_is_parsed_line_by_line(tmp_path, monkeypatch):
     assert list(parser.chunk_rows(chunks[0])) == [[129999, "COMPLETED", "US-EAST"]] * 10
     assert (parser.valid, parser.headers, dict(parser.malformed)) == (
         10, 1, {"wrong_column_count": 1})
+
+
+def test_group_sums_stay_exact_past_float_precision():
+    import numpy as np
+    keys = np.array([0, 1, 0, 2, 0])
+    small = np.array([1, 2, 3, 4, 5], dtype=np.int64)
+    assert rows_mod.group_sums(keys, small, 3) == [9, 2, 4]
+    big = np.array([2**62, 7, 2**62 - 1, 1, 3], dtype=np.int64)  # float64 would round these
+    assert rows_mod.group_sums(keys, big, 3) == [2**63 + 2, 7, 1]
+    assert rows_mod.group_sums(np.array([], dtype=np.intp), np.array([], dtype=np.int64), 2) \
+        == [0, 0]
+
+
+def test_buckets_agree_between_bulk_bytes_and_python_str():
+    import numpy as np
+    ids = ["SESSION00001", "S1", "x" * 31, "a,b", ""]
+    arr = np.array([i.encode() for i in ids], dtype="S32")
+    assert rows_mod.buckets_of(arr, 7).tolist() == [rows_mod.bucket_of(i, 7) for i in ids]
