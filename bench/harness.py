@@ -512,16 +512,25 @@ def yarn_output_equal(job, data, local_copy, record, work_dir):
 
 # --- the generator ----------------------------------------------------------
 
-def datagen_options():
-    r = subprocess.run([PY, "-m", "datagen", "--help"], cwd=ROOT, capture_output=True,
-                       text=True, env=measured_env())
-    return r.stdout
+# --orders/--customers/--clicks override the scale's counts: one dataset at a time is
+# the others at their minimum (the generator wants one customer for orders and clicks).
+DATASET_FLAGS = {"orders": "--orders", "customers": "--customers", "clickstream": "--clicks"}
+MINIMUM_ROWS = {"orders": 0, "customers": 1, "clickstream": 0}
+PER_DATASET_MAX_SCALE = 10  # above, only the overall run (time)
+
+
+def one_dataset_command(out, dataset, rows, seed, parts):
+    cmd = [PY, "-m", "datagen", "--out", out, "--seed", str(seed), "--parts", str(parts),
+           "--quiet"]
+    for d, flag in DATASET_FLAGS.items():
+        cmd += [flag, str(rows if d == dataset else MINIMUM_ROWS[d])]
+    return cmd
 
 
 def time_generator(scales, runs_by_scale, seed, parts, datas, work_dir, data_root=DATA_ROOT):
-    """Whole-process generator runs: rows/s per dataset and overall, peak RSS."""
+    """Whole-process generator runs: rows/s overall and per dataset (that dataset alone,
+    up to S10), peak RSS."""
     out = {"runs": []}
-    per_dataset = "--datasets" in datagen_options()
     for scale in scales:
         tmp = os.path.join(data_root, f"gen-{scale_name(scale)}.tmp")
         for i in range(runs_by_scale(scale)):
@@ -531,42 +540,42 @@ def time_generator(scales, runs_by_scale, seed, parts, datas, work_dir, data_roo
                              f"gen-{scale_name(scale)}-{i}")
             if m.returncode != 0:
                 raise SystemExit(f"the data generator failed:\n{m.stderr_tail()}")
-            rows = {d: count_rows(part_files(tmp, d)) for d in ("orders", "customers",
-                                                                  "clickstream")}
+            rows = {d: count_rows(part_files(tmp, d)) for d in DATASET_FLAGS}
             run = {"scale": scale, "wall_s": round(m.wall, 3), "peak_rss_mib": round(
                 m.maxrss_mib, 1), "rows": rows, "rows_per_s": round(sum(rows.values()) / m.wall),
                 "load1": round(load1, 2)}
-            if per_dataset:
-                run["dataset_rows_per_s"] = {}
-                for d in rows:
-                    shutil.rmtree(tmp, ignore_errors=True)
-                    md = run_measured(datagen_command(tmp, scale, seed, parts) + ["--datasets", d],
-                                      work_dir, f"gen-{scale_name(scale)}-{i}-{d}")
-                    if md.returncode == 0:
-                        run["dataset_rows_per_s"][d] = round(rows[d] / md.wall)
             out["runs"].append(run)
             log(f"  generator S{scale:g}: {m.wall:.2f} s, {run['rows_per_s']:,} rows/s, "
                 f"peak {run['peak_rss_mib']:.0f} MiB")
         data = datas.get(scale)
-        if data is not None and not data.is_current() and dataset_complete(tmp) and not per_dataset:
+        if data is not None and not data.is_current() and dataset_complete(tmp):
             data.adopt(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
+        if scale <= PER_DATASET_MAX_SCALE:
+            for i in range(runs_by_scale(scale)):
+                for d, n in rows.items():
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    md = run_measured(one_dataset_command(tmp, d, n, seed, parts), work_dir,
+                                      f"gen-{scale_name(scale)}-{i}-{d}")
+                    if md.returncode == 0:
+                        out["runs"][-1 - i].setdefault("dataset_rows_per_s", {})[d] = \
+                            round(n / md.wall)
+            shutil.rmtree(tmp, ignore_errors=True)
     summary = {}
     for scale in scales:
         runs = [r for r in out["runs"] if r["scale"] == scale]
         s = {"median_s": round(statistics.median(r["wall_s"] for r in runs), 3),
              "rows": runs[0]["rows"],
              "rows_per_s": round(statistics.median(r["rows_per_s"] for r in runs)),
-             "peak_rss_mib": round(max(r["peak_rss_mib"] for r in runs), 1)}
-        if "dataset_rows_per_s" in runs[0]:
-            s["dataset_rows_per_s"] = {
-                d: round(statistics.median(r["dataset_rows_per_s"].get(d, 0) for r in runs))
-                for d in runs[0]["rows"]}
-        else:
-            s["dataset_rows_per_s"] = None
+             "peak_rss_mib": round(max(r["peak_rss_mib"] for r in runs), 1),
+             "dataset_rows_per_s": None}
+        per = [r["dataset_rows_per_s"] for r in runs if "dataset_rows_per_s" in r]
+        if per:
+            s["dataset_rows_per_s"] = {d: round(statistics.median(p[d] for p in per if d in p))
+                                       for d in DATASET_FLAGS if any(d in p for p in per)}
         summary[f"S{scale:g}"] = s
     out["summary"] = summary
-    out["per_dataset_timing"] = per_dataset
+    out["per_dataset_timing"] = True
     return out
 
 
