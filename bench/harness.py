@@ -452,7 +452,7 @@ def time_hadoop(jobs, data, inline_results, runs, work_dir):
         m = run_measured([os.path.join(os.path.dirname(PY), "ecom-run"), "--runner", "hadoop",
                           "--data", raw, "--output", output,
                           "--jobs", ",".join(j.name for j in jobs)],
-                         work_dir, f"pipeline-hadoop-{i}", env=env, timeout=3600)
+                         work_dir, f"pipeline-hadoop-{i}", env=env, timeout=900)
         out["pipeline_runs"].append({"wall_s": round(m.wall, 1), "ok": m.returncode == 0})
         log(f"  pipeline on YARN, S{data.scale:g}: {m.wall:.1f} s "
             f"({'ok' if m.returncode == 0 else 'FAILED: ' + m.stderr_tail(3)})")
