@@ -345,12 +345,12 @@ class RowParser:
         self.width = len(dataset.columns)
         self.header = dataset.header.encode()
         self.checks = []
-        self.bulk_checks = []
         self.columns = [dataset.column(name) for name in columns]
+        self._column_names = columns
         for name, column in zip(columns, self.columns):
             make, _ = _CONVERTERS[column.kind]
             self.checks.append((dataset.index(name), make(column), _reason(column)))
-            self.bulk_checks.append((dataset.index(name), _bulk_check(column)))
+        self._bulk_checks = None
         self.valid = self.headers = self.blank = 0
         self.malformed = Counter()
 
@@ -453,7 +453,10 @@ class RowParser:
         ok = np.ones(len(idx), dtype=bool)
         values = []
         last = self.width - 1
-        for index, check in self.bulk_checks:
+        if self._bulk_checks is None:  # made on first use: they import numpy
+            self._bulk_checks = [(self.dataset.index(name), _bulk_check(column))
+                                 for name, column in zip(self._column_names, self.columns)]
+        for index, check in self._bulk_checks:
             begin = starts[idx] if index == 0 else commas[first + index - 1] + 1
             end = content_end[idx] if index == last else commas[first + index]
             field_ok, field_values = check(padded, begin + PAD, end - begin)
