@@ -148,6 +148,34 @@ def _width(lengths, cap):
     return max(1, min(cap, int(lengths.max()) if len(lengths) else 1))
 
 
+@cache
+def _low_masks():
+    """_low_masks()[k]: the low k bytes of a little-endian word (k = 0..8)."""
+    return np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
+
+
+def _words(padded):
+    """Element i: the 8 bytes of `padded` from i on, as a little-endian uint64 (unaligned)."""
+    return np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+
+
+def _number_by_value(padded, starts, lengths, convert):
+    """For fields of at most 8 bytes with few distinct values: each distinct field checked
+    and converted by the per-line converter itself, the results spread back with numpy."""
+    ends = starts + lengths
+    words = _words(padded)[ends - 8] & ~_low_masks()[8 - np.clip(lengths, 0, 8)]
+    distinct, inverse = np.unique(words, return_inverse=True)
+    if len(distinct) > max(256, len(words) // 8):
+        return None
+    values, valid = [], []
+    for word in distinct.tolist():
+        value = convert(word.to_bytes(8, "little").lstrip(b"\0"))
+        valid.append(value is not None)
+        values.append(value or 0)
+    ok = (lengths >= 1) & np.array(valid, dtype=bool)[inverse]
+    return ok, np.array(values, dtype=np.int64)[inverse]
+
+
 def _number(padded, starts, lengths, money):
     """As _int (digits only) or parse_cents (digits, optionally '.' and one or two digits)."""
     w = max(_width(lengths, NUMBER_WIDTH), 3)
@@ -175,10 +203,18 @@ def _number(padded, starts, lengths, money):
 
 
 def _bulk_int(padded, starts, lengths):
+    if len(lengths) and lengths.max() <= 8:
+        found = _number_by_value(padded, starts, lengths, _int)
+        if found is not None:
+            return found
     return _number(padded, starts, lengths, money=False)
 
 
 def _bulk_money(padded, starts, lengths):
+    if len(lengths) and lengths.max() <= 8:
+        found = _number_by_value(padded, starts, lengths, parse_cents)
+        if found is not None:
+            return found
     return _number(padded, starts, lengths, money=True)
 
 
