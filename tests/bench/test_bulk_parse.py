@@ -197,3 +197,27 @@ def test_buckets_agree_between_bulk_bytes_and_python_str():
     ids = ["SESSION00001", "S1", "x" * 31, "a,b", ""]
     arr = np.array([i.encode() for i in ids], dtype="S32")
     assert rows_mod.buckets_of(arr, 7).tolist() == [rows_mod.bucket_of(i, 7) for i in ids]
+
+
+@pytest.mark.parametrize("money", [True, False])
+def test_number_checks_agree_with_the_per_line_converters(money):
+    """Both bulk number paths (by distinct value, and digit arithmetic) against parse_cents/_int,
+    on every short numeric edge value."""
+    import numpy as np
+    values = [b"", b"0", b"00", b"7", b"12.5", b"12.50", b"12.505", b".5", b"5.", b"1.2.3", b"-1",
+              b"+1", b"1e3", b" 1", b"1 ", b"99999999", b"9999.99", b"0.01", b"1O", b"12;5",
+              b"00012.30", b"1.", b"12345678", b"1234567.", b"\xd9\xa3"]
+    buf = b"".join(v + b"," for v in values)
+    padded = np.frombuffer(bytes(rows_mod.PAD) + buf + bytes(rows_mod.PAD), dtype=np.uint8)
+    starts, at = [], rows_mod.PAD
+    for v in values:
+        starts.append(at)
+        at += len(v) + 1
+    starts = np.array(starts, dtype=np.int64)
+    lengths = np.array([len(v) for v in values], dtype=np.int64)
+    convert = rows_mod.parse_cents if money else rows_mod._int
+    want = [convert(v) for v in values]
+    by_value = rows_mod._number_by_value(padded, starts, lengths, convert)
+    arithmetic = rows_mod._number(padded, starts, lengths, money)
+    for ok, got in (by_value, arithmetic):
+        assert [int(g) if o else None for o, g in zip(ok.tolist(), got.tolist())] == want
