@@ -17,12 +17,13 @@ Two ways to read a file, with the same counts:
   rows it could check in bulk and a list of the other valid rows, for jobs
   that aggregate with numpy.
 
-Both check most lines in bulk (:class:`_BulkChunk`): a line is taken on the
-bulk path only when it is plain (valid UTF-8 not starting with a BOM, no
-quote, no NUL, no CR but one before its newline), has exactly the dataset's column count, is not the
-header and each column read passes a vectorised check equivalent to the
-per-line one. Every other line goes through ``parse``, which decides its
-fate and reason exactly as before, so the counts never depend on the path.
+Both check most lines of a file of BULK_MIN_BYTES or more in bulk
+(``parse_chunk``): a line is taken on the bulk path only when it is plain
+(valid UTF-8 not starting with a BOM, no quote, no NUL, no CR but one before
+its newline), has exactly the dataset's column count, is not the header and
+each column read passes a vectorised check equivalent to the per-line one.
+Every other line goes through ``parse``, which decides its fate and reason
+exactly as before, so the counts never depend on the path.
 """
 
 import csv
