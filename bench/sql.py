@@ -2,8 +2,12 @@
 
 Each reference takes ``{dataset: [part files]}`` and returns ``{key: value}``
 in the job's output shape. The three core jobs reuse ``tests/reference.py``
-(the queries the correctness tests check against); the further-analytics
-jobs get theirs here, next to the SQL-free parts of their definitions.
+(the queries the correctness tests check against). The further-analytics
+jobs get theirs here: tests/analytics/reference.py answers the same questions
+for the tests, but does the sequential parts (funnel order, fraud windows,
+medians) in plain Python over the csv module, which is right for a test and
+wrong for a speed reference; here every step over rows is SQL, and Python
+only shapes the few result rows.
 """
 
 import datetime
