@@ -4,10 +4,10 @@ Each reference takes ``{dataset: [part files]}`` and returns ``{key: value}``
 in the job's output shape. The three core jobs reuse ``tests/reference.py``
 (the queries the correctness tests check against). The further-analytics
 jobs get theirs here: tests/analytics/reference.py answers the same questions
-for the tests, but does the sequential parts (funnel order, fraud windows,
-medians) in plain Python over the csv module, which is right for a test and
-wrong for a speed reference; here every step over rows is SQL, and Python
-only shapes the few result rows.
+for the tests, but reads fraud_signals' rows with the csv module and judges
+them in plain Python (and Python statistics elsewhere), which is right for a
+test and wrong for a speed reference; here every step over rows is SQL, and
+Python only shapes the few result rows.
 """
 
 import datetime
