@@ -35,7 +35,7 @@ import socket
 from urllib.parse import urlparse
 
 from datagen.plan import PlanError
-from datagen.sinks import OLD_MARK, SUCCESS, TEMP_MARK, DatasetExists, Sink
+from datagen.sinks import OLD_MARK, SUCCESS, TEMP_MARK, DatasetExists, Sink, pid_alive
 from ecomsuite import hdfsio
 
 NAMENODE_RPC_PORT = 8020
@@ -49,16 +49,6 @@ def web_url_for(uri):
         return None
     port = parsed.port if parsed.port not in (None, NAMENODE_RPC_PORT) else NAMENODE_WEB_PORT
     return f"http://{parsed.hostname}:{port}"
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class HdfsSink(Sink):
@@ -99,7 +89,7 @@ class HdfsSink(Sink):
             for mark in (TEMP_MARK, OLD_MARK):
                 prefix = f".{dataset}{mark}{host}-"
                 pid = name[len(prefix):]
-                if name.startswith(prefix) and pid.isdigit() and not _pid_alive(int(pid)):
+                if name.startswith(prefix) and pid.isdigit() and not pid_alive(int(pid)):
                     hdfsio.delete(self.client, posixpath.join(self.root, name), recursive=True)
 
     def begin(self, dataset):

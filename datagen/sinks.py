@@ -74,7 +74,8 @@ class Sink:
         return (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode()
 
 
-def _pid_alive(pid):
+def pid_alive(pid):
+    """Whether a process with this id exists (a temp dir's writer may still be at work)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -115,7 +116,7 @@ class LocalSink(Sink):
         for name in os.listdir(self.root):
             for prefix in prefixes:
                 pid = name[len(prefix):]
-                if name.startswith(prefix) and pid.isdigit() and not _pid_alive(int(pid)):
+                if name.startswith(prefix) and pid.isdigit() and not pid_alive(int(pid)):
                     shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
 
     def begin(self, dataset):
