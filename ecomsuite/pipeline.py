@@ -64,6 +64,18 @@ def new_run_id(now=None):
     return f"{stamp}-{secrets.token_hex(2)}"
 
 
+def check_dataset(directory, exists, complete, has_parts, how_to_make):
+    """Raise PipelineError naming `directory` unless it is a whole dataset with part files."""
+    if not exists:
+        raise PipelineError(f"input dataset {directory} does not exist: {how_to_make}")
+    if not complete:
+        raise PipelineError(
+            f"input dataset {directory} has no {config.SUCCESS_MARKER}: it is "
+            "incomplete (an interrupted write?); generate it again with --overwrite")
+    if not has_parts:
+        raise PipelineError(f"input dataset {directory} has no part files")
+
+
 class LocalStore:
     """Datasets, job outputs and run records on the local file system."""
 
@@ -75,17 +87,11 @@ class LocalStore:
         paths = []
         for name in datasets:
             directory = os.path.join(self.data_root, name)
-            if not os.path.isdir(directory):
-                raise PipelineError(
-                    f"input dataset {directory} does not exist: generate it with "
-                    f"`make generate-data` (or `ecom-datagen --out {self.data_root}`)")
-            if not os.path.exists(os.path.join(directory, config.SUCCESS_MARKER)):
-                raise PipelineError(
-                    f"input dataset {directory} has no {config.SUCCESS_MARKER}: it is "
-                    "incomplete (an interrupted write?); generate it again with --overwrite")
             parts = sorted(glob.glob(os.path.join(directory, config.PART_GLOB)))
-            if not parts:
-                raise PipelineError(f"input dataset {directory} has no part files")
+            check_dataset(
+                directory, os.path.isdir(directory),
+                os.path.exists(os.path.join(directory, config.SUCCESS_MARKER)), bool(parts),
+                f"generate it with `make generate-data` (or `ecom-datagen --out {self.data_root}`)")
             paths.extend(parts)
         return paths
 
@@ -177,16 +183,10 @@ class HdfsStore:
                 complete = is_dir and hdfsio.exists(
                     self.client, posixpath.join(directory, config.SUCCESS_MARKER))
                 names = hdfsio.list_names(self.client, directory) if complete else []
-            if not is_dir:
-                raise PipelineError(
-                    f"input dataset {directory} does not exist: load it with "
-                    f"`make generate-data TARGET=hdfs` (or `ecom-datagen --out {self.data_root}`)")
-            if not complete:
-                raise PipelineError(
-                    f"input dataset {directory} has no {config.SUCCESS_MARKER}: it is "
-                    "incomplete (an interrupted write?); generate it again with --overwrite")
-            if not fnmatch.filter(names, config.PART_GLOB):
-                raise PipelineError(f"input dataset {directory} has no part files")
+            check_dataset(
+                directory, is_dir, complete, bool(fnmatch.filter(names, config.PART_GLOB)),
+                f"load it with `make generate-data TARGET=hdfs` "
+                f"(or `ecom-datagen --out {self.data_root}`)")
             paths.append(posixpath.join(directory, config.PART_GLOB))
         return paths
 
