@@ -177,6 +177,20 @@ def group_starts(sorted_keys):
     return np.flatnonzero(change)
 
 
+def add_buckets_arg(job, default, what):
+    """The --buckets option of a job that splits `what` into reduce keys by a stable
+    hash of their id (ecomsuite.rows.buckets_of)."""
+    job.add_passthru_arg(
+        "--buckets", type=int, default=default,
+        help=f"reduce keys to split the {what} into, by a stable hash of their id "
+             "(default: %(default)s; more on a cluster with many reducers)")
+
+
+def check_buckets_arg(job):
+    if job.options.buckets < 1:
+        job.arg_parser.error("--buckets must be at least 1")
+
+
 @dataclass
 class RowStats:
     """What a run read, from its mrjob counters."""

@@ -5,7 +5,16 @@ from fractions import Fraction
 
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, day_numbers, day_text, group_starts, half_up_div, money
+from ecomsuite.jobbase import (
+    CSVJob,
+    add_buckets_arg,
+    check_buckets_arg,
+    day_numbers,
+    day_text,
+    group_starts,
+    half_up_div,
+    money,
+)
 from ecomsuite.rows import RowParser, buckets_of, decode, np
 from ecomsuite.schemas import CLICKSTREAM, ORDERS
 
@@ -117,10 +126,7 @@ class MRFraudSignals(CSVJob):
             "--outlier-min-orders", type=int, default=DEFAULT_OUTLIER_MIN_ORDERS,
             help="... when the customer has at least this many other orders "
                  "(default: %(default)s)")
-        self.add_passthru_arg(
-            "--buckets", type=int, default=DEFAULT_BUCKETS,
-            help="reduce keys per kind (sessions, customers), by a stable hash of the id "
-                 "(default: %(default)s; more on a cluster)")
+        add_buckets_arg(self, DEFAULT_BUCKETS, "sessions and the customers each")
 
     def load_args(self, args):
         super().load_args(args)
@@ -131,8 +137,7 @@ class MRFraudSignals(CSVJob):
             self.arg_parser.error("--max-orders-per-day must be at least 1")
         if o.outlier_min_orders < 1:
             self.arg_parser.error("--outlier-min-orders must be at least 1")
-        if o.buckets < 1:
-            self.arg_parser.error("--buckets must be at least 1")
+        check_buckets_arg(self)
         try:
             self.outlier_factor = Fraction(o.outlier_factor)
         except (ValueError, ZeroDivisionError):

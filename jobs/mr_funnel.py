@@ -2,72 +2,84 @@
 
 from fractions import Fraction
 
-from mrjob.protocol import JSONProtocol, RawProtocol
+from mrjob.protocol import JSONProtocol
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, group_starts, ratio
-from ecomsuite.rows import RowParser, decode, np
+from ecomsuite.jobbase import CSVJob, add_buckets_arg, check_buckets_arg, group_starts, ratio
+from ecomsuite.rows import RowParser, buckets_of, decode, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 ALL_DEVICES = "all"  # the key of the funnel over every device
 STAGES = len(ACTIONS)
 TIMESTAMP_WIDTH = len("YYYY-MM-DD HH:MM:SS")
+EVENT_WIDTH = TIMESTAMP_WIDTH + 2  # an event: its timestamp, action index, device index
+# Sessions are split into this many reduce keys by a stable hash of their id; each
+# file sends one record per key (more keys: smaller reduce-side sorts, more tasks).
+DEFAULT_BUCKETS = 4
 STAGE_NAMES = [a.lower() for a in ACTIONS]
 
 
-def furthest_stage(events):
-    """How many funnel stages a session reached, from its events in time order.
+def greedy_matches(starts, actions):
+    """Per funnel stage, the index of each session's greedy match of it.
 
-    `events`: encoded events (``timestamp + action index + device index``),
-    sorted. A session reaches stage i+1 at its first ACTIONS[i] event after it
-    reached stage i: an ADD_TO_CART before any VIEW does not count.
-    Returns (stages reached 0..STAGES, device index of the first event).
+    `actions`: the action index of each event, sorted by (session, event);
+    `starts`: where each session's events begin. A session matches stage i at
+    its first ACTIONS[i] event after its match of stage i-1 (an ADD_TO_CART
+    before any VIEW does not count); len(actions) stands for "no match".
+    Yields (stage, that stage's events, each session's match).
     """
-    stage = 0
-    device = None
-    for event in events:
-        if device is None:
-            device = event[TIMESTAMP_WIDTH + 1]  # not [-1]: Hadoop ends the line with a tab
-        if stage < STAGES and ord(event[TIMESTAMP_WIDTH]) - 48 == stage:
-            stage += 1
-    return stage, device
+    n = len(actions)
+    ends = np.append(starts[1:], n)
+    previous = starts - 1  # stage -1 is matched before the session's first event
+    for stage in range(STAGES):
+        candidates = np.flatnonzero(actions == stage)
+        matched = np.full(len(starts), n)
+        ok = previous < n
+        if len(candidates) and ok.any():
+            at = np.searchsorted(candidates, previous[ok] + 1)
+            found = np.full(len(at), n)
+            inside = at < len(candidates)
+            found[inside] = candidates[at[inside]]
+            found[found >= ends[ok]] = n
+            matched[ok] = found
+        yield stage, candidates, matched
+        previous = matched
+
+
+def stages_reached(starts, actions):
+    """How many funnel stages (0..STAGES) each session reached (see greedy_matches)."""
+    reached = np.zeros(len(starts), dtype=np.int64)
+    for _, _, matched in greedy_matches(starts, actions):
+        reached += matched < len(actions)
+    return reached
 
 
 def events_that_can_count(starts, actions):
     """Which events of a file may count toward their session's funnel (a bool mask).
 
-    `actions`: the action index of each event, sorted by (session, event);
-    `starts`: where each session's events begin. Whatever other files hold,
-    a session's whole-input match of stage i is no later than this file's own
-    greedy match of it, so of the ACTIONS[i] events after this file's
-    stage-i match only the first can ever reach stage i+1: the others are
-    dropped. The first event (it decides the device) is always kept. The
-    kept events reach the same stage as all of them in any merge with other
-    files' events.
+    Whatever other files hold, a session's whole-input match of stage i is no
+    later than this file's own greedy match of it, so of the ACTIONS[i]
+    events after this file's stage-i match only the first can ever reach
+    stage i+1: the others are dropped. The first event (it decides the
+    device) is always kept. The kept events reach the same stage as all of
+    them in any merge with other files' events.
     """
     n = len(actions)
-    sizes = np.diff(np.append(starts, n))
-    group = np.repeat(np.arange(len(starts)), sizes)
-    ends = starts + sizes
-    none = n  # "no match" (an index past every event)
-    previous = starts - 1  # stage -1 is matched before the session's first event
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
     keep = np.ones(n, dtype=bool)
-    for stage in range(STAGES):
-        candidates = np.flatnonzero(actions == stage)
-        matched = np.full(len(starts), none)
-        ok = previous < none
-        if len(candidates):
-            at = np.searchsorted(candidates, previous[ok] + 1)
-            found = np.full(len(at), none)
-            inside = at < len(candidates)
-            found[inside] = candidates[at[inside]]
-            found[found >= ends[ok]] = none
-            matched[ok] = found
+    for _, candidates, matched in greedy_matches(starts, actions):
         # an event of this stage after this file's match of it can never count
-        events = candidates[ok[group[candidates]]]
-        keep[events[events > matched[group[events]]]] = False
-        previous = matched
+        keep[candidates[candidates > matched[group[candidates]]]] = False
     return keep
+
+
+def event_actions(events):
+    """The action index of each encoded event (``timestamp + action + device``, S21)."""
+    return events.view(np.uint8).reshape(len(events), -1)[:, TIMESTAMP_WIDTH] - ord("0")
+
+
+def event_devices(events):
+    return events.view(np.uint8).reshape(len(events), -1)[:, TIMESTAMP_WIDTH + 1] - ord("0")
 
 
 class MRFunnel(CSVJob):
@@ -76,36 +88,38 @@ class MRFunnel(CSVJob):
     CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = CLICKSTREAM
     COLUMNS = ("timestamp", "session_id", "action", "device")
-
-    # Each session's events reach its reducer sorted by (timestamp, action):
-    # the value sorts with the key (Hadoop: stream.num.map.output.key.fields=2).
-    SORT_VALUES = True
-    # Between steps: plain "key<TAB>value" text, cheaper than JSON per event.
-    # (With two key fields, Hadoop hands the reducer "key<TAB>value<TAB>": the
-    # value is read by position, never to its end.)
-    INTERNAL_PROTOCOL = RawProtocol
     OUTPUT_PROTOCOL = JSONProtocol
+
+    def configure_args(self):
+        super().configure_args()
+        add_buckets_arg(self, DEFAULT_BUCKETS, "sessions")
+
+    def load_args(self, args):
+        super().load_args(args)
+        check_buckets_arg(self)
 
     def steps(self):
         return [
-            MRStep(mapper_raw=self.mapper_raw_session_events,
+            MRStep(mapper_raw=self.mapper_raw_session_buckets,
                    reducer_init=self.reducer_init_stage_counts,
-                   reducer=self.reducer_session_stage,
+                   reducer=self.reducer_bucket_stages,
                    reducer_final=self.reducer_final_stage_partials),
             MRStep(reducer=self.reducer_device_funnel),
         ]
 
-    def mapper_raw_session_events(self, input_path, input_uri):
-        """Per session of this file, its events that can count, as ``timestamp+action+device``."""
+    def mapper_raw_session_buckets(self, input_path, input_uri):
+        """Per bucket of this file's sessions, one record of their events that can count:
+        ``[session ids, events per session, events]``, the events (``timestamp +
+        action + device``, EVENT_WIDTH characters each) grouped by session, in time order."""
         stamps, sessions, actions, devices = self.read_columns(
             input_path, RowParser(self.DATASET, self.COLUMNS))
         if not len(sessions):
             return
-        events = np.empty((len(stamps), TIMESTAMP_WIDTH + 2), dtype=np.uint8)
+        events = np.empty((len(stamps), EVENT_WIDTH), dtype=np.uint8)
         events[:, :TIMESTAMP_WIDTH] = stamps.view(np.uint8).reshape(len(stamps), -1)
         events[:, TIMESTAMP_WIDTH] = actions + ord("0")
         events[:, TIMESTAMP_WIDTH + 1] = devices + ord("0")
-        events = events.view(f"S{TIMESTAMP_WIDTH + 2}").ravel()
+        events = events.view(f"S{EVENT_WIDTH}").ravel()
         # by session, then event (files usually hold a session's events together, in order)
         order = np.argsort(sessions, kind="stable")
         sessions, events = sessions[order], events[order]
@@ -115,38 +129,55 @@ class MRFunnel(CSVJob):
             group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(events))))
             order = np.lexsort((events, group))
             sessions, events = sessions[order], events[order]
-        keep = events_that_can_count(starts, events.view(np.uint8).reshape(
-            len(events), -1)[:, TIMESTAMP_WIDTH] - ord("0"))
-        names = decode(sessions[keep]).tolist()
-        if any("\t" in s or "\\" in s for s in decode(sessions[starts]).tolist()):
-            names = [s.replace("\\", "\\\\").replace("\t", "\\t") for s in names]
-        yield from zip(names, decode(events[keep]).tolist())
+        keep = events_that_can_count(starts, event_actions(events))
+        sessions, events = sessions[keep], events[keep]
+        starts = group_starts(sessions)
+        sizes = np.diff(np.append(starts, len(events)))
+        buckets = buckets_of(sessions[starts], self.options.buckets)
+        event_bucket = np.repeat(buckets, sizes)
+        for b in range(self.options.buckets):
+            mine = buckets == b
+            if mine.any():
+                yield b, [decode(sessions[starts[mine]]).tolist(), sizes[mine].tolist(),
+                          events[event_bucket == b].tobytes().decode("ascii")]
 
     def reducer_init_stage_counts(self):
-        # (device index, stages reached) -> sessions
-        self.stage_counts = {}
+        # [device index, stages reached] -> sessions
+        self.stage_counts = np.zeros((len(DEVICES), STAGES + 1), dtype=np.int64)
 
-    def reducer_session_stage(self, session, events):
-        """Only the session's funnel state is kept while its events stream by."""
-        key = furthest_stage(events)[::-1]
-        self.stage_counts[key] = self.stage_counts.get(key, 0) + 1
+    def reducer_bucket_stages(self, bucket, parts):
+        """Merge the files' parts of a bucket's sessions; count them by device and stage."""
+        names, sizes, events = [], [], []
+        for part_names, part_sizes, part_events in parts:
+            names += part_names
+            sizes += part_sizes
+            events.append(part_events)
+        events = np.frombuffer("".join(events).encode("ascii"), dtype=f"S{EVENT_WIDTH}")
+        sizes = np.array(sizes, dtype=np.int64)
+        if len(set(names)) == len(names):  # each session in one file: already in order
+            starts = np.cumsum(sizes) - sizes
+        else:
+            _, session = np.unique(np.array(names), return_inverse=True)
+            session = np.repeat(session, sizes)
+            order = np.lexsort((events, session))
+            events = events[order]
+            starts = group_starts(session[order])
+        reached = stages_reached(starts, event_actions(events))
+        cell = event_devices(events[starts]).astype(np.int64) * (STAGES + 1) + reached
+        self.stage_counts += np.bincount(cell, minlength=self.stage_counts.size).reshape(
+            self.stage_counts.shape)
         return iter(())
 
     def reducer_final_stage_partials(self):
         """Sessions by stages reached (0..STAGES), per device and for all devices."""
-        totals = {}
-        for (device, stage), n in self.stage_counts.items():
-            for key in (DEVICES[int(device)], ALL_DEVICES):
-                counts = totals.setdefault(key, [0] * (STAGES + 1))
-                counts[stage] += n
-        for key in (*DEVICES, ALL_DEVICES):  # every device, also one with no sessions
-            yield key, " ".join(map(str, totals.get(key, [0] * (STAGES + 1))))
+        yield from zip(DEVICES, self.stage_counts.tolist())  # also a device with no sessions
+        yield ALL_DEVICES, self.stage_counts.sum(0).tolist()
 
     def reducer_device_funnel(self, device, partials):
         by_stage = [0] * (STAGES + 1)
         for partial in partials:
-            for i, n in enumerate(partial.split()):
-                by_stage[i] += int(n)
+            for i, n in enumerate(partial):
+                by_stage[i] += n
         reached = [sum(by_stage[i + 1:]) for i in range(STAGES)]
         record = {"sessions": sum(by_stage)}
         for name, n in zip(STAGE_NAMES, reached):

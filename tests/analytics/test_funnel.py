@@ -34,8 +34,8 @@ def test_equals_sql_funnel(generated_data):
     assert want["all"]["reached_view"] > want["all"]["reached_purchase"]
 
 
-def test_local_runner_sorts_values_too(generated_data):
-    """-r local sorts with the sort binary: the secondary sort must hold there as well."""
+def test_local_runner_agrees(generated_data):
+    """-r local: several map and reduce tasks, buckets spread over them."""
     files = dataset_files(generated_data, "clickstream")
     job = MRFunnel(["--no-conf", "-r", "local", *files])
     with job.make_runner() as runner:
@@ -134,10 +134,33 @@ def test_any_split_over_files_gives_the_sql_funnel(tmp_path_factory, events, fil
     assert got == reference.funnel(paths)
 
 
-def test_reducer_reads_hadoop_lines_with_a_trailing_tab():
-    """With two key fields, Hadoop streaming hands the reducer "key<TAB>value<TAB>"."""
-    job = MRFunnel(["--no-conf"])
-    job.reducer_init_stage_counts()
-    events = ["2025-06-24 10:00:0002\t", "2025-06-24 10:00:0511\t"]  # VIEW, ADD_TO_CART on tablet
-    list(job.reducer_session_stage("S1", iter(events)))
-    assert job.stage_counts == {("2", 2): 1}
+def test_bucket_count_does_not_change_the_funnel(generated_data):
+    """Sessions are spread over --buckets reduce keys; any count gives the same answer."""
+    files = dataset_files(generated_data, "clickstream")
+    want = reference.funnel(files)
+    for buckets in ("1", "3", "16"):
+        assert run_job(MRFunnel, files, "--buckets", buckets)[0] == want
+
+
+def test_stages_reached_matches_a_per_event_walk():
+    """The vectorised greedy match against a plain walk over each session's events."""
+    import numpy as np
+
+    from jobs.mr_funnel import STAGES, stages_reached
+
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(1, 9, size=500)
+    actions = rng.integers(0, STAGES, size=int(sizes.sum()))
+    starts = np.cumsum(sizes) - sizes
+    want = []
+    for start, size in zip(starts.tolist(), sizes.tolist()):
+        stage = 0
+        for action in actions[start:start + size].tolist():
+            stage += stage < STAGES and action == stage
+        want.append(stage)
+    assert stages_reached(starts, actions).tolist() == want
+
+
+def test_buckets_must_be_positive():
+    with pytest.raises(ValueError, match="--buckets must be at least 1"):
+        MRFunnel(["--no-conf", "--buckets", "0"])
