@@ -13,6 +13,7 @@ run whose malformed share is above ``--max-malformed-share`` exits with
 status 3 and says so.
 """
 
+import base64
 import codecs
 import datetime
 import functools
@@ -175,6 +176,36 @@ def group_starts(sorted_keys):
     change[0] = True
     np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=change[1:])
     return np.flatnonzero(change)
+
+
+def pack_array(values):
+    """A numpy array (numbers, or fixed-width bytes as the row parser gives ids) -> text
+    for a JSON record: ``"<dtype>:<URL-safe base64 of its bytes>"``, nothing in it to
+    escape. Far cheaper to write, read and turn back into an array than a JSON list."""
+    values = np.ascontiguousarray(values)
+    if values.dtype.itemsize == 0:  # S0: every value empty
+        values = values.astype("S1")
+    return f"{values.dtype.str}:{base64.urlsafe_b64encode(values.tobytes()).decode('ascii')}"
+
+
+def unpack_array(text):
+    """pack_array's text -> the numpy array (read-only)."""
+    dtype, _, data = text.partition(":")
+    return np.frombuffer(base64.urlsafe_b64decode(data), dtype=np.dtype(dtype))
+
+
+def pack_times(seconds):
+    """int64 seconds -> a JSON-ready [base, offsets packed as int32 when they fit]."""
+    base = int(seconds.min()) if len(seconds) else 0
+    offsets = seconds - base
+    if len(offsets) and int(offsets.max()) < 2**31:
+        offsets = offsets.astype(np.int32)
+    return [base, pack_array(offsets)]
+
+
+def unpack_times(packed):
+    base, offsets = packed
+    return unpack_array(offsets).astype(np.int64) + base
 
 
 def add_buckets_arg(job, default, what):

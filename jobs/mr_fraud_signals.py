@@ -14,8 +14,12 @@ from ecomsuite.jobbase import (
     group_starts,
     half_up_div,
     money,
+    pack_array,
+    pack_times,
+    unpack_array,
+    unpack_times,
 )
-from ecomsuite.rows import RowParser, buckets_of, decode, np
+from ecomsuite.rows import RowParser, buckets_of, np
 from ecomsuite.schemas import CLICKSTREAM, ORDERS
 
 BOT_SESSION = "bot_session"          # rule: too many events in a 60-second window
@@ -36,8 +40,12 @@ COLUMNS_READ = {
     CLICKSTREAM.name: ("timestamp", "session_id", "customer_id"),
     ORDERS.name: ("order_id", "customer_id", "total_amount", "order_date"),
 }
-# Where the fields of "YYYY-MM-DD HH:MM:SS" are.
-_YEAR, _MONTH, _DAY, _HOUR, _MINUTE, _SECOND = (0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19)
+# The digits of "YYYY-MM-DD HH:MM:SS", and weights that turn them into the day as
+# year * 512 + month * 32 + day and the second of that day, in one integer product.
+_STAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+_STAMP_WEIGHTS = np.array(
+    [[w, 0] for w in (512000, 51200, 5120, 512, 320, 32, 10, 1)]
+    + [[0, w] for w in (36000, 3600, 600, 60, 10, 1)], dtype=np.int32)
 
 
 def _days_from_civil(y, m, d):
@@ -52,18 +60,19 @@ def _days_from_civil(y, m, d):
 
 
 def epoch_seconds(stamps):
-    """Fixed-width "YYYY-MM-DD HH:MM:SS" bytes (numpy S19) -> int64 seconds since the epoch."""
+    """Fixed-width "YYYY-MM-DD HH:MM:SS" bytes (numpy S19) -> int64 seconds since the epoch.
+
+    The days are looked up in a table over the span of days present (a few
+    hundred entries), so the calendar arithmetic runs per day, not per stamp.
+    """
     if not len(stamps):
         return np.zeros(0, dtype=np.int64)
-    digits = stamps.view(np.uint8).reshape(len(stamps), -1).astype(np.int64) - 48
-
-    def number(span):
-        value = digits[:, span[0]]
-        for i in range(span[0] + 1, span[1]):
-            value = value * 10 + digits[:, i]
-        return value
-    days = _days_from_civil(number(_YEAR), number(_MONTH), number(_DAY))
-    return days * 86400 + number(_HOUR) * 3600 + number(_MINUTE) * 60 + number(_SECOND)
+    digits = stamps.view(np.uint8).reshape(len(stamps), -1)[:, _STAMP_DIGITS]
+    day_key, second = ((digits.astype(np.int32) - 48) @ _STAMP_WEIGHTS).T
+    low = int(day_key.min())
+    keys = np.arange(low, int(day_key.max()) + 1, dtype=np.int64)
+    days = _days_from_civil(keys >> 9, (keys >> 5) & 15, keys & 31)
+    return days[day_key - low] * 86400 + second
 
 
 def busiest_windows(keys, starts, seconds=WINDOW_SECONDS):
@@ -90,6 +99,12 @@ def twice_median_without(amounts, starts, sizes, position):
     upper = at(m // 2)
     lower = at(np.maximum((m - 1) // 2, 0))
     return np.where(m % 2 == 1, 2 * upper, lower + upper)
+
+
+def has_duplicates(values):
+    """Whether a numpy array holds a value twice (cheap on a few sorted runs)."""
+    ordered = np.sort(values, kind="stable")
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def format_epoch(seconds):
@@ -183,10 +198,10 @@ class MRFraudSignals(CSVJob):
         for b in range(self.options.buckets):
             groups = buckets == b
             if groups.any():
-                yield [SESSION_KEY, b], [decode(sessions[starts[groups]]).tolist(),
-                                         decode(smallest[groups]).tolist(),
-                                         counts[groups].tolist(),
-                                         times[event_bucket == b].tolist()]
+                yield [SESSION_KEY, b], [pack_array(sessions[starts[groups]]),
+                                         pack_array(smallest[groups]),
+                                         pack_array(counts[groups]),
+                                         pack_times(times[event_bucket == b])]
 
     def customer_records(self, order_ids, customers, cents, stamps):
         days = day_numbers(stamps)
@@ -194,9 +209,8 @@ class MRFraudSignals(CSVJob):
         for b in range(self.options.buckets):
             rows = buckets == b
             if rows.any():
-                yield [CUSTOMER_KEY, b], [decode(customers[rows]).tolist(),
-                                          decode(order_ids[rows]).tolist(),
-                                          days[rows].tolist(), cents[rows].tolist()]
+                yield [CUSTOMER_KEY, b], [pack_array(customers[rows]), pack_array(order_ids[rows]),
+                                          pack_array(days[rows]), pack_array(cents[rows])]
 
     def reducer_judge_bucket(self, key, records):
         if key[0] == SESSION_KEY:
@@ -206,36 +220,39 @@ class MRFraudSignals(CSVJob):
 
     def judge_sessions(self, records):
         """Merge the files' parts of a bucket's sessions; flag those with a busy minute."""
-        sessions, customers, counts, times = ([] for _ in range(4))
-        for s, c, n, t in records:
-            sessions += s
-            customers += c
-            counts += n
-            times += t
-        names, code = np.unique(np.array(sessions), return_inverse=True)
-        times = np.array(times, dtype=np.int64)
+        parts = [(unpack_array(s), unpack_array(c), unpack_array(n), unpack_times(t))
+                 for s, c, n, t in records]
+        sessions, customers, counts, times = (np.concatenate(p) for p in zip(*parts))
         if not len(times):
             return
-        per_event = np.repeat(code, counts)
-        keys = per_event * 2**34 + (times - times.min())
-        order = np.argsort(keys, kind="stable")
-        keys, times, per_event = keys[order], times[order], per_event[order]
+        if len(parts) == 1 or not has_duplicates(sessions):
+            # each session in one file, whose part is in time order: nothing to merge
+            names, code = sessions, np.arange(len(sessions))
+            per_event = np.repeat(code, counts)
+            keys = per_event * 2**34 + (times - times.min())
+        else:
+            names, code = np.unique(sessions, return_inverse=True)
+            per_event = np.repeat(code, counts)
+            keys = per_event * 2**34 + (times - times.min())
+            order = np.argsort(keys, kind="stable")
+            keys, times, per_event = keys[order], times[order], per_event[order]
         starts = group_starts(per_event)
         most, first = busiest_windows(keys, starts)
         limit = self.options.max_events_per_minute
-        flagged = np.flatnonzero(most > limit).tolist()
-        if not flagged:
+        flagged = np.flatnonzero(most > limit)
+        if not len(flagged):
             return
         sizes = np.diff(np.append(starts, len(keys)))
-        customer_of = {}
-        for name, customer in zip(sessions, customers):
-            if name not in customer_of or customer < customer_of[name]:
-                customer_of[name] = customer
-        for g in flagged:
-            session = str(names[per_event[starts[g]]])
-            yield [BOT_SESSION, session], {
+        smallest_customer = {}
+        for part in np.flatnonzero(np.isin(code, per_event[starts[flagged]])).tolist():
+            g = int(code[part])
+            if g not in smallest_customer or customers[part] < smallest_customer[g]:
+                smallest_customer[g] = customers[part]
+        for g in flagged.tolist():
+            session = int(per_event[starts[g]])
+            yield [BOT_SESSION, names[session].decode()], {
                 "entity": "session",
-                "customer_id": customer_of[session],
+                "customer_id": smallest_customer[session].decode(),
                 "events_in_window": int(most[g]),
                 "window_start": format_epoch(int(times[first[g]])),
                 "session_events": int(sizes[g]),
@@ -244,17 +261,12 @@ class MRFraudSignals(CSVJob):
 
     def judge_customers(self, records):
         """Merge the files' parts of a bucket's customers; flag bursts and outlier orders."""
-        customers, order_ids, days, cents = ([] for _ in range(4))
-        for c, o, d, a in records:
-            customers += c
-            order_ids += o
-            days += d
-            cents += a
-        if not cents:
+        customers, order_ids, days, amounts = (
+            np.concatenate([unpack_array(p) for p in column]) for column in zip(*records))
+        if not len(customers):
             return
-        names, code = np.unique(np.array(customers), return_inverse=True)
-        day_names, day = np.unique(np.array(days, dtype=np.int64), return_inverse=True)
-        amounts = np.array(cents, dtype=np.int64)
+        names, code = np.unique(customers, return_inverse=True)
+        day_names, day = np.unique(days, return_inverse=True)
         yield from self.judge_bursts(names, code, day_names, day, np.bincount(code))
         yield from self.judge_amounts(names, code, amounts, order_ids, days)
 
@@ -267,7 +279,7 @@ class MRFraudSignals(CSVJob):
             c, d = divmod(g, len(day_names))
             found.setdefault(c, []).append((day_text(int(day_names[d])), int(per_day[g])))
         for c, busy_days in sorted(found.items()):
-            yield [ORDER_BURST, str(names[c])], {
+            yield [ORDER_BURST, names[c].decode()], {
                 "entity": "customer",
                 "days": [{"date": d, "orders": n} for d, n in sorted(busy_days)],
                 "max_orders_in_a_day": max(n for _, n in busy_days),
@@ -300,10 +312,10 @@ class MRFraudSignals(CSVJob):
         for p in candidates:
             row = int(order[p])
             cents, twice_median = int(sorted_amounts[p]), twice_of[p]
-            yield [AMOUNT_OUTLIER, order_ids[row]], {
+            yield [AMOUNT_OUTLIER, order_ids[row].decode()], {
                 "entity": "order",
-                "customer_id": str(names[sorted_code[p]]),
-                "order_date": day_text(days[row]),
+                "customer_id": names[sorted_code[p]].decode(),
+                "order_date": day_text(int(days[row])),
                 "amount": money(cents),
                 "median_of_other_orders": money(half_up_div(twice_median, 2)),
                 "times_median": round(cents * 2 / twice_median, 2) if twice_median else None,
