@@ -169,31 +169,38 @@ class MRFunnel(CSVJob):
         return iter(())
 
     def reducer_final_stage_partials(self):
-        """Sessions by stages reached (0..STAGES), per device and for all devices."""
-        yield from zip(DEVICES, self.stage_counts.tolist())  # also a device with no sessions
-        yield ALL_DEVICES, self.stage_counts.sum(0).tolist()
+        """This task's sessions by device and stages reached (0..STAGES), as one record
+        under one key, so the second step is a single small task."""
+        yield ALL_DEVICES, self.stage_counts.tolist()
 
-    def reducer_device_funnel(self, device, partials):
-        by_stage = [0] * (STAGES + 1)
+    def reducer_device_funnel(self, _, partials):
+        by_device = np.zeros((len(DEVICES), STAGES + 1), dtype=np.int64)
         for partial in partials:
-            for i, n in enumerate(partial):
-                by_stage[i] += n
-        reached = [sum(by_stage[i + 1:]) for i in range(STAGES)]
-        record = {"sessions": sum(by_stage)}
-        for name, n in zip(STAGE_NAMES, reached):
-            record[f"reached_{name}"] = n
-        worst = None
-        for i in range(STAGES - 1):
-            record[f"{STAGE_NAMES[i]}_to_{STAGE_NAMES[i + 1]}"] = ratio(reached[i + 1], reached[i])
-            if reached[i]:
-                lost = Fraction(reached[i] - reached[i + 1], reached[i])
-                if worst is None or lost > worst[1]:
-                    worst = (i, lost)
-        record["overall_conversion"] = ratio(reached[-1], reached[0])
-        record["biggest_drop_off"] = (
-            f"{ACTIONS[worst[0]]}->{ACTIONS[worst[0] + 1]}" if worst else None)
-        record["biggest_drop_off_rate"] = round(float(worst[1]), 6) if worst else None
-        yield device, record
+            by_device += np.array(partial, dtype=np.int64)
+        for device, by_stage in sorted((*zip(DEVICES, by_device.tolist()),
+                                        (ALL_DEVICES, by_device.sum(0).tolist()))):
+            yield device, funnel_record(by_stage)  # also a device with no sessions
+
+
+def funnel_record(by_stage):
+    """The output record of sessions by stages reached (by_stage[i]: sessions that
+    reached exactly i stages)."""
+    reached = [sum(by_stage[i + 1:]) for i in range(STAGES)]
+    record = {"sessions": sum(by_stage)}
+    for name, n in zip(STAGE_NAMES, reached):
+        record[f"reached_{name}"] = n
+    worst = None
+    for i in range(STAGES - 1):
+        record[f"{STAGE_NAMES[i]}_to_{STAGE_NAMES[i + 1]}"] = ratio(reached[i + 1], reached[i])
+        if reached[i]:
+            lost = Fraction(reached[i] - reached[i + 1], reached[i])
+            if worst is None or lost > worst[1]:
+                worst = (i, lost)
+    record["overall_conversion"] = ratio(reached[-1], reached[0])
+    record["biggest_drop_off"] = (
+        f"{ACTIONS[worst[0]]}->{ACTIONS[worst[0] + 1]}" if worst else None)
+    record["biggest_drop_off_rate"] = round(float(worst[1]), 6) if worst else None
+    return record
 
 
 if __name__ == "__main__":
