@@ -27,7 +27,6 @@ import importlib
 import json
 import os
 import platform
-import re
 import shutil
 import socket
 import statistics
@@ -46,6 +45,7 @@ RESULTS_DIR = os.path.join(ROOT, "bench", "results")
 MEASURE = os.path.join(ROOT, "bench", "measure.py")
 MRJOB_CONF = os.path.join(ROOT, "mrjob.conf")
 DOCS = os.path.join(ROOT, "docs", "bench.md")
+README = os.path.join(ROOT, "README.md")
 DOCS_BEGIN, DOCS_END = "<!-- bench results: begin -->", "<!-- bench results: end -->"
 CLUSTER_INFO_URL = "http://127.0.0.1:8088/ws/v1/cluster/info"
 DEFAULT_SEED = 42
@@ -57,6 +57,7 @@ CORE_ORDER = ("sales_by_region", "customer_tiers", "device_conversions")
 # it pulls in pkg_resources, 0.2 s per process). It is set for the DuckDB
 # process too, so both sides run in the same environment.
 from ecomsuite.config import JOB_ENV  # noqa: E402
+from ecomsuite.pipeline import DEFAULT_HADOOP_PARALLEL  # noqa: E402
 
 
 def log(msg):
@@ -426,7 +427,7 @@ def hadoop_fs(env, *args):
     return subprocess.run(["hadoop", "fs", *args], env=env, capture_output=True, text=True)
 
 
-def time_hadoop(jobs, data, inline_results, runs, work_dir):
+def time_hadoop(jobs, data, inline_results, runs, work_dir, parallel=None):
     """The whole pipeline on YARN at one scale (`ecom-run --runner hadoop`, data put in
     HDFS first), each job's submit-to-finish time from its run record, its overhead
     (that time minus the job's inline median), and its output checked against DuckDB.
@@ -436,7 +437,8 @@ def time_hadoop(jobs, data, inline_results, runs, work_dir):
     env = hadoop_env()
     raw = f"{HDFS_ROOT}/{os.path.basename(data.dir)}"
     output = f"{HDFS_ROOT}/output"
-    out = {"scale": data.scale, "hdfs_data": raw, "jobs": {}, "pipeline_runs": []}
+    out = {"scale": data.scale, "hdfs_data": raw, "jobs": {}, "pipeline_runs": [],
+           "parallel": parallel or DEFAULT_HADOOP_PARALLEL}
     start = time.perf_counter()
     hadoop_fs(env, "-mkdir", "-p", HDFS_ROOT)
     hadoop_fs(env, "-rm", "-r", "-f", "-skipTrash", raw)
@@ -451,32 +453,26 @@ def time_hadoop(jobs, data, inline_results, runs, work_dir):
         hadoop_fs(env, "-rm", "-r", "-f", "-skipTrash", output)
         m = run_measured([os.path.join(os.path.dirname(PY), "ecom-run"), "--runner", "hadoop",
                           "--data", raw, "--output", output,
-                          "--jobs", ",".join(j.name for j in jobs)],
+                          "--jobs", ",".join(j.name for j in jobs),
+                          *(["--parallel", str(parallel)] if parallel else [])],
                          work_dir, f"pipeline-hadoop-{i}", env=env, timeout=900)
         out["pipeline_runs"].append({"wall_s": round(m.wall, 1), "ok": m.returncode == 0})
         log(f"  pipeline on YARN, S{data.scale:g}: {m.wall:.1f} s "
             f"({'ok' if m.returncode == 0 else 'FAILED: ' + m.stderr_tail(3)})")
-        # Per job, from ecom-run's progress lines ("[i/n] job on the hadoop runner ...",
-        # then "succeeded in 41.2 s"); the records in HDFS then give the outputs to check.
-        with open(m.stderr_path, errors="replace") as f:
-            progress = re.findall(r"\] (\S+) on the hadoop runner \.\.\.\n\s+(\w+) in ([\d.]+) s",
-                                  f.read())
-        for name, status, seconds in progress:
-            entry = durations.setdefault(name, {"durations": [], "equal": []})
-            entry["durations"].append(float(seconds))
-            if status != "succeeded":
-                entry["error"] = f"{status} on YARN (see ecom-run's run record)"
+        # Per job, from its run record (submit to finish, as ecom-run measured it); the
+        # outputs the records name are read back from HDFS and checked.
         local_copy = os.path.join(work_dir, f"yarn-output-{i}")
         shutil.rmtree(local_copy, ignore_errors=True)
         hadoop_fs(env, "-copyToLocal", output, local_copy)
         for path in glob.glob(os.path.join(local_copy, "_runs", "*", "*.json")):
             with open(path) as f:
                 record = json.load(f)
-            entry = durations.get(record["job"])
-            if entry is not None and record["status"] == "succeeded":
+            entry = durations.setdefault(record["job"], {"durations": [], "equal": []})
+            entry["durations"].append(record["duration_seconds"])
+            if record["status"] == "succeeded":
                 job = next(j for j in jobs if j.name == record["job"])
                 entry["equal"].append(yarn_output_equal(job, data, local_copy, record, work_dir))
-            elif entry is not None:
+            else:
                 entry["error"] = (record.get("error") or "")[-500:]
     hadoop_fs(env, "-rm", "-r", "-f", "-skipTrash", output)
     walls = [r["wall_s"] for r in out["pipeline_runs"]]
@@ -709,7 +705,8 @@ def check_targets(results, jobs, generator, exporter, scales, hadoop=None):
 # --- main -------------------------------------------------------------------
 
 def update_docs(path, tables):
-    """Replace what lies between the result markers of docs/bench.md with `tables`."""
+    """Replace what lies between the result markers of a document (docs/bench.md,
+    README.md) with `tables`."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
     head, _, rest = text.partition(DOCS_BEGIN)
@@ -774,6 +771,8 @@ def parse_args(argv):
                    help="generator runs per scale up to S10 (one above; default: %(default)s)")
     p.add_argument("--hadoop-runs", type=int, default=1,
                    help="runs of the whole pipeline on YARN (default: 1)")
+    p.add_argument("--hadoop-parallel", type=int,
+                   help="jobs ecom-run runs at once on YARN (default: ecom-run's)")
     p.add_argument("--no-hadoop", action="store_true", help="skip YARN even if it is up")
     p.add_argument("--exporter-scrapes", type=int, default=50)
     p.add_argument("--no-exporter", action="store_true")
@@ -849,7 +848,7 @@ def main(argv=None):
     if state:
         log(f"YARN answers ({state}): timing jobs on it at S{min(scales):g} ...")
         result["hadoop"].update(time_hadoop(timed_jobs, datas[min(scales)], ok_results,
-                                            args.hadoop_runs, work_dir))
+                                            args.hadoop_runs, work_dir, args.hadoop_parallel))
     else:
         log("no YARN cluster at 127.0.0.1:8088: hadoop runner not timed")
 
@@ -877,6 +876,7 @@ def main(argv=None):
         f"in {result['duration_s']:.0f} s")
     if args.update_docs:
         update_docs(DOCS, report.markdown(result, heading_level=3))
-        log(f"updated the results in {os.path.relpath(DOCS, ROOT)}")
+        update_docs(README, report.readme_summary(result))
+        log(f"updated the results in {os.path.relpath(DOCS, ROOT)} and README.md")
     failed = [r for r in results if not r.get("outputs_equal")]
     return 1 if failed else 0

@@ -139,3 +139,40 @@ def markdown(result, heading_level=1):
         parts = [p.replace("## ", "#" * heading_level + " ", 1) if p.startswith("## ") else p
                  for p in parts]
     return "\n\n".join(parts) + "\n"
+
+
+def readme_summary(result):
+    """The short table the README shows: the largest scale's ratios to DuckDB per job,
+    and the targets that are not per job; the full report is in docs/bench.md."""
+    m = result["machine"]
+    scales = sorted({r["scale"] for r in result["results"] if "error" not in r})
+    if not scales:
+        return "No job was timed."
+    top = scales[-1]
+    by = {(r["job"], r["runner"]): r for r in result["results"]
+          if r["scale"] == top and "error" not in r}
+    runners = [x for x in ("inline", "local") if any(k[1] == x for k in by)]
+    rows = []
+    for job in sorted({k[0] for k in by}):
+        any_run = by.get((job, runners[0])) or next(v for k, v in by.items() if k[0] == job)
+        cells = [job, any_run["steps"]]
+        for runner in runners:
+            r = by.get((job, runner))
+            cells.append(f"{r['median_s']:.2f} s = **{r['ratio_median']:.2f}x**" if r else "-")
+        crossing = result["crossover"].get(job, {}).get("crossover_scale")
+        cells.append(f"S{crossing:g}" if crossing is not None else "-")
+        cells.append("yes" if all(v["outputs_equal"] for k, v in by.items() if k[0] == job)
+                     else "**NO**")
+        rows.append(cells)
+    when = result["finished_at"][:16].replace("T", " ")
+    head = (f"Measured {when} UTC on {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), "
+            f"Python {m['python']}, mrjob {m['mrjob']}, DuckDB {m['duckdb']}; revision "
+            f"`{result['git_revision']}`. S{top:g}, median of {result['config']['runs']} "
+            "rounds, whole process; ratio = job time / DuckDB's on the same files.")
+    table = _table(["job", "steps", *(f"{r} runner vs DuckDB" for r in runners),
+                    "local overtakes inline at", "= DuckDB"], rows)
+    per_job = (": inline at", ": local faster than inline")
+    others = [t for t in result["targets"] if not any(x in t["target"] for x in per_job)]
+    extra = "\n".join(f"- {t['target']}: {t['measured']} ({'met' if t['met'] else 'not met'})"
+                       for t in others)
+    return f"{head}\n\n{table}\n\n{extra}\n" if extra else f"{head}\n\n{table}\n"

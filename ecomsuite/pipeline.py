@@ -39,7 +39,9 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from mrjob.step import StepFailedException
 
@@ -52,6 +54,11 @@ from ecomsuite.jobbase import (
 )
 from ecomsuite.registry import job_classes
 from ecomsuite.report import format_table, parse_output_lines
+
+# Jobs the hadoop runner runs at once by default. On the single-node cluster two
+# fit (yarn-site lets application masters take half the node's container memory:
+# two AMs) and the pipeline takes about half as long as one job at a time.
+DEFAULT_HADOOP_PARALLEL = 2
 
 
 class PipelineError(Exception):
@@ -248,15 +255,19 @@ def runner_args(runner):
     return args
 
 
+_prepare_lock = threading.Lock()
+
+
 def prepare_hadoop_runner():
     """Environment mrjob.conf expects (ECOM_ROOT, PATH with `hadoop`, HADOOP_CONF_DIR,
     JAVA_HOME) and a fresh zip of the suite's code for the tasks."""
     from ecomsuite import cluster
-    try:
-        os.environ.update(cluster.client_env())
-        cluster.build_pyfiles()
-    except cluster.ClusterError as e:
-        raise PipelineError(str(e)) from e
+    with _prepare_lock:  # jobs run concurrently: one zip is built at a time
+        try:
+            os.environ.update(cluster.client_env())
+            cluster.build_pyfiles()
+        except cluster.ClusterError as e:
+            raise PipelineError(str(e)) from e
 
 
 def split_hadoop_counters(step_counters):
@@ -364,6 +375,10 @@ def parse_args(argv):
                         default=DEFAULT_MAX_MALFORMED_SHARE,
                         help="fail a job whose malformed share (0-1) is above this "
                              "(default: %(default)s)")
+    parser.add_argument("--parallel", type=int, metavar="N",
+                        help="run up to N jobs at once (hadoop runner only: its jobs wait "
+                             "mostly on client JVMs and container start-up, which overlap "
+                             f"well; default {DEFAULT_HADOOP_PARALLEL} there, 1 elsewhere)")
     parser.add_argument("--quiet", action="store_true", help="print only failures")
     parser.add_argument("--verbose", action="store_true", help="show mrjob's own log")
     args = parser.parse_args(argv)
@@ -372,6 +387,13 @@ def parse_args(argv):
         args.data = DEFAULT_HDFS_DATA if hadoop else config.DEFAULT_DATA_DIR
     if args.output is None:
         args.output = DEFAULT_HDFS_OUTPUT if hadoop else config.DEFAULT_OUTPUT_DIR
+    if args.parallel is None:
+        args.parallel = DEFAULT_HADOOP_PARALLEL if hadoop else 1
+    if args.parallel < 1:
+        parser.error("--parallel must be at least 1")
+    if args.parallel > 1 and not hadoop:
+        parser.error(f"--parallel {args.parallel}: only the hadoop runner runs jobs at once "
+                     "(the inline and local runners already use every core for one job)")
     for option, value in (("--data", args.data), ("--output", args.output)):
         if hdfsio.is_hdfs_uri(value) != hadoop:
             parser.error(f"{option} {value}: " + (
@@ -396,16 +418,27 @@ def main(argv=None):
     if unknown:
         sys.exit(f"ecom-run: unknown job(s) {', '.join(unknown)}; known: {', '.join(classes)}")
     store = make_store(args)
-    records = []
-    for i, name in enumerate(names, 1):
+    if args.runner == "hadoop":
+        try:
+            prepare_hadoop_runner()
+        except PipelineError as e:
+            sys.exit(f"ecom-run: {e}")
+
+    def run(i, name):
+        tag = f"[{i}/{len(names)}] {name}"
         if not args.quiet:
-            print(f"[{i}/{len(names)}] {name} on the {args.runner} runner ...",
-                  file=sys.stderr, flush=True)
+            print(f"{tag} on the {args.runner} runner ...", file=sys.stderr, flush=True)
         record = run_job(classes[name], store, args.runner, args.max_malformed_share)
-        records.append(record)
         if not args.quiet:
-            print(f"      {record['status']} in {record['duration_seconds']:.1f} s",
+            print(f"{tag}: {record['status']} in {record['duration_seconds']:.1f} s",
                   file=sys.stderr, flush=True)
+        return record
+
+    if args.parallel == 1:
+        records = [run(i, name) for i, name in enumerate(names, 1)]
+    else:
+        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+            records = list(pool.map(run, range(1, len(names) + 1), names))
     failed = [r for r in records if r["status"] != "succeeded"]
     if not args.quiet:
         print(summarize(store, records))

@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+from bench import harness, report
+
 
 def test_bench_runs_at_a_tiny_scale(tmp_path):
     results = tmp_path / "results"
@@ -34,3 +36,13 @@ def test_bench_runs_at_a_tiny_scale(tmp_path):
     table = (results / "smoke.md").read_text()
     assert "| sales_by_region | 1 | inline | S0.02 |" in table
     assert not (results / "tmp").exists()
+    # the README's summary: one row per job, its ratio to DuckDB, the date and machine
+    summary = report.readme_summary(result)
+    assert f"Measured {result['finished_at'][:16].replace('T', ' ')} UTC" in summary
+    ratio = runs[("device_conversions", "inline")]["ratio_median"]
+    assert "| device_conversions | 2 | " in summary and f"**{ratio:.2f}x**" in summary
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{harness.DOCS_BEGIN}\nold\n{harness.DOCS_END}\n\n## next\n")
+    harness.update_docs(str(readme), summary)
+    text = readme.read_text()
+    assert "old" not in text and summary in text and text.endswith("## next\n")

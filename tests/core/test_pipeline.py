@@ -123,3 +123,18 @@ def test_command_line_help():
     r = subprocess.run([sys.executable, "-m", "ecomsuite.pipeline", "--help"],
                        capture_output=True, text=True)
     assert r.returncode == 0 and "--runner {inline,local,hadoop}" in r.stdout
+
+
+def test_parallel_is_for_the_hadoop_runner_only(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        pipeline.main(["--runner", "local", "--parallel", "2", "--output", str(tmp_path)])
+    assert "only the hadoop runner runs jobs at once" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        pipeline.main(["--runner", "inline", "--parallel", "0", "--output", str(tmp_path)])
+    assert "--parallel must be at least 1" in capsys.readouterr().err
+
+
+def test_parallel_defaults():
+    assert pipeline.parse_args(["--runner", "inline"]).parallel == 1
+    assert pipeline.parse_args(["--runner", "hadoop"]).parallel == \
+        pipeline.DEFAULT_HADOOP_PARALLEL == 2

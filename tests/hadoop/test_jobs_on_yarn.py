@@ -21,7 +21,7 @@ pytestmark = pytest.mark.hadoop
 APPLICATION_ID = re.compile(r"application_\d+_\d{4}")
 PARTS_PER_DATASET = 2            # generated_data is made with --parts 2
 JOBS = list(job_classes())
-STREAMS = 2                      # ecom-run processes sharing the cluster (both cores busy)
+PARALLEL = 2                     # jobs ecom-run runs at once on the cluster
 
 
 def canonical(lines):
@@ -38,20 +38,20 @@ def hdfs_records(store, job):
 
 @pytest.fixture(scope="module")
 def yarn_run(hadoop_cluster, hdfs_raw, hdfs_root):
-    """`ecom-run --runner hadoop` over the uploaded dataset: every job once, the jobs
-    shared between two ecom-run processes running side by side on the cluster."""
+    """`ecom-run --runner hadoop` over the uploaded dataset: every job once, two at a
+    time (--parallel: concurrent mrjob runners in one process)."""
     output = f"{hdfs_root}/processed"
-    procs = [subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "ecomsuite.pipeline", "--runner", "hadoop", "--data", hdfs_raw,
-         "--output", output, "--quiet", "--jobs", ",".join(JOBS[i::STREAMS])],
+         "--output", output, "--quiet", "--parallel", str(PARALLEL)],
         cwd=hadoop_cluster.layout.root, env=hadoop_cluster.env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True) for i in range(STREAMS)]
-    logs = [p.communicate(timeout=1800)[0] for p in procs]
+        stderr=subprocess.STDOUT, text=True)
+    log = proc.communicate(timeout=1800)[0]
     store = pipeline.HdfsStore(hdfs_raw, output)
     records = {}
     for job in JOBS:
         (records[job],) = hdfs_records(store, job)
-    return [p.returncode for p in procs], store, records, logs
+    return proc.returncode, store, records, log
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +104,25 @@ def test_yarn_run_record_and_published_output(job, yarn_run, hdfs_raw):
 
 
 def test_ecom_run_succeeded_for_every_job(yarn_run):
-    statuses, _, records, logs = yarn_run
+    status, _, records, log = yarn_run
     assert {job: r["status"] for job, r in records.items()} == {j: "succeeded" for j in JOBS}
-    assert statuses == [0] * STREAMS, logs
+    assert status == 0, log
+
+
+def test_jobs_ran_two_at_a_time(yarn_run):
+    """--parallel 2: never more than two jobs at once, and two for much of the time."""
+    _, _, records, _ = yarn_run
+    spans = sorted((r["started_at"], r["finished_at"]) for r in records.values())
+    events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    running = most = 0
+    for _, step in events:
+        running += step
+        most = max(most, running)
+    assert most == PARALLEL
+    busy_two = sum(max(0, min(a_end, b_end) - max(a_start, b_start))
+                   for i, (a_start, a_end) in enumerate(spans) for b_start, b_end in spans[i + 1:])
+    wall = max(end for _, end in spans) - spans[0][0]
+    assert busy_two > wall / 3
 
 
 def test_first_map_attempts_die_and_yarn_retries_them(hadoop_cluster, hdfs_raw, hdfs_root,
