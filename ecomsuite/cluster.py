@@ -6,7 +6,6 @@
     python -m ecomsuite.cluster down     # stop the daemons; HDFS's data stays
     python -m ecomsuite.cluster clean    # stop, then remove .run/hadoop (HDFS's data too)
     python -m ecomsuite.cluster env      # shell lines for using `hadoop` and mrjob.conf by hand
-    python -m ecomsuite.cluster pyfiles  # the zip of ecomsuite/ and jobs/ shipped to tasks
 
 Each daemon (NameNode, DataNode, ResourceManager, NodeManager, JobHistory
 server) is its own JVM, started in the background through the launcher
@@ -19,7 +18,6 @@ Layout (both git-ignored):
                                      mapreduce,tools/lib}/ (symlinks into lib/),
                                      share/hadoop/hdfs/webapps/, bin/hadoop
   .cache/hadoop/home                 -> <version>/home (what the configuration names)
-  .cache/hadoop/ecomsuite.zip        the suite's code for the tasks (mrjob py_files)
   .run/hadoop/conf/                  rendered site files + log4j.properties
   .run/hadoop/logs/                  daemon logs (<daemon>.log, <daemon>.out) and
                                      containers' logs (userlogs/<application>/)
@@ -43,7 +41,6 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-import zipfile
 
 from ecomsuite import hadoopconf, hdfsio
 
@@ -51,7 +48,6 @@ ROOT = hadoopconf.ROOT
 NN_RPC_PORT, NN_WEB_PORT, RM_WEB_PORT, JHS_WEB_PORT = 8020, 9870, 8088, 19888
 START_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 30
-PYFILES_PACKAGES = ("ecomsuite", "jobs")   # shipped to every task (mrjob py_files)
 JDK_MAJORS = (17, 21)                        # what Hadoop 3.5 supports at run time
 
 
@@ -105,7 +101,6 @@ class Layout:
         self.ready_marker = os.path.join(self.dist, ".complete")
         self.streaming_jar = os.path.join(self.home, "share", "hadoop", "tools", "lib",
                                           "hadoop-streaming.jar")
-        self.pyfiles_zip = os.path.join(self.cache, "ecomsuite.zip")
         self.run = os.path.join(root, ".run", "hadoop")
         self.conf = os.path.join(self.run, "conf")
         self.logs = os.path.join(self.run, "logs")
@@ -615,36 +610,11 @@ def is_up(layout=None):
     return len(running(layout)) == len(DAEMONS) and hdfs_ready(urls) and yarn_ready(urls)
 
 
-def build_pyfiles(layout=None):
-    """Zip the suite's packages for the tasks (rewritten only when the code changed)."""
-    layout = layout or Layout()
-    entries = []
-    for package in PYFILES_PACKAGES:
-        for dirpath, dirnames, filenames in os.walk(os.path.join(layout.root, package)):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            entries += [os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith(".py")]
-    os.makedirs(layout.cache, exist_ok=True)
-    tmp = layout.pyfiles_zip + f".tmp{os.getpid()}"
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in entries:
-            info = zipfile.ZipInfo(os.path.relpath(path, layout.root), (1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with open(path, "rb") as f:
-                z.writestr(info, f.read())
-    if os.path.exists(layout.pyfiles_zip):
-        with open(tmp, "rb") as a, open(layout.pyfiles_zip, "rb") as b:
-            if a.read() == b.read():
-                os.remove(tmp)
-                return layout.pyfiles_zip
-    os.replace(tmp, layout.pyfiles_zip)
-    return layout.pyfiles_zip
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ecomsuite.cluster",
                                      description="Manage the single-node Hadoop cluster.")
     parser.add_argument("command",
-                        choices=("deps", "up", "status", "down", "clean", "env", "pyfiles"))
+                        choices=("deps", "up", "status", "down", "clean", "env"))
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--force", action="store_true", help="deps: fetch again")
     args = parser.parse_args(argv)
@@ -656,7 +626,6 @@ def main(argv=None):
                      f"{os.path.relpath(layout.dist, layout.root)}/", quiet=args.quiet)
         elif args.command == "up":
             up(layout, quiet=args.quiet)
-            build_pyfiles(layout)
         elif args.command == "status":
             return status(layout)
         elif args.command == "down":
@@ -667,8 +636,6 @@ def main(argv=None):
             env = client_env(layout)
             for key in ("ECOM_ROOT", "JAVA_HOME", "HADOOP_CONF_DIR", "PATH"):
                 print(f"export {key}='{env[key]}'")
-        elif args.command == "pyfiles":
-            print(build_pyfiles(layout))
     except ClusterError as e:
         print(f"cluster: {e}", file=sys.stderr)
         return 1

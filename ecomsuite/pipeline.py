@@ -259,13 +259,12 @@ _prepare_lock = threading.Lock()
 
 
 def prepare_hadoop_runner():
-    """Environment mrjob.conf expects (ECOM_ROOT, PATH with `hadoop`, HADOOP_CONF_DIR,
-    JAVA_HOME) and a fresh zip of the suite's code for the tasks."""
+    """Environment mrjob.conf expects: ECOM_ROOT, PATH with `hadoop`, HADOOP_CONF_DIR,
+    JAVA_HOME. (The tasks import the suite from the virtualenv it is installed in.)"""
     from ecomsuite import cluster
-    with _prepare_lock:  # jobs run concurrently: one zip is built at a time
+    with _prepare_lock:  # jobs run concurrently: the environment is set once at a time
         try:
             os.environ.update(cluster.client_env())
-            cluster.build_pyfiles()
         except cluster.ClusterError as e:
             raise PipelineError(str(e)) from e
 
