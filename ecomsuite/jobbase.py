@@ -179,33 +179,41 @@ def group_starts(sorted_keys):
 
 
 def pack_array(values):
-    """A numpy array (numbers, or fixed-width bytes as the row parser gives ids) -> text
-    for a JSON record: ``"<dtype>:<URL-safe base64 of its bytes>"``, nothing in it to
-    escape. Far cheaper to write, read and turn back into an array than a JSON list."""
+    """A numpy array (integers, or fixed-width bytes as the row parser gives ids) ->
+    text for a JSON record: ``"<dtype>:<URL-safe base64 of its bytes>"``, nothing in it
+    to escape. Integers travel in the narrowest type that holds them (unpack_array
+    gives int64 back). Far cheaper to write, read and turn back into an array than a
+    JSON list: the records of a job that ships every event are written, read,
+    sorted and split by mrjob, so their size is its time."""
     values = np.ascontiguousarray(values)
-    if values.dtype.itemsize == 0:  # S0: every value empty
+    if values.dtype.kind == "i" and len(values):
+        low, high = int(values.min()), int(values.max())
+        for narrow in (np.int8, np.int16, np.int32):
+            info = np.iinfo(narrow)
+            if info.min <= low and high <= info.max:
+                values = values.astype(narrow)
+                break
+    elif values.dtype.itemsize == 0:  # S0: every value empty
         values = values.astype("S1")
     return f"{values.dtype.str}:{base64.urlsafe_b64encode(values.tobytes()).decode('ascii')}"
 
 
 def unpack_array(text):
-    """pack_array's text -> the numpy array (read-only)."""
+    """pack_array's text -> the numpy array (integers as int64; bytes read-only)."""
     dtype, _, data = text.partition(":")
-    return np.frombuffer(base64.urlsafe_b64decode(data), dtype=np.dtype(dtype))
+    values = np.frombuffer(base64.urlsafe_b64decode(data), dtype=np.dtype(dtype))
+    return values.astype(np.int64) if values.dtype.kind == "i" else values
 
 
 def pack_times(seconds):
-    """int64 seconds -> a JSON-ready [base, offsets packed as int32 when they fit]."""
+    """int64 seconds -> a JSON-ready [base, packed offsets from it]."""
     base = int(seconds.min()) if len(seconds) else 0
-    offsets = seconds - base
-    if len(offsets) and int(offsets.max()) < 2**31:
-        offsets = offsets.astype(np.int32)
-    return [base, pack_array(offsets)]
+    return [base, pack_array(seconds - base)]
 
 
 def unpack_times(packed):
     base, offsets = packed
-    return unpack_array(offsets).astype(np.int64) + base
+    return unpack_array(offsets) + base
 
 
 def add_buckets_arg(job, default, what):

@@ -59,16 +59,24 @@ def _days_from_civil(y, m, d):
     return era * 146097 + doe - 719468
 
 
-def epoch_seconds(stamps):
+def epoch_seconds(stamps, rows_at_a_time=1 << 16):
     """Fixed-width "YYYY-MM-DD HH:MM:SS" bytes (numpy S19) -> int64 seconds since the epoch.
 
-    The days are looked up in a table over the span of days present (a few
-    hundred entries), so the calendar arithmetic runs per day, not per stamp.
+    The digits become (day key, second of day) in one integer product, a slice of
+    rows at a time (small temporaries: the whole column's would cost more in fresh
+    memory than in arithmetic); the days are then looked up in a table over the span
+    of days present, so the calendar arithmetic runs per day, not per stamp.
     """
-    if not len(stamps):
+    n = len(stamps)
+    if not n:
         return np.zeros(0, dtype=np.int64)
-    digits = stamps.view(np.uint8).reshape(len(stamps), -1)[:, _STAMP_DIGITS]
-    day_key, second = ((digits.astype(np.int32) - 48) @ _STAMP_WEIGHTS).T
+    digits = stamps.view(np.uint8).reshape(n, -1)
+    parts = np.empty((n, 2), dtype=np.int32)
+    for i in range(0, n, rows_at_a_time):
+        d = digits[i:i + rows_at_a_time, _STAMP_DIGITS].astype(np.int32)
+        d -= 48
+        np.matmul(d, _STAMP_WEIGHTS, out=parts[i:i + rows_at_a_time])
+    day_key, second = parts[:, 0], parts[:, 1]
     low = int(day_key.min())
     keys = np.arange(low, int(day_key.max()) + 1, dtype=np.int64)
     days = _days_from_civil(keys >> 9, (keys >> 5) & 15, keys & 31)

@@ -161,3 +161,43 @@ def test_empty_inputs_and_injected_malformed_rows(generated_data, tmp_path):
 def test_options_are_validated(args):
     with pytest.raises(ValueError, match=args[0]):
         MRFraudSignals(["--no-conf", *args])
+
+
+def test_epoch_seconds_equal_pythons_calendar():
+    """The vectorised day table and digit product against datetime, 1901-2099, in
+    slices smaller than the input (the last one partial)."""
+    import datetime
+
+    import numpy as np
+
+    from jobs.mr_fraud_signals import epoch_seconds
+
+    rng = np.random.default_rng(3)
+    base = datetime.datetime(1901, 1, 1)
+    offsets = rng.integers(0, 199 * 365 * 86400, size=5000).tolist() + [0, 59, 86399]
+    stamps = [base + datetime.timedelta(seconds=s) for s in offsets]
+    stamps += [datetime.datetime(2024, 2, 29, 23, 59, 59), datetime.datetime(2000, 3, 1)]
+    text = np.array([s.strftime("%Y-%m-%d %H:%M:%S").encode() for s in stamps])
+    want = [int((s - datetime.datetime(1970, 1, 1)).total_seconds()) for s in stamps]
+    assert epoch_seconds(text, rows_at_a_time=64).tolist() == want
+    assert epoch_seconds(text[:0]).tolist() == []
+
+
+def test_packed_arrays_round_trip():
+    import numpy as np
+
+    from ecomsuite.jobbase import pack_array, pack_times, unpack_array, unpack_times
+
+    ids = np.array([b"S1", b"SESSION-\xc3\xa9", b""])
+    assert unpack_array(pack_array(ids)).tolist() == ids.tolist()
+    assert unpack_array(pack_array(np.array([b"", b""]))).tolist() == [b"", b""]
+    for numbers in ([0, -5, 2**40], [0, 127], [-129, 5], [2**31 - 1, -2**31], [-2**63]):
+        packed = pack_array(np.array(numbers, dtype=np.int64))
+        assert unpack_array(packed).tolist() == numbers
+        assert unpack_array(packed).dtype == np.int64  # widened back: sums cannot wrap
+    assert pack_array(np.array([0, 127])).startswith("|i1:")  # sent in the narrowest type
+    times = np.array([1_750_000_000, 1_750_000_060, 10], dtype=np.int64)
+    assert unpack_times(pack_times(times)).tolist() == times.tolist()
+    wide = np.array([0, 2**40], dtype=np.int64)  # offsets past int32 stay int64
+    assert unpack_times(pack_times(wide)).tolist() == wide.tolist()
+    assert unpack_times(pack_times(wide[:0])).tolist() == []
