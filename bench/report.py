@@ -154,8 +154,7 @@ def readme_summary(result):
     runners = [x for x in ("inline", "local") if any(k[1] == x for k in by)]
     rows = []
     for job in sorted({k[0] for k in by}):
-        any_run = by.get((job, runners[0])) or next(v for k, v in by.items() if k[0] == job)
-        cells = [job, any_run["steps"]]
+        cells = [job, next(v["steps"] for k, v in by.items() if k[0] == job)]
         for runner in runners:
             r = by.get((job, runner))
             cells.append(f"{r['median_s']:.2f} s = **{r['ratio_median']:.2f}x**" if r else "-")

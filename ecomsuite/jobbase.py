@@ -178,6 +178,40 @@ def group_starts(sorted_keys):
     return np.flatnonzero(change)
 
 
+def has_duplicates(values):
+    """Whether a numpy array holds a value twice (cheap on a few sorted runs)."""
+    ordered = np.sort(values, kind="stable")
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def group_order(groups, key):
+    """A permutation sorting rows by (group, key): a stable argsort by group, then a
+    lexsort only when some group's keys are out of order (a file usually holds each
+    session's events together and in time order, so the second sort is rare)."""
+    order = np.argsort(groups, kind="stable")
+    groups, key = groups[order], key[order]
+    same = groups[1:] == groups[:-1]
+    if (key[1:][same] < key[:-1][same]).any():
+        order = order[np.lexsort((key, np.cumsum(np.append(True, ~same))))]
+    return order
+
+
+def merge_parts(ids, sizes, key):
+    """Several files' parts of a bucket, concatenated, merged by id. Each part holds an
+    id once, with its `sizes` rows together and in `key` order.
+
+    Returns (distinct ids, each part id's index into them, each row's index into
+    them in merged order, the permutation that puts the rows in (id, key) order, or
+    None when no id is in two parts: the rows already are)."""
+    if not has_duplicates(ids):
+        code = np.arange(len(ids))
+        return ids, code, np.repeat(code, sizes), None
+    names, code = np.unique(ids, return_inverse=True)
+    per_row = np.repeat(code, sizes)
+    order = np.lexsort((key, per_row))
+    return names, code, per_row[order], order
+
+
 def pack_array(values):
     """A numpy array (integers, or fixed-width bytes as the row parser gives ids) ->
     text for a JSON record: ``"<dtype>:<URL-safe base64 of its bytes>"``, nothing in it

@@ -11,8 +11,10 @@ from ecomsuite.jobbase import (
     check_buckets_arg,
     day_numbers,
     day_text,
+    group_order,
     group_starts,
     half_up_div,
+    merge_parts,
     money,
     pack_array,
     pack_times,
@@ -109,12 +111,6 @@ def twice_median_without(amounts, starts, sizes, position):
     return np.where(m % 2 == 1, 2 * upper, lower + upper)
 
 
-def has_duplicates(values):
-    """Whether a numpy array holds a value twice (cheap on a few sorted runs)."""
-    ordered = np.sort(values, kind="stable")
-    return bool((ordered[1:] == ordered[:-1]).any())
-
-
 def format_epoch(seconds):
     """Seconds since the epoch -> "YYYY-MM-DD HH:MM:SS"."""
     days, rest = divmod(seconds, 86400)
@@ -187,15 +183,11 @@ class MRFraudSignals(CSVJob):
 
     def session_records(self, stamps, sessions, customers):
         times = epoch_seconds(stamps)
-        # by session, then time (files usually hold a session's events together, in order)
-        order = np.argsort(sessions, kind="stable")
+        order = group_order(sessions, times)
         sessions, times, customers = sessions[order], times[order], customers[order]
         starts = group_starts(sessions)
         counts = np.diff(np.append(starts, len(sessions)))
         group = np.repeat(np.arange(len(starts)), counts)
-        if len(times) > 1 and (np.diff(times)[group[1:] == group[:-1]] < 0).any():
-            order = np.lexsort((times, group))
-            times, customers = times[order], customers[order]
         first_customer = customers[starts]
         smallest = first_customer.copy()
         mixed = np.flatnonzero(customers != first_customer[group])
@@ -233,17 +225,10 @@ class MRFraudSignals(CSVJob):
         sessions, customers, counts, times = (np.concatenate(p) for p in zip(*parts))
         if not len(times):
             return
-        if len(parts) == 1 or not has_duplicates(sessions):
-            # each session in one file, whose part is in time order: nothing to merge
-            names, code = sessions, np.arange(len(sessions))
-            per_event = np.repeat(code, counts)
-            keys = per_event * 2**34 + (times - times.min())
-        else:
-            names, code = np.unique(sessions, return_inverse=True)
-            per_event = np.repeat(code, counts)
-            keys = per_event * 2**34 + (times - times.min())
-            order = np.argsort(keys, kind="stable")
-            keys, times, per_event = keys[order], times[order], per_event[order]
+        names, code, per_event, order = merge_parts(sessions, counts, times)
+        if order is not None:
+            times = times[order]
+        keys = per_event * 2**34 + (times - times.min())
         starts = group_starts(per_event)
         most, first = busiest_windows(keys, starts)
         limit = self.options.max_events_per_minute

@@ -5,8 +5,18 @@ from fractions import Fraction
 from mrjob.protocol import JSONProtocol
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, add_buckets_arg, check_buckets_arg, group_starts, ratio
-from ecomsuite.rows import RowParser, buckets_of, decode, np
+from ecomsuite.jobbase import (
+    CSVJob,
+    add_buckets_arg,
+    check_buckets_arg,
+    group_order,
+    group_starts,
+    merge_parts,
+    pack_array,
+    ratio,
+    unpack_array,
+)
+from ecomsuite.rows import RowParser, buckets_of, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 ALL_DEVICES = "all"  # the key of the funnel over every device
@@ -109,8 +119,9 @@ class MRFunnel(CSVJob):
 
     def mapper_raw_session_buckets(self, input_path, input_uri):
         """Per bucket of this file's sessions, one record of their events that can count:
-        ``[session ids, events per session, events]``, the events (``timestamp +
-        action + device``, EVENT_WIDTH characters each) grouped by session, in time order."""
+        ``[session ids, events per session, events]`` (the first two packed arrays), the
+        events (``timestamp + action + device``, EVENT_WIDTH characters each) grouped by
+        session, in time order."""
         stamps, sessions, actions, devices = self.read_columns(
             input_path, RowParser(self.DATASET, self.COLUMNS))
         if not len(sessions):
@@ -120,16 +131,9 @@ class MRFunnel(CSVJob):
         events[:, TIMESTAMP_WIDTH] = actions + ord("0")
         events[:, TIMESTAMP_WIDTH + 1] = devices + ord("0")
         events = events.view(f"S{EVENT_WIDTH}").ravel()
-        # by session, then event (files usually hold a session's events together, in order)
-        order = np.argsort(sessions, kind="stable")
+        order = group_order(sessions, events)
         sessions, events = sessions[order], events[order]
-        starts = group_starts(sessions)
-        same = sessions[1:] == sessions[:-1]
-        if (events[1:][same] < events[:-1][same]).any():
-            group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(events))))
-            order = np.lexsort((events, group))
-            sessions, events = sessions[order], events[order]
-        keep = events_that_can_count(starts, event_actions(events))
+        keep = events_that_can_count(group_starts(sessions), event_actions(events))
         sessions, events = sessions[keep], events[keep]
         starts = group_starts(sessions)
         sizes = np.diff(np.append(starts, len(events)))
@@ -138,7 +142,7 @@ class MRFunnel(CSVJob):
         for b in range(self.options.buckets):
             mine = buckets == b
             if mine.any():
-                yield b, [decode(sessions[starts[mine]]).tolist(), sizes[mine].tolist(),
+                yield b, [pack_array(sessions[starts[mine]]), pack_array(sizes[mine]),
                           events[event_bucket == b].tobytes().decode("ascii")]
 
     def reducer_init_stage_counts(self):
@@ -147,21 +151,14 @@ class MRFunnel(CSVJob):
 
     def reducer_bucket_stages(self, bucket, parts):
         """Merge the files' parts of a bucket's sessions; count them by device and stage."""
-        names, sizes, events = [], [], []
-        for part_names, part_sizes, part_events in parts:
-            names += part_names
-            sizes += part_sizes
-            events.append(part_events)
+        names, sizes, events = zip(*parts)
         events = np.frombuffer("".join(events).encode("ascii"), dtype=f"S{EVENT_WIDTH}")
-        sizes = np.array(sizes, dtype=np.int64)
-        if len(set(names)) == len(names):  # each session in one file: already in order
-            starts = np.cumsum(sizes) - sizes
-        else:
-            _, session = np.unique(np.array(names), return_inverse=True)
-            session = np.repeat(session, sizes)
-            order = np.lexsort((events, session))
+        _, _, session, order = merge_parts(np.concatenate([unpack_array(n) for n in names]),
+                                           np.concatenate([unpack_array(n) for n in sizes]),
+                                           events)
+        if order is not None:
             events = events[order]
-            starts = group_starts(session[order])
+        starts = group_starts(session)
         reached = stages_reached(starts, event_actions(events))
         cell = event_devices(events[starts]).astype(np.int64) * (STAGES + 1) + reached
         self.stage_counts += np.bincount(cell, minlength=self.stage_counts.size).reshape(
