@@ -17,14 +17,12 @@ import sys
 from decimal import Decimal
 from fractions import Fraction
 
-import duckdb
-
 # tests/ is not installed: make the repository root importable.
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from ecomsuite.schemas import ACTIONS, CATALOG, DATASETS, DEVICES, REGIONS  # noqa: E402
+from ecomsuite.schemas import ACTIONS, CATALOG, DEVICES, REGIONS  # noqa: E402
 from tests import reference  # noqa: E402
 
 # The further-analytics jobs' parameters, at their defaults (the benchmark runs
@@ -38,17 +36,6 @@ ACTION_INDEX_SQL = ("CASE action " + " ".join(f"WHEN '{a}' THEN {i}" for i, a in
                     + " END")
 DEVICE_INDEX_SQL = ("CASE device " + " ".join(f"WHEN '{d}' THEN {i}" for i, d in enumerate(DEVICES))
                     + " END")
-
-
-def _connect(files_by_dataset):
-    """A DuckDB connection with a view per dataset (all columns VARCHAR, as in tests/reference)."""
-    con = duckdb.connect()
-    for dataset, files in files_by_dataset.items():
-        columns = {name: "VARCHAR" for name in DATASETS[dataset].names}
-        file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-        con.execute(f"CREATE VIEW {dataset} AS SELECT * FROM read_csv({file_list}, header=true, "
-                    f"columns={columns!r}, quote='\"', escape='\"')")
-    return con
 
 
 def _cents(value):
@@ -68,7 +55,7 @@ def _ratio(part, whole):
 
 
 def top_products(files_by_dataset):
-    con = _connect(files_by_dataset)
+    con = reference.connect(files_by_dataset)
     rows = con.execute(f"""
         WITH totals AS (
             SELECT CASE WHEN grouping(region) = 1 THEN 'all' ELSE region END AS region,
@@ -110,7 +97,7 @@ def _judge(value, window):
 
 
 def daily_revenue(files_by_dataset):
-    con = _connect(files_by_dataset)
+    con = reference.connect(files_by_dataset)
     refunds = "('CANCELLED', 'RETURNED')"
     rows = con.execute(f"""
         SELECT substr(order_date, 1, 10) AS day,
@@ -166,7 +153,7 @@ def daily_revenue(files_by_dataset):
 def funnel(files_by_dataset):
     """Greedy in-order matching as SQL: stage i+1 is the first ACTIONS[i+1] event at or after
     stage i's event (the same second counts: events order by time, then action)."""
-    con = _connect(files_by_dataset)
+    con = reference.connect(files_by_dataset)
     stage_ctes = []
     for i in range(1, len(ACTIONS)):
         stage_ctes.append(f"""
@@ -209,7 +196,7 @@ def funnel(files_by_dataset):
 
 
 def fraud_signals(files_by_dataset):
-    con = _connect(files_by_dataset)
+    con = reference.connect(files_by_dataset)
     out = {}
     # Bots: the most events in any [t, t + 60 s) of a session; only a session with more
     # events in all than the limit can be one.
@@ -265,7 +252,7 @@ def fraud_signals(files_by_dataset):
 
 
 def customer_segments(files_by_dataset):
-    con = _connect(files_by_dataset)
+    con = reference.connect(files_by_dataset)
     rows = con.execute(f"""
         WITH o AS (SELECT customer_id, max(substr(order_date, 1, 10)) AS last, count(*) AS n,
                           coalesce(sum(CAST(total_amount AS DECIMAL(18, 2)))

@@ -14,24 +14,31 @@ from ecomsuite.schemas import DATASETS
 CENT = Decimal("0.01")
 
 
-def _relation(con, files, dataset):
-    columns = {name: "VARCHAR" for name in DATASETS[dataset].names}
-    file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-    con.execute(f"CREATE OR REPLACE VIEW {dataset} AS SELECT * FROM read_csv({file_list}, "
-                f"header=true, columns={columns!r}, quote='\"', escape='\"')")
+def connect(files_by_dataset):
+    """A DuckDB connection with a view per dataset over its CSV files, every column
+    VARCHAR (the SQL casts what it uses). Shared by every reference (core,
+    further analytics) and by the benchmark's queries (bench/sql.py)."""
+    con = duckdb.connect()
+    for dataset, files in files_by_dataset.items():
+        columns = {name: "VARCHAR" for name in DATASETS[dataset].names}
+        file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+        con.execute(f"CREATE VIEW {dataset} AS SELECT * FROM read_csv({file_list}, "
+                    f"header=true, columns={columns!r}, quote='\"', escape='\"')")
+    return con
 
 
-def _round_cents(value):
+def round_cents(value):
+    """An exact amount -> a float rounded half up to cents."""
     return float(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def _avg_cents(total, n):
+def avg_cents(total, n):
+    """total / n rounded half up to cents, as a float."""
     return float((Decimal(total) / n).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def sales_by_region(files):
-    con = duckdb.connect()
-    _relation(con, files, "orders")
+    con = connect({"orders": files})
     rows = con.execute("""
         SELECT region, count(*),
                sum(CAST(total_amount AS DECIMAL(18, 2))),
@@ -41,16 +48,15 @@ def sales_by_region(files):
         FROM orders GROUP BY region""").fetchall()
     return {region: {
         "orders": orders,
-        "gross_sales": _round_cents(gross),
+        "gross_sales": round_cents(gross),
         "completed_orders": completed,
-        "completed_sales": _round_cents(completed_sales),
-        "average_order_value": _avg_cents(completed_sales, completed) if completed else None,
+        "completed_sales": round_cents(completed_sales),
+        "average_order_value": avg_cents(completed_sales, completed) if completed else None,
     } for region, orders, gross, completed, completed_sales in rows}
 
 
 def customer_tiers(files):
-    con = duckdb.connect()
-    _relation(con, files, "customers")
+    con = connect({"customers": files})
     rows = con.execute("""
         SELECT tier, count(*), sum(CAST(lifetime_value AS DECIMAL(18, 2)))
         FROM customers GROUP BY tier""").fetchall()
@@ -58,13 +64,12 @@ def customer_tiers(files):
     return {tier: {
         "customers": n,
         "share": round(n / everyone, 6),
-        "average_lifetime_value": _avg_cents(ltv, n),
+        "average_lifetime_value": avg_cents(ltv, n),
     } for tier, n, ltv in rows}
 
 
 def device_conversions(files):
-    con = duckdb.connect()
-    _relation(con, files, "clickstream")
+    con = connect({"clickstream": files})
     rows = con.execute("""
         SELECT device, count(DISTINCT session_id),
                count(DISTINCT session_id) FILTER (WHERE action = 'PURCHASE'),

@@ -9,14 +9,11 @@ import datetime
 import statistics
 from bisect import bisect_left
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
-
-import duckdb
+from decimal import Decimal
 
 from ecomsuite.schemas import (
     ACTIONS,
     CATALOG,
-    DATASETS,
     DEVICES,
     PURCHASE_INTENTS,
     REFUND_STATUSES,
@@ -24,26 +21,7 @@ from ecomsuite.schemas import (
     RFM_SEGMENTS,
 )
 from tests.analytics.support import read_rows
-
-CENT = Decimal("0.01")
-
-
-def cents_to_float(value):
-    return float(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def avg_money(total, n):
-    return float((Decimal(total) / n).quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def connect(files_by_dataset):
-    con = duckdb.connect()
-    for dataset, files in files_by_dataset.items():
-        columns = {name: "VARCHAR" for name in DATASETS[dataset].names}
-        file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-        con.execute(f"CREATE VIEW {dataset} AS SELECT * FROM read_csv({file_list}, "
-                    f"header=true, columns={columns!r}, quote='\"', escape='\"')")
-    return con
+from tests.reference import avg_cents, connect, round_cents
 
 
 def _rank_case(column, values):
@@ -132,9 +110,9 @@ def daily_revenue(files, window=7, z=2.0, min_change=0.25):
             orders, completed, gross, net, net_orders, n_refunds, refunded = series[i]
             record = {
                 "orders": orders, "completed_orders": completed,
-                "gross_revenue": cents_to_float(gross), "net_revenue": cents_to_float(net),
-                "average_order_value": avg_money(net, net_orders) if net_orders else None,
-                "refunds": n_refunds, "refunded_amount": cents_to_float(refunded),
+                "gross_revenue": round_cents(gross), "net_revenue": round_cents(net),
+                "average_order_value": avg_cents(net, net_orders) if net_orders else None,
+                "refunds": n_refunds, "refunded_amount": round_cents(refunded),
                 "judged": region == "all" and i >= window, "anomaly": False, "anomalies": [],
             }
             if record["judged"]:
@@ -145,8 +123,8 @@ def daily_revenue(files, window=7, z=2.0, min_change=0.25):
                     if abs(x - mean) > z * sd and abs(x - mean) > min_change * mean:
                         record["anomalies"].append({
                             "metric": metric,
-                            "value": cents_to_float(series[i][col]) if col else x,
-                            "trailing_mean": (avg_money(sum(r[col] for r in series[i - window:i]), window)
+                            "value": round_cents(series[i][col]) if col else x,
+                            "trailing_mean": (avg_cents(sum(r[col] for r in series[i - window:i]), window)
                                               if col else round(mean, 2)),
                             "z_score": round((x - mean) / sd, 4) if sd else None,
                         })
@@ -198,7 +176,7 @@ def fraud_signals(click_files, order_files, max_events=8, max_orders=10, factor=
             if amount > factor * median:
                 out[("amount_outlier", order)] = {
                     "entity": "order", "customer_id": customer, "order_date": day,
-                    "amount": float(amount), "median_of_other_orders": cents_to_float(median),
+                    "amount": float(amount), "median_of_other_orders": round_cents(median),
                     "times_median": round(float(amount / median), 2) if median else None,
                     "other_orders": len(others), "factor": float(factor)}
     return out
@@ -257,7 +235,7 @@ def customer_segments(customer_files, order_files, click_files):
     assert {k[2] for k in groups} <= set(PURCHASE_INTENTS) | {"all"}
     return {key: {
         "customers": c, "share": round(c / len(rows), 6), "average_orders": round(n / c, 4),
-        "average_completed_spend": avg_money(spend, c),
+        "average_completed_spend": avg_cents(spend, c),
         "average_days_since_last_order": round(days / c, 4) if key[0] != "never_ordered" else None,
     } for key, (c, n, spend, days) in groups.items()}
 
@@ -284,6 +262,6 @@ def top_products(files, k=5):
     names = {p.product_id: p.name for p in CATALOG}
     return {(region, ranking, rank): {
         "product_id": product, "product_name": names.get(product),
-        "revenue": cents_to_float(revenue), "units": units, "orders": n,
+        "revenue": round_cents(revenue), "units": units, "orders": n,
     } for region, ranking, rank, product, units, revenue, n in rows if rank <= k}
 
