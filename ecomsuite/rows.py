@@ -203,20 +203,16 @@ def _number(padded, starts, lengths, money):
     return ok, (full - fraction) // scale * 100 + fraction * 10 ** np.clip(2 - frac, 0, 2)
 
 
-def _bulk_int(padded, starts, lengths):
-    if len(lengths) and lengths.max() <= 8:
-        found = _number_by_value(padded, starts, lengths, _int)
-        if found is not None:
-            return found
-    return _number(padded, starts, lengths, money=False)
-
-
-def _bulk_money(padded, starts, lengths):
-    if len(lengths) and lengths.max() <= 8:
-        found = _number_by_value(padded, starts, lengths, parse_cents)
-        if found is not None:
-            return found
-    return _number(padded, starts, lengths, money=True)
+def _bulk_number(convert, money):
+    """As `convert` (_int or parse_cents): short fields with few distinct values are
+    checked by value (_number_by_value), the others digit by digit (_number)."""
+    def check(padded, starts, lengths):
+        if len(lengths) and lengths.max() <= 8:
+            found = _number_by_value(padded, starts, lengths, convert)
+            if found is not None:
+                return found
+        return _number(padded, starts, lengths, money=money)
+    return check
 
 
 def _bulk_datetime(width):
@@ -272,7 +268,8 @@ def _bulk_check(column):
     kind = column.kind
     if kind == schemas.ENUM:
         return _bulk_enum(column.values)
-    return {schemas.INT: _bulk_int, schemas.MONEY: _bulk_money,
+    return {schemas.INT: _bulk_number(_int, money=False),
+            schemas.MONEY: _bulk_number(parse_cents, money=True),
             schemas.TIMESTAMP: _bulk_datetime(19), schemas.DATE: _bulk_datetime(10),
             schemas.ID: _bulk_text(ID_WIDTH), schemas.TEXT: _bulk_text(TEXT_WIDTH)}[kind]
 
