@@ -12,12 +12,12 @@ TEST_PREREQS += tf-deps
 
 .PHONY: tf-deps tf-fmt tf-check
 
-## Install shellcheck (apt) if missing, for the cloud-init checks in tests/terraform
-tf-deps:
-	@command -v shellcheck >/dev/null 2>&1 || { \
+## Install what tests/terraform runs (apt): shellcheck and openssl, and promtool (monitoring-deps)
+tf-deps: monitoring-deps
+	@command -v shellcheck >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq shellcheck >/dev/null \
-	  || echo "warning: could not install shellcheck; its test is skipped"; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq shellcheck openssl >/dev/null \
+	  || { echo "error: could not install shellcheck/openssl with apt-get; tests/terraform needs them" >&2; exit 1; }; }
 
 $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION): | setup
 	$(PY) -m venv $(CHECKOV_VENV)

@@ -142,12 +142,11 @@ def test_scripts_are_valid_bash(master_script, worker_scripts, tmp_path):
 
 
 def test_scripts_pass_shellcheck(master_script, worker_scripts, tmp_path):
-    if not tf.which("shellcheck"):
-        pytest.skip("shellcheck is not installed (make tf-deps)")
+    shellcheck = tf.require_tool("shellcheck")
     for i, script in enumerate([master_script, worker_scripts[0]]):
         path = tmp_path / f"user-data-{i}.sh"
         path.write_text(script)
-        result = tf.run(["shellcheck", "--shell=bash", str(path)])
+        result = tf.run([shellcheck, "--shell=bash", str(path)])
         assert result.returncode == 0, result.stdout
 
 
@@ -212,11 +211,10 @@ def test_grafana_is_locked_down(master_script):
 ################################################################################
 
 def test_grafana_files_delivered_are_byte_identical(master_files):
-    grafana = tf.SOURCE_ROOT / "grafana"
+    grafana = tf.REPO / "grafana"
     provisioning = sorted(p for p in (grafana / "provisioning").rglob("*") if p.is_file())
     dashboards = sorted((grafana / "dashboards").rglob("*.json"))
-    if not provisioning or not dashboards:
-        pytest.skip("grafana/provisioning or grafana/dashboards is not in this checkout yet")
+    assert provisioning and dashboards, "grafana/provisioning and grafana/dashboards must hold files"
     for path in provisioning:
         dest = "/etc/grafana/provisioning/" + path.relative_to(grafana / "provisioning").as_posix()
         assert master_files.get(dest) == path.read_bytes(), dest
@@ -230,27 +228,24 @@ def test_grafana_files_delivered_are_byte_identical(master_files):
 def test_dashboards_land_where_provisioning_loads_them(master_files):
     providers = [yaml.safe_load(data) for path, data in master_files.items()
                  if path.startswith("/etc/grafana/provisioning/dashboards/")]
-    if not providers:
-        pytest.skip("no dashboard provisioning in this checkout yet")
+    assert providers, "no dashboard provisioning reaches /etc/grafana/provisioning/dashboards/"
     paths = {p["options"]["path"] for doc in providers for p in doc.get("providers", [])}
     assert paths == {"/var/lib/grafana/dashboards/ecommerce"}
     assert any(k.startswith("/var/lib/grafana/dashboards/ecommerce/") for k in master_files)
 
 
 def test_prometheus_config_and_rules_pass_promtool(master_files, tmp_path):
-    if "/etc/prometheus/prometheus.yml" not in master_files:
-        pytest.skip("prometheus/prometheus.yml is not in this checkout yet")
-    if not tf.which("promtool"):
-        pytest.skip("promtool is not installed (Debian's prometheus package)")
+    assert "/etc/prometheus/prometheus.yml" in master_files, "prometheus/prometheus.yml is not delivered"
+    promtool = tf.require_tool("promtool")
     etc = tf.materialize(master_files, tmp_path / "etc-prometheus", "/etc/prometheus")
     assert {p.name for p in (etc / "rules").glob("*.yaml")} == \
-        {p.name for p in (tf.SOURCE_ROOT / "prometheus" / "rules").glob("*.yaml")}
-    result = tf.run(["promtool", "check", "config", str(etc / "prometheus.yml")])
+        {p.name for p in (tf.REPO / "prometheus" / "rules").glob("*.yaml")}
+    result = tf.run([promtool, "check", "config", str(etc / "prometheus.yml")])
     assert result.returncode == 0, result.stdout + result.stderr
     rules = sorted(str(p) for p in (etc / "rules").glob("*.yaml"))
-    result = tf.run(["promtool", "check", "rules", *rules])
+    result = tf.run([promtool, "check", "rules", *rules])
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (etc / "prometheus.yml").read_bytes() == (tf.SOURCE_ROOT / "prometheus" / "prometheus.yml").read_bytes()
+    assert (etc / "prometheus.yml").read_bytes() == (tf.REPO / "prometheus" / "prometheus.yml").read_bytes()
 
 
 def test_each_node_gets_its_own_hadoop_configuration(cluster_config, master_script, worker_scripts):
@@ -264,8 +259,8 @@ def test_suite_package_is_shipped_whole(master_files):
     shipped = {k[len("/opt/ecommerce/src/"):] for k in master_files if k.startswith("/opt/ecommerce/src/")}
     assert {"setup.cfg", "pyproject.toml"} <= shipped
     for package in ("ecomsuite", "jobs", "datagen", "exporters"):
-        for path in (tf.SOURCE_ROOT / package).rglob("*.py"):
-            rel = path.relative_to(tf.SOURCE_ROOT).as_posix()
+        for path in (tf.REPO / package).rglob("*.py"):
+            rel = path.relative_to(tf.REPO).as_posix()
             if "__pycache__" not in rel:
                 assert rel in shipped, rel
     assert not any("__pycache__" in s or s.endswith(".pyc") for s in shipped)
@@ -288,8 +283,6 @@ def test_artifact_keys_stay_under_the_prefix(cluster_config):
 
 def test_mrjob_conf_keeps_the_local_clusters_job_settings(cluster_config):
     local_conf = tf.REPO / "mrjob.conf"
-    if not local_conf.is_file():
-        pytest.skip("mrjob.conf (the local cluster's) is not in this checkout")
     local = yaml.safe_load(local_conf.read_text())["runners"]["hadoop"]
     cluster = yaml.safe_load(cluster_config["mrjob_conf"])["runners"]["hadoop"]
     for key in ("cmdenv", "bootstrap_mrjob"):

@@ -21,10 +21,7 @@ CLUSTER_CONFIG = TF_ROOT / "modules" / "cluster-config"
 BOOTSTRAP_TEMPLATE = CLUSTER_CONFIG / "templates" / "bootstrap.sh.tftpl"
 EXAMPLE_DIR = TF_ROOT / "examples" / "complete"
 
-# Development aid only: render against another checkout (e.g. one holding
-# hadoop/templates before it lands here). Unset in CI.
-SOURCE_ROOT = Path(os.environ.get("ECOM_TF_TEST_REPO_ROOT", REPO)).resolve()
-HADOOP_TEMPLATES = SOURCE_ROOT / "hadoop" / "templates"
+HADOOP_TEMPLATES = REPO / "hadoop" / "templates"
 
 USER_DATA_LIMIT = 16 * 1024  # bytes, EC2's limit on raw user data
 
@@ -454,7 +451,7 @@ def run_cluster_config(workdir, inputs):
     source = os.path.relpath(CLUSTER_CONFIG, workdir)
     # An absolute repo_root: the module's own default is relative to the work
     # dir, and the file paths it outputs are read from the test's working dir.
-    args = dict(inputs, repo_root=str(SOURCE_ROOT))
+    args = dict(inputs, repo_root=str(REPO))
     body = "\n".join(f"  {k} = {json.dumps(v)}" for k, v in args.items())
     (workdir / "main.tf").write_text(
         f'module "config" {{\n  source = "{source}"\n{body}\n}}\n\n'
@@ -527,8 +524,15 @@ def materialize(files, root, strip):
     return root
 
 
-def which(tool):
-    return shutil.which(tool)
+def require_tool(tool, how="make tf-deps"):
+    """Path of a command-line tool the tests need; a missing one fails the test
+    with what to run (never a skip: `make test` installs them)."""
+    import pytest
+
+    path = shutil.which(tool)
+    if not path:
+        pytest.fail(f"{tool} is not installed: run `{how}` (part of `make test` and `make tf-check`)")
+    return path
 
 
 def run(cmd, **kw):
