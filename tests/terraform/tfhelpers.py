@@ -397,6 +397,49 @@ def terraform(args, cwd):
             os.environ.pop("TF_IN_AUTOMATION", None)
 
 
+def hcl_literal(value):
+    """A Python value as an HCL expression (JSON syntax, template markers escaped)."""
+    if isinstance(value, str):
+        return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{hcl_literal(str(k))} = {hcl_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(hcl_literal(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def validation_cases(workdir, module_dir, cases, base=None):
+    """Evaluate a module's variable validation on many inputs with one offline
+    `terraform test` run.
+
+    The module's variables.tf is copied alone (no provider, no resource), and
+    each case becomes a `run` block with `command = plan`: Terraform evaluates
+    every validation block, and `expect_failures = [var.<name>]` passes only if
+    the validation of that very variable refused the value.
+    cases: {case name: (variables, expected failing variable name or None)}.
+    Returns {case name: "pass" | "fail" | "missing"} and Terraform's output.
+    """
+    workdir = Path(workdir)
+    (workdir / "tests").mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(module_dir) / "variables.tf", workdir / "variables.tf")
+    names, blocks = {}, []
+    for i, (case, (values, failing)) in enumerate(cases.items()):
+        run = f"case_{i}"
+        names[run] = case
+        body = "\n".join(f"    {k} = {hcl_literal(v)}" for k, v in {**(base or {}), **values}.items())
+        expect = f"\n  expect_failures = [var.{failing}]" if failing else ""
+        blocks.append(f'run "{run}" {{\n  command = plan\n  variables {{\n{body}\n  }}{expect}\n}}\n')
+    (workdir / "tests" / "cases.tftest.hcl").write_text("\n".join(blocks))
+    code, out, err = terraform(["init", "-input=false", "-no-color"], workdir)
+    if code != 0:
+        raise RuntimeError(f"terraform init failed:\n{out}\n{err}")
+    code, out, err = terraform(["test", "-no-color"], workdir)
+    results = dict.fromkeys(cases, "missing")
+    for run, status in re.findall(r'run "(case_\d+)"\.\.\. (pass|fail)', out):
+        results[names[run]] = status
+    return results, out + err
+
+
 def example_values():
     """The example's tfvars, as Python values (placeholders kept as written)."""
     import hcl2
@@ -416,6 +459,8 @@ def root_default(name):
 EXAMPLE_WORKER_MEMORY_MIB = 16384
 EXAMPLE_WORKER_VCPUS = 4
 FAKE_SHA512 = "ab" * 64
+# The root variables without a default, with well-formed stand-ins.
+REQUIRED_TEST_VALUES = {"hadoop_sha512": FAKE_SHA512}
 
 
 def example_cluster_inputs():
