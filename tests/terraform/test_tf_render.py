@@ -287,3 +287,16 @@ def test_mrjob_conf_keeps_the_local_clusters_job_settings(cluster_config):
     cluster = yaml.safe_load(cluster_config["mrjob_conf"])["runners"]["hadoop"]
     for key in ("cmdenv", "bootstrap_mrjob"):
         assert cluster.get(key) == local.get(key), key
+
+
+def test_no_cidr_reaches_any_port_the_hadoop_site_files_name(cluster_config):
+    """Every port in the rendered site files (RPC, web, shuffle) plus the UIs."""
+    from tests.terraform.test_tf_static import HADOOP_UI_PORTS, assert_no_cidr_path
+
+    ports = set(HADOOP_UI_PORTS)
+    for files in cluster_config["hadoop_site_files"].values():
+        for text in files.values():
+            for _, value in properties(text):
+                ports.update(int(p) for p in re.findall(r"[\w\]]:(\d{2,5})\b", value or ""))
+    assert {8020, 9870, 8088, 19888} <= ports, sorted(ports)
+    assert_no_cidr_path(ports)
