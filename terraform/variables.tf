@@ -170,8 +170,8 @@ variable "hadoop_download_base_url" {
   default     = "https://archive.apache.org/dist/hadoop/common"
 
   validation {
-    condition     = startswith(var.hadoop_download_base_url, "https://")
-    error_message = "hadoop_download_base_url must be an https:// URL."
+    condition     = can(regex("^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*$", var.hadoop_download_base_url))
+    error_message = "hadoop_download_base_url must be an https:// URL of letters, digits and . _ ~ - path segments, without a trailing slash, query or spaces."
   }
 }
 
@@ -213,6 +213,11 @@ variable "grafana_version" {
   description = "Grafana OSS version installed on the master from Grafana's signed APT repository."
   type        = string
   default     = "11.6.0"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.grafana_version))
+    error_message = "grafana_version must look like X.Y.Z (a Grafana OSS release)."
+  }
 }
 
 variable "grafana_admin_password_version" {
@@ -225,6 +230,11 @@ variable "exporter_outputs_uri" {
   description = "Job outputs the suite's exporter reports on (its --outputs flag)."
   type        = string
   default     = "hdfs:///ecommerce/processed"
+
+  validation {
+    condition     = can(regex("^(hdfs://([A-Za-z0-9.-]+(:[0-9]{1,5})?)?)?(/[A-Za-z0-9._-]+)+/?$", var.exporter_outputs_uri))
+    error_message = "exporter_outputs_uri must be hdfs://[host[:port]]/path or an absolute path, of letters, digits, dots, underscores and hyphens (e.g. hdfs:///ecommerce/processed)."
+  }
 }
 
 variable "alarm_actions" {

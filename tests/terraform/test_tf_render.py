@@ -8,7 +8,9 @@ module; the templates are also rendered by this package's own renderer
 """
 
 import json
+import os
 import re
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -80,10 +82,11 @@ def test_python_renderer_agrees_with_terraform(cluster_config, hadoop_templates)
         for name, text in texts.items():
             assert tf.render(text, cluster_config["hadoop_site_vars"][node]) == files[name], (node, name)
     bootstrap = tf.BOOTSTRAP_TEMPLATE.read_text()
-    master_vars = dict(cluster_config["bootstrap_vars"], role="master", node="master")
-    assert tf.render(bootstrap, master_vars) == cluster_config["master_user_data"]
+    settings = tf.jsonencode(dict(cluster_config["bootstrap_vars"], role="master", node="master"))
+    assert tf.render(bootstrap, {"settings_json": settings}) == cluster_config["master_user_data"]
     for i, script in enumerate(cluster_config["worker_user_data"]):
-        assert tf.render(bootstrap, dict(cluster_config["bootstrap_vars"], role="worker", node=f"worker-{i + 1}")) == script
+        settings = tf.jsonencode(dict(cluster_config["bootstrap_vars"], role="worker", node=f"worker-{i + 1}"))
+        assert tf.render(bootstrap, {"settings_json": settings}) == script
 
 
 def test_renderer_handles_escapes_and_refuses_the_rest():
@@ -166,8 +169,10 @@ def test_scripts_install_java17_python311_and_pinned_hadoop(master_script, clust
     s = master_script
     assert "openjdk-17-jre-headless" in s and "python3.11" in s and "python3.11-venv" in s
     v = cluster_inputs["hadoop_version"]
-    assert f"HADOOP_URL='https://archive.apache.org/dist/hadoop/common/hadoop-{v}/hadoop-{v}.tar.gz'" in s
-    assert f"HADOOP_SHA512='{tf.FAKE_SHA512}'" in s
+    settings = tf.script_settings(s)
+    assert settings["hadoop_url"] == f"https://archive.apache.org/dist/hadoop/common/hadoop-{v}/hadoop-{v}.tar.gz"
+    assert settings["hadoop_sha512"] == tf.FAKE_SHA512
+    assert "HADOOP_URL=$(setting hadoop_url)" in s and "HADOOP_SHA512=$(setting hadoop_sha512)" in s
     check = s.index("sha512sum -c -")
     assert s.index('curl -fsSLo "$tgz" "$HADOOP_URL"') < check < s.index('tar -xzf "$tgz"')
 
@@ -300,3 +305,73 @@ def test_no_cidr_reaches_any_port_the_hadoop_site_files_name(cluster_config):
                 ports.update(int(p) for p in re.findall(r"[\w\]]:(\d{2,5})\b", value or ""))
     assert {8020, 9870, 8088, 19888} <= ports, sorted(ports)
     assert_no_cidr_path(ports)
+
+
+################################################################################
+# User data: Terraform's values are data, never shell text (issue 15)
+################################################################################
+
+HOSTILE_VALUES = ["x'; touch /tmp/ecom-pwned; '", "$(touch /tmp/ecom-pwned)", "`touch /tmp/ecom-pwned`/", "a b/",
+                  "a\nECOM_SETTINGS_JSON\ntouch /tmp/ecom-pwned\n/", "${HOME}/", "a%n;b/"]
+
+
+def test_the_template_interpolates_one_json_document_inside_a_quoted_heredoc():
+    template = tf.BOOTSTRAP_TEMPLATE.read_text()
+    assert tf.template_vars(template) == {"settings_json"}
+    assert template.count("${settings_json}") == 1
+    assert "<<'ECOM_SETTINGS_JSON'\n${settings_json}\nECOM_SETTINGS_JSON\n" in template
+    main = (tf.CLUSTER_CONFIG / "main.tf").read_text()
+    assert main.count("settings_json = jsonencode(") == 2
+
+
+def test_every_setting_is_read_and_every_read_setting_exists(master_script, worker_scripts):
+    for script in [master_script, *worker_scripts]:
+        settings = tf.script_settings(script)
+        read = set(re.findall(r"^[A-Z_0-9]+=\$\(setting ([a-z_0-9]+)\)$", script, re.M))
+        assert read == set(settings), f"read only: {sorted(read - set(settings))}; never read: {sorted(set(settings) - read)}"
+
+
+def _settings_prelude(script, etc):
+    """The script up to the end of its settings block, writing under etc/."""
+    prelude = script[:script.index("# --- end of settings ---")]
+    return prelude.replace("/etc/ecom-bootstrap/", f"{etc}/")
+
+
+def test_hostile_values_stay_data_when_the_script_runs(cluster_config, tmp_path):
+    """Render with hostile values (as if validation had let them through) and run
+    the part of the script that reads them: each variable holds the exact
+    string and nothing in it ran."""
+    marker = tmp_path / "pwned"
+    settings = dict(cluster_config["bootstrap_vars"], role="master", node="master")
+    hostile = {k: HOSTILE_VALUES[i % len(HOSTILE_VALUES)].replace("/tmp/ecom-pwned", str(marker))
+               for i, k in enumerate(sorted(settings))}
+    script = tf.render(tf.BOOTSTRAP_TEMPLATE.read_text(), {"settings_json": tf.jsonencode(hostile)})
+    reads = re.findall(r"^([A-Z_0-9]+)=\$\(setting ([a-z_0-9]+)\)$", script, re.M)
+    dump = "".join(f'printf "%s\\0%s\\0" {var} "${var}"\n' for var, _ in reads)
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python3").symlink_to(sys.executable)  # a python3 without a shim's start-up cost
+    env = dict(os.environ, PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    result = tf.run(["bash", "-c", _settings_prelude(script, tmp_path / "etc") + dump], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    fields = result.stdout.split("\0")[:-1]
+    got = dict(zip(fields[::2], fields[1::2]))
+    assert got == {var: hostile[key] for var, key in reads}
+    assert not marker.exists(), "a value ran as shell code"
+
+
+def test_cluster_config_refuses_hostile_values_in_everything_it_renders(tmp_path, cluster_inputs):
+    """Every string input of cluster-config (all end up in user data, the site
+    files or mrjob.conf) has a strict validation: hostile values are refused."""
+    declared = tf.variables(tf.load_module(tf.CLUSTER_CONFIG))
+    strings = sorted(n for n, body in declared.items()
+                     if tf.unquote(str(body["type"])).strip("${}") in ("string", "list(string)") and n != "repo_root")
+    assert {"exporter_outputs_uri", "grafana_version", "hadoop_download_base_url", "name", "region"} <= set(strings)
+    cases = {"the example's values": ({}, None)}
+    for name in strings:
+        is_list = "list" in str(declared[name]["type"])
+        for i, value in enumerate(HOSTILE_VALUES):
+            cases[f"{name} #{i}"] = ({name: [value] if is_list else value}, name)
+    results, log = tf.validation_cases(tmp_path, tf.CLUSTER_CONFIG, cases, cluster_inputs)
+    wrong = {case: status for case, status in results.items() if status != "pass"}
+    assert not wrong, f"{wrong}\n{log[-3000:]}"

@@ -187,7 +187,7 @@ def test_templatefile_checker_sees_every_call():
     calls = [call for d in tf.module_dirs() for _, _, call in tf.ModuleEvaluator(d).templatefile_calls()
 ]
     text = "".join(p.read_text() for p in tf.TF_ROOT.rglob("*.tf"))
-    assert len({c for c in calls}) == len(set(re.findall(r"templatefile\([^\n]*", text)))
+    assert len(set(calls)) == text.count("templatefile(")
 
 
 def test_bootstrap_template_uses_only_the_supported_template_syntax():
@@ -383,3 +383,28 @@ def test_ui_outputs_go_through_ssm_port_forwarding():
     ui_ports = tf.locals_of(tf.load_module(tf.TF_ROOT))
     assert set(ui_ports["master_ui_ports"].values()) | set(ui_ports["worker_ui_ports"].values()) == \
         HADOOP_UI_PORTS | {3000}
+
+
+################################################################################
+# Everything rendered into user data is validated (issue 15)
+################################################################################
+
+def _is_string(body):
+    return tf.unquote(str(body["type"])).strip("${}") in ("string", "list(string)")
+
+
+def test_every_string_cluster_config_renders_is_validated():
+    for name, body in tf.variables(tf.load_module(tf.CLUSTER_CONFIG)).items():
+        if _is_string(body) and name != "repo_root":  # repo_root: a path on the Terraform machine, never rendered
+            assert body.get("validation"), f"cluster-config: variable {name} is rendered without validation"
+
+
+def test_every_root_string_that_reaches_cluster_config_is_validated():
+    root = tf.load_module(tf.TF_ROOT)
+    declared = tf.variables(root)
+    call = next(b for (name,), b in tf.labelled(root, "module", 1) if name == "cluster_config")
+    passed = {m for v in call.values() if isinstance(v, str) for m in re.findall(r"\bvar\.([a-z_0-9]+)", v)}
+    assert {"grafana_version", "exporter_outputs_uri", "hadoop_download_base_url"} <= passed
+    for name in passed:
+        if _is_string(declared[name]):
+            assert declared[name].get("validation"), f"root variable {name} reaches user data without validation"

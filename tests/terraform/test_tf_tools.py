@@ -179,3 +179,15 @@ def test_no_test_here_skips_itself():
     skipping = re.compile(r"\b(" + "|".join(["importor" + "skip", r"pytest\.skip", r"mark\.skip", "skip" + "if"]) + r")\b")
     for path in tf.REPO.joinpath("tests", "terraform").glob("*.py"):
         assert not skipping.search(path.read_text()), path.name
+
+
+@pytest.mark.parametrize("name, good", [("grafana_version", "11.6.0"), ("exporter_outputs_uri", "hdfs:///ecommerce/processed"),
+                                        ("hadoop_download_base_url", "https://archive.apache.org/dist/hadoop/common")])
+def test_root_refuses_shell_text_in_what_reaches_user_data(tmp_path, name, good):
+    from tests.terraform.test_tf_render import HOSTILE_VALUES
+
+    cases = {"the default": ({name: good}, None)}
+    cases.update({f"{name} #{i}": ({name: v}, name) for i, v in enumerate(HOSTILE_VALUES)})
+    results, log = tf.validation_cases(tmp_path, tf.TF_ROOT, cases, tf.REQUIRED_TEST_VALUES)
+    wrong = {case: status for case, status in results.items() if status != "pass"}
+    assert not wrong, f"{wrong}\n{log[-3000:]}"

@@ -516,14 +516,36 @@ def run_cluster_config(workdir, inputs):
 # What the bootstrap puts where
 ################################################################################
 
+_SETTINGS = re.compile(r"<<'ECOM_SETTINGS_JSON'\n(.*)\nECOM_SETTINGS_JSON\n", re.S)
+_READ = re.compile(r"^([A-Z_][A-Z0-9_]*)=\$\(setting ([a-z_0-9]+)\)$")
 _ASSIGN = re.compile(r"^([A-Z_][A-Z0-9_]*)=(.*)$")
 _COPY = re.compile(r'(?:aws s3 (?:cp|sync)\b[^"\n]*|s3_sync )"\$ARTIFACTS"(\S*)\s+(\S+)\s*$')
 
 
+def jsonencode(value):
+    """Terraform's jsonencode(): compact, keys sorted, <, > and & escaped."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def script_settings(script):
+    """The JSON settings document a rendered bootstrap script carries."""
+    m = _SETTINGS.search(script)
+    if not m:
+        raise ValueError("no settings here-document in the script")
+    return json.loads(m.group(1))
+
+
 def shell_assignments(script):
-    """Top-level VAR=value assignments of a rendered script, expanded."""
+    """Top-level VAR=value assignments of a rendered script, expanded
+    (VAR=$(setting key) reads the script's own settings document)."""
+    settings = script_settings(script)
     values = {}
     for line in script.splitlines():
+        m = _READ.match(line)
+        if m:
+            values[m.group(1)] = str(settings[m.group(2)])
+            continue
         m = _ASSIGN.match(line)
         if not m:
             continue

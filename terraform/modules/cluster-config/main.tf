@@ -119,8 +119,13 @@ locals {
     exporter_outputs_uri       = var.exporter_outputs_uri
   }
 
-  master_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "master", node = "master" }))
+  # The script gets the values as one JSON document (data, not shell text).
+  master_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", {
+    settings_json = jsonencode(merge(local.bootstrap_vars, { role = "master", node = "master" }))
+  })
   worker_user_data = [
-    for i in range(length(var.worker_hosts)) : templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "worker", node = "worker-${i + 1}" }))
+    for i in range(length(var.worker_hosts)) : templatefile("${path.module}/templates/bootstrap.sh.tftpl", {
+      settings_json = jsonencode(merge(local.bootstrap_vars, { role = "worker", node = "worker-${i + 1}" }))
+    })
   ]
 }
