@@ -210,13 +210,44 @@ variable "am_memory_mb" {
 ################################################################################
 
 variable "grafana_version" {
-  description = "Grafana OSS version installed on the master from Grafana's signed APT repository."
+  description = "Grafana OSS version installed on the master (grafana_<version>_amd64.deb, checked against grafana_deb_sha256)."
   type        = string
   default     = "11.6.0"
 
   validation {
     condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.grafana_version))
     error_message = "grafana_version must look like X.Y.Z (a Grafana OSS release)."
+  }
+}
+
+variable "grafana_deb_sha256" {
+  description = "SHA-256 of grafana_<grafana_version>_amd64.deb (Grafana OSS from Grafana's download site): the 64 hex characters of the .sha256 file published next to it. Required: the master refuses a package that does not match."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{64}$", var.grafana_deb_sha256))
+    error_message = "grafana_deb_sha256 must be the 64 hexadecimal characters of grafana_<grafana_version>_amd64.deb.sha256."
+  }
+}
+
+variable "ssm_agent_version" {
+  description = "Version of the AWS Systems Manager agent installed on every node, from the region's versioned download path (never latest)."
+  type        = string
+  default     = "3.3.2299.0"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.ssm_agent_version))
+    error_message = "ssm_agent_version must look like 3.3.2299.0."
+  }
+}
+
+variable "ssm_agent_sha256" {
+  description = "SHA-256 of amazon-ssm-agent.deb (debian_amd64) of ssm_agent_version, after checking its signature with AWS's public key (docs/terraform.md). Required: the nodes refuse a package that does not match."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{64}$", var.ssm_agent_sha256))
+    error_message = "ssm_agent_sha256 must be 64 hexadecimal characters (sha256sum of the verified amazon-ssm-agent.deb)."
   }
 }
 

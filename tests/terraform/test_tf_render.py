@@ -173,8 +173,7 @@ def test_scripts_install_java17_python311_and_pinned_hadoop(master_script, clust
     assert settings["hadoop_url"] == f"https://archive.apache.org/dist/hadoop/common/hadoop-{v}/hadoop-{v}.tar.gz"
     assert settings["hadoop_sha512"] == tf.FAKE_SHA512
     assert "HADOOP_URL=$(setting hadoop_url)" in s and "HADOOP_SHA512=$(setting hadoop_sha512)" in s
-    check = s.index("sha512sum -c -")
-    assert s.index('curl -fsSLo "$tgz" "$HADOOP_URL"') < check < s.index('tar -xzf "$tgz"')
+    assert s.index('fetch "$HADOOP_URL" "$tgz" sha512sum "$HADOOP_SHA512"') < s.index('tar -xzf "$tgz"')
 
 
 def test_daemons_run_as_systemd_units(master_script, worker_scripts):
@@ -193,7 +192,7 @@ def test_monitoring_is_wired_on_the_master(master_script):
     assert "apt-get install -y -q --no-install-recommends prometheus" in s
     assert "promtool check config /etc/prometheus/prometheus.yml" in s
     assert "--web.listen-address=127.0.0.1:9308" in s and "ecom-exporter" in s
-    assert '"grafana=$GRAFANA_VERSION"' in s
+    assert 'fetch "$GRAFANA_DEB_URL" /tmp/grafana.deb sha256sum "$GRAFANA_DEB_SHA256"' in s
 
 
 def test_grafana_is_locked_down(master_script):
@@ -375,3 +374,82 @@ def test_cluster_config_refuses_hostile_values_in_everything_it_renders(tmp_path
     results, log = tf.validation_cases(tmp_path, tf.CLUSTER_CONFIG, cases, cluster_inputs)
     wrong = {case: status for case, status in results.items() if status != "pass"}
     assert not wrong, f"{wrong}\n{log[-3000:]}"
+
+
+################################################################################
+# Every download is checked against a pinned checksum (issue 15)
+################################################################################
+
+def _function(script, name):
+    """The text of a shell function of the rendered script."""
+    m = re.search(rf"^{name}\(\) {{\n.*?^}}\n", script, re.M | re.S)
+    assert m, f"no function {name}"
+    return m.group(0)
+
+
+def test_every_download_goes_through_the_checksum_check(master_script, worker_scripts):
+    for script in [master_script, *worker_scripts]:
+        fetch = _function(script, "fetch")
+        outside = script.replace(fetch, "")
+        assert not re.search(r"^\s*(retry )?(curl|wget) ", outside, re.M), "a download that bypasses fetch()"
+        calls = re.findall(r'^\s*fetch "\$(\w+)" (\S+) (sha256sum|sha512sum) "\$(\w+)"$', script, re.M)
+        assert {c[0] for c in calls} >= {"SSM_AGENT_URL", "HADOOP_URL"}
+        settings, env = tf.script_settings(script), tf.shell_assignments(script)
+        for url_var, _, tool, sum_var in calls:
+            digits = {"sha256sum": 64, "sha512sum": 128}[tool]
+            assert re.fullmatch(rf"[0-9a-f]{{{digits}}}", env[sum_var]), (url_var, sum_var)
+            assert env[url_var].startswith("https://") and "latest" not in env[url_var], env[url_var]
+        # Every fetched package is what gets installed.
+        for deb in re.findall(r"(?:dpkg -i|apt-get install [^\n]*?) (/tmp/[\w.-]+\.deb)", script):
+            assert any(dest == deb for _, dest, _, _ in calls), deb
+        assert "/latest/" not in script and "gpg" not in script and "sources.list" not in script
+        assert settings["ssm_agent_url"].endswith(f"/amazon-ssm-us-east-1/{settings['ssm_agent_url'].split('/')[4]}"
+                                                  "/debian_amd64/amazon-ssm-agent.deb")
+    calls = re.findall(r'^\s*fetch "\$(\w+)"', master_script, re.M)
+    assert set(calls) == {"SSM_AGENT_URL", "HADOOP_URL", "GRAFANA_DEB_URL"}
+    assert tf.script_settings(master_script)["grafana_deb_url"].endswith(
+        f"/grafana_{tf.script_settings(master_script)['grafana_version']}_amd64.deb")
+
+
+def test_pinned_versions_are_in_the_download_urls(master_script, cluster_inputs):
+    settings = tf.script_settings(master_script)
+    assert f"/{cluster_inputs['ssm_agent_version']}/debian_amd64/" in settings["ssm_agent_url"]
+    assert settings["ssm_agent_sha256"] == tf.FAKE_SHA256 and settings["grafana_deb_sha256"] == tf.FAKE_SHA256
+
+
+def test_fetch_keeps_a_matching_file_and_refuses_any_other(master_script, tmp_path):
+    """The script's own fetch(), run on a local file:// URL."""
+    import hashlib
+
+    source = tmp_path / "package.deb"
+    source.write_bytes(b"the real package\n")
+    good = hashlib.sha256(source.read_bytes()).hexdigest()
+    shell = "set -euo pipefail\nretry() { \"$@\"; }\n" + _function(master_script, "fetch")
+    dest = tmp_path / "fetched.deb"
+    ok = tf.run(["bash", "-c", shell + f'fetch "file://{source}" "{dest}" sha256sum "{good}"'])
+    assert ok.returncode == 0 and dest.read_bytes() == source.read_bytes(), ok.stderr
+    dest.unlink()
+    bad = tf.run(["bash", "-c", shell + f'fetch "file://{source}" "{dest}" sha256sum "{"0" * 64}"'])
+    assert bad.returncode != 0 and not dest.exists()
+    assert "does not match its pinned checksum" in bad.stderr
+
+
+def test_checksums_are_required_and_validated(tmp_path):
+    cases = {"well-formed": ({}, None)}
+    for name, digits in (("grafana_deb_sha256", 64), ("ssm_agent_sha256", 64), ("hadoop_sha512", 128)):
+        for i, bad in enumerate(["", "g" * digits, "a" * (digits - 1), "a" * (digits + 1),
+                                 "<paste the 64 hex characters here>", "a" * (digits - 2) + "; "]):
+            cases[f"{name} #{i}"] = ({name: bad}, name)
+    for i, bad in enumerate(["latest", "3.3", "3.3.2299.0; reboot", ""]):
+        cases[f"ssm_agent_version #{i}"] = ({"ssm_agent_version": bad}, "ssm_agent_version")
+    results, log = tf.validation_cases(tmp_path, tf.TF_ROOT, cases, tf.REQUIRED_TEST_VALUES)
+    wrong = {case: status for case, status in results.items() if status != "pass"}
+    assert not wrong, f"{wrong}\n{log[-3000:]}"
+    declared = tf.variables(tf.load_module(tf.TF_ROOT))
+    assert not {"grafana_deb_sha256", "ssm_agent_sha256", "hadoop_sha512"} & {n for n, b in declared.items() if "default" in b}
+
+
+def test_example_leaves_every_checksum_to_the_user():
+    values = tf.example_values()
+    for name in ("hadoop_sha512", "grafana_deb_sha256", "ssm_agent_sha256"):
+        assert name in values and not re.fullmatch(r"[0-9a-fA-F]+", values[name]), name

@@ -460,7 +460,8 @@ EXAMPLE_WORKER_MEMORY_MIB = 16384
 EXAMPLE_WORKER_VCPUS = 4
 FAKE_SHA512 = "ab" * 64
 # The root variables without a default, with well-formed stand-ins.
-REQUIRED_TEST_VALUES = {"hadoop_sha512": FAKE_SHA512}
+FAKE_SHA256 = "cd" * 32
+REQUIRED_TEST_VALUES = {"hadoop_sha512": FAKE_SHA512, "grafana_deb_sha256": FAKE_SHA256, "ssm_agent_sha256": FAKE_SHA256}
 
 
 def example_cluster_inputs():
@@ -481,6 +482,9 @@ def example_cluster_inputs():
                          for i in range(ex.get("worker_count", root_default("worker_count")))],
         "hadoop_version": ex.get("hadoop_version", root_default("hadoop_version")),
         "hadoop_sha512": FAKE_SHA512,
+        "grafana_deb_sha256": FAKE_SHA256,
+        "ssm_agent_version": root_default("ssm_agent_version"),
+        "ssm_agent_sha256": FAKE_SHA256,
         "nodemanager_memory_mb": EXAMPLE_WORKER_MEMORY_MIB * 3 // 4 // 1024 * 1024,
         "nodemanager_vcores": EXAMPLE_WORKER_VCPUS,
         "grafana_version": root_default("grafana_version"),

@@ -114,6 +114,10 @@ locals {
     data_dirs                  = join(",", [for k in ["hadoop_tmp_dir", "hdfs_name_dir", "hdfs_data_dir", "yarn_local_dirs", "yarn_log_dirs"] : local.hadoop_cluster_values[k]])
     suite_dir                  = var.suite_dir
     grafana_version            = var.grafana_version
+    grafana_deb_url            = "https://dl.grafana.com/oss/release/grafana_${var.grafana_version}_amd64.deb"
+    grafana_deb_sha256         = lower(var.grafana_deb_sha256)
+    ssm_agent_url              = "https://s3.${var.region}.amazonaws.com/amazon-ssm-${var.region}/${var.ssm_agent_version}/debian_amd64/amazon-ssm-agent.deb"
+    ssm_agent_sha256           = lower(var.ssm_agent_sha256)
     grafana_password_parameter = var.grafana_admin_password_parameter
     grafana_http_addr          = var.grafana_listen_all ? "0.0.0.0" : "127.0.0.1"
     exporter_outputs_uri       = var.exporter_outputs_uri

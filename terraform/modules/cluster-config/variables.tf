@@ -164,12 +164,42 @@ variable "suite_dir" {
 }
 
 variable "grafana_version" {
-  description = "Grafana OSS version installed from Grafana's signed APT repository."
+  description = "Grafana OSS version installed on the master from its .deb on Grafana's download site."
   type        = string
 
   validation {
     condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.grafana_version))
     error_message = "grafana_version must look like X.Y.Z (a Grafana OSS release)."
+  }
+}
+
+variable "grafana_deb_sha256" {
+  description = "SHA-256 of grafana_<grafana_version>_amd64.deb (64 hex characters)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{64}$", var.grafana_deb_sha256))
+    error_message = "grafana_deb_sha256 must be 64 hexadecimal characters."
+  }
+}
+
+variable "ssm_agent_version" {
+  description = "Version of the SSM agent package, a versioned download path (never latest)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.ssm_agent_version))
+    error_message = "ssm_agent_version must look like 3.3.2299.0."
+  }
+}
+
+variable "ssm_agent_sha256" {
+  description = "SHA-256 of that version's amazon-ssm-agent.deb (debian_amd64), 64 hex characters."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{64}$", var.ssm_agent_sha256))
+    error_message = "ssm_agent_sha256 must be 64 hexadecimal characters."
   }
 }
 

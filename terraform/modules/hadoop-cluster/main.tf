@@ -323,7 +323,7 @@ resource "aws_vpc_security_group_egress_rule" "cluster_self" {
 
 resource "aws_vpc_security_group_egress_rule" "https" {
   security_group_id = aws_security_group.cluster.id
-  description       = "https-tcp: AWS APIs, Apache archive, Python packages, Grafana repository"
+  description       = "https-tcp: AWS APIs, SSM agent, Apache archive, Python packages, Grafana package"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
