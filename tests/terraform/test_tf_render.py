@@ -453,3 +453,79 @@ def test_example_leaves_every_checksum_to_the_user():
     values = tf.example_values()
     for name in ("hadoop_sha512", "grafana_deb_sha256", "ssm_agent_sha256"):
         assert name in values and not re.fullmatch(r"[0-9a-fA-F]+", values[name]), name
+
+
+################################################################################
+# Grafana serves HTTPS with a certificate made at boot (issue 15)
+################################################################################
+
+def test_grafana_serves_https_only(master_script):
+    s = master_script
+    for setting in ("GF_SERVER_PROTOCOL=https", "GF_SERVER_CERT_FILE=/etc/grafana/tls/grafana.crt",
+                    "GF_SERVER_CERT_KEY=/etc/grafana/tls/grafana.key", "GF_SECURITY_COOKIE_SECURE=true"):
+        assert f"Environment={setting}\n" in s, setting
+    assert not re.search(r"GF_SERVER_PROTOCOL=http\b(?!s)", s)
+    made = s.index('grafana_tls /etc/grafana/tls "$MASTER"')
+    assert made < s.index("grafana-server.service.d/ecommerce.conf") < s.index("start grafana-server")
+    assert s.index("chmod 0640 /etc/grafana/tls/grafana.key") < s.index("start grafana-server")
+
+
+def _make_cert(master_script, directory, host):
+    shell = "set -euo pipefail\nCHANGED=0\n" + _function(master_script, "grafana_tls")
+    result = tf.run(["bash", "-c", shell + f'grafana_tls "{directory}" "{host}"; echo "CHANGED=$CHANGED"'])
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _fingerprint(cert):
+    return tf.run(["openssl", "x509", "-in", str(cert), "-noout", "-fingerprint", "-sha256"]).stdout
+
+
+def test_the_boot_time_certificate_serves_tls_for_localhost_and_the_master(master_script, tmp_path):
+    """The script's own grafana_tls(), run here; then a real TLS handshake on
+    loopback that checks the certificate against the names admins use."""
+    import socket
+    import ssl
+    import threading
+
+    tf.require_tool("openssl")
+    tls = tmp_path / "tls"
+    assert _make_cert(master_script, tls, "10.42.0.10") == "CHANGED=1"
+    cert, key = tls / "grafana.crt", tls / "grafana.key"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    text = tf.run(["openssl", "x509", "-in", str(cert), "-noout", "-text"]).stdout
+    assert "DNS:localhost" in text and "IP Address:127.0.0.1" in text and "IP Address:10.42.0.10" in text
+    assert "TLS Web Server Authentication" in text
+
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        conn, _ = listener.accept()
+        with server_ctx.wrap_socket(conn, server_side=True) as tls_conn:
+            tls_conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client_ctx = ssl.create_default_context(cafile=str(cert))  # verifies the chain and the host name
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with client_ctx.wrap_socket(raw, server_hostname="localhost") as conn:
+            assert conn.recv(100).endswith(b"ok")
+    thread.join(10)
+    listener.close()
+
+    # Kept on a re-run; made anew when it is about to expire.
+    before = _fingerprint(cert)
+    assert _make_cert(master_script, tls, "10.42.0.10") == "CHANGED=0" and _fingerprint(cert) == before
+    tf.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=old",
+            "-keyout", str(key), "-out", str(cert)])
+    assert _make_cert(master_script, tls, "10.42.0.10") == "CHANGED=1" and "CN=10.42.0.10" in \
+        tf.run(["openssl", "x509", "-in", str(cert), "-noout", "-subject"]).stdout.replace(" ", "")
+
+
+def test_a_master_named_by_dns_gets_a_dns_name_in_the_certificate(master_script, tmp_path):
+    _make_cert(master_script, tmp_path / "tls", "master.internal")
+    text = tf.run(["openssl", "x509", "-in", str(tmp_path / "tls" / "grafana.crt"), "-noout", "-text"]).stdout
+    assert "DNS:master.internal" in text
