@@ -408,3 +408,16 @@ def test_every_root_string_that_reaches_cluster_config_is_validated():
     for name in passed:
         if _is_string(declared[name]):
             assert declared[name].get("validation"), f"root variable {name} reaches user data without validation"
+
+
+def test_docs_state_the_trust_model_and_the_exact_port_forwarding_command():
+    doc = (tf.REPO / "docs" / "terraform.md").read_text()
+    trust = doc[doc.index("## Trust model"):doc.index("## Security defaults")]
+    for words in ("simple", "user.name", "no CIDR path", "AWS-StartPortForwardingSession", "admin_cidrs",
+                  "RFC 1918", "HTTPS", "self-signed", "User data is data"):
+        assert words in trust, words
+    assert ("aws ssm start-session --region us-east-1 --target i-0123456789abcdef0 \\\n"
+            "  --document-name AWS-StartPortForwardingSession \\\n"
+            "  --parameters portNumber=9870,localPortNumber=9870") in doc
+    for name in ("hadoop_sha512", "grafana_deb_sha256", "ssm_agent_sha256"):
+        assert f"`{name}`" in doc[doc.index("## What you must set"):doc.index("## Walk-through")], name
