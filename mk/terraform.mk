@@ -10,7 +10,7 @@ TF_DIR          := terraform
 
 TEST_PREREQS += tf-deps
 
-.PHONY: tf-deps tf-fmt tf-check
+.PHONY: tf-deps tf-fmt tf-check tf-lock
 
 ## Install what tests/terraform runs (apt): shellcheck and openssl, and promtool (monitoring-deps)
 tf-deps: monitoring-deps
@@ -23,6 +23,10 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION): | setup
 	$(PY) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q "checkov==$(CHECKOV_VERSION)"
 	@touch $@
+
+## Re-pin the nodes' Python dependencies by SHA-256 from setup.cfg (pip, Python 3.11 on x86_64)
+tf-lock: setup
+	$(PY) -m tests.terraform.nodelock
 
 ## Rewrite the Terraform files in canonical format (terraform fmt -recursive)
 tf-fmt: setup

@@ -529,3 +529,89 @@ def test_a_master_named_by_dns_gets_a_dns_name_in_the_certificate(master_script,
     _make_cert(master_script, tmp_path / "tls", "master.internal")
     text = tf.run(["openssl", "x509", "-in", str(tmp_path / "tls" / "grafana.crt"), "-noout", "-text"]).stdout
     assert "DNS:master.internal" in text
+
+
+################################################################################
+# The suite's Python dependencies: pinned by SHA-256 too
+################################################################################
+
+NODE_LOCK = tf.CLUSTER_CONFIG / "files" / "requirements-node.txt"
+
+
+def _lock():
+    pins = {}
+    for line in NODE_LOCK.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            m = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+) --hash=sha256:([0-9a-f]{64})", line)
+            assert m, f"not `name==version --hash=sha256:<64 hex>`: {line}"
+            pins[canonical(m.group(1))] = m.group(2)
+    return pins
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_node_lock_pins_setup_cfgs_versions():
+    """The lock is derived from setup.cfg (make tf-lock): same versions, nothing missing."""
+    import configparser
+
+    from packaging.requirements import Requirement
+
+    cfg = configparser.ConfigParser()
+    cfg.read(tf.REPO / "setup.cfg")
+    pins = _lock()
+    for text in filter(None, (r.strip() for r in cfg["options"]["install_requires"].splitlines())):
+        req = Requirement(text)
+        assert canonical(req.name) in pins, f"{req.name} is not in {NODE_LOCK.name}: run make tf-lock"
+        assert req.specifier.contains(pins[canonical(req.name)], prereleases=True), \
+            f"{req.name}: setup.cfg says {req.specifier}, the lock {pins[canonical(req.name)]}: run make tf-lock"
+    assert {"setuptools", "wheel"} <= set(pins)
+
+
+def test_node_lock_holds_every_dependency_of_the_suite():
+    """Closure over the installed distributions' metadata (Python 3.11 on Linux)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    pins = _lock()
+    env = {"python_version": "3.11", "python_full_version": "3.11.2", "sys_platform": "linux",
+           "platform_system": "Linux", "platform_machine": "x86_64", "os_name": "posix",
+           "implementation_name": "cpython", "platform_python_implementation": "CPython", "extra": ""}
+    seen = set()
+    todo = [canonical(Requirement(r).name) for r in distribution_requires_of_suite()]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        assert name in pins, f"{name} is needed but not pinned in {NODE_LOCK.name}: run make tf-lock"
+        try:
+            requires = distribution(name).requires or []
+        except PackageNotFoundError:
+            continue
+        for text in requires:
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate(env):
+                todo.append(canonical(req.name))
+    assert len(seen) >= 10
+
+
+def distribution_requires_of_suite():
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(tf.REPO / "setup.cfg")
+    return [r.strip() for r in cfg["options"]["install_requires"].splitlines() if r.strip()]
+
+
+def test_nodes_install_python_packages_only_by_hash(master_script, worker_scripts, master_files):
+    for script in [master_script, *worker_scripts]:
+        pip_lines = [line for line in script.splitlines() if re.search(r"\bpip\b[^\n]* install\b", line)]
+        assert pip_lines, "no pip install found"
+        for line in pip_lines:
+            assert "--require-hashes" in line or "--no-index" in line, f"pip may fetch unchecked: {line}"
+            assert "--no-build-isolation" in line, f"build tools would be fetched unchecked: {line}"
+        assert 'retry pip_locked "$SUITE/build-requirements.txt"' in script and 'retry pip_locked "$lock"' in script
+    assert master_files["/opt/ecommerce/src/requirements-node.txt"] == NODE_LOCK.read_bytes()

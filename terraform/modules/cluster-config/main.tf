@@ -89,6 +89,8 @@ locals {
 
   artifact_files = merge(
     { for f in local.suite_files : "${var.artifacts_prefix}suite/${f}" => "${local.repo_root}/${f}" },
+    # the suite's dependencies, each pinned by its SHA-256 (make tf-lock)
+    { "${var.artifacts_prefix}suite/requirements-node.txt" = "${local.repo_root}/terraform/modules/cluster-config/files/requirements-node.txt" },
     { for f in local.monitoring_files : "${var.artifacts_prefix}${f}" => "${local.repo_root}/${f}" },
   )
 
