@@ -10,19 +10,23 @@ TF_DIR          := terraform
 
 TEST_PREREQS += tf-deps
 
-.PHONY: tf-deps tf-fmt tf-check
+.PHONY: tf-deps tf-fmt tf-check tf-lock
 
-## Install shellcheck (apt) if missing, for the cloud-init checks in tests/terraform
-tf-deps:
-	@command -v shellcheck >/dev/null 2>&1 || { \
+## Install what tests/terraform runs (apt): shellcheck and openssl, and promtool (monitoring-deps)
+tf-deps: monitoring-deps
+	@command -v shellcheck >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq shellcheck >/dev/null \
-	  || echo "warning: could not install shellcheck; its test is skipped"; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq shellcheck openssl >/dev/null \
+	  || { echo "error: could not install shellcheck/openssl with apt-get; tests/terraform needs them" >&2; exit 1; }; }
 
 $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION): | setup
 	$(PY) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q "checkov==$(CHECKOV_VERSION)"
 	@touch $@
+
+## Re-pin the nodes' Python dependencies by SHA-256 from setup.cfg (pip, Python 3.11 on x86_64)
+tf-lock: setup
+	$(PY) -m tests.terraform.nodelock
 
 ## Rewrite the Terraform files in canonical format (terraform fmt -recursive)
 tf-fmt: setup

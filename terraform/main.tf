@@ -142,6 +142,9 @@ module "cluster_config" {
   reduce_memory_mb                 = var.reduce_memory_mb
   am_memory_mb                     = var.am_memory_mb
   grafana_version                  = var.grafana_version
+  grafana_deb_sha256               = var.grafana_deb_sha256
+  ssm_agent_version                = var.ssm_agent_version
+  ssm_agent_sha256                 = var.ssm_agent_sha256
   grafana_admin_password_parameter = module.monitoring.grafana_admin_password_parameter_name
   grafana_listen_all               = length(var.admin_cidrs) > 0
   exporter_outputs_uri             = var.exporter_outputs_uri

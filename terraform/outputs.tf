@@ -2,14 +2,22 @@ locals {
   master_id = module.hadoop_cluster.master_instance_id
   master_ip = module.hadoop_cluster.master_private_ip
 
-  # Web UIs on the master: reachable from admin_cidrs at http://<master_ip>:<port>,
-  # or from your machine at http://localhost:<port> through SSM port forwarding.
-  ui_ports = {
+  # Web UIs, by node role. Hadoop's are reachable only inside the cluster
+  # security group: from your machine, through SSM port forwarding to
+  # http://localhost:<port>. Grafana serves HTTPS (and, with admin_cidrs, is
+  # also reachable from those networks at https://<master_ip>:3000).
+  master_ui_ports = {
     namenode        = 9870
     resourcemanager = 8088
     jobhistory      = 19888
     grafana         = 3000
   }
+  worker_ui_ports = {
+    datanode    = 9864
+    nodemanager = 8042
+  }
+
+  port_forward = "--document-name AWS-StartPortForwardingSession --parameters"
 
   submit_command = "sudo -iu hadoop ecom-run --runner hadoop --data hdfs:///ecommerce/raw --output ${var.exporter_outputs_uri}"
 }
@@ -30,39 +38,44 @@ output "master_private_ip" {
 }
 
 output "namenode_url" {
-  description = "HDFS NameNode web UI (from admin_cidrs; else forward port 9870 and open http://localhost:9870)."
-  value       = "http://${local.master_ip}:${local.ui_ports.namenode}"
+  description = "HDFS NameNode web UI on your machine, once port_forward_commands.namenode runs (Hadoop's UIs have no CIDR path)."
+  value       = "http://localhost:${local.master_ui_ports.namenode}"
 }
 
 output "resourcemanager_url" {
-  description = "YARN ResourceManager web UI (from admin_cidrs; else forward port 8088 and open http://localhost:8088)."
-  value       = "http://${local.master_ip}:${local.ui_ports.resourcemanager}"
+  description = "YARN ResourceManager web UI on your machine, once port_forward_commands.resourcemanager runs (Hadoop's UIs have no CIDR path)."
+  value       = "http://localhost:${local.master_ui_ports.resourcemanager}"
 }
 
 output "jobhistory_url" {
-  description = "MapReduce JobHistory web UI (from admin_cidrs; else forward port 19888)."
-  value       = "http://${local.master_ip}:${local.ui_ports.jobhistory}"
+  description = "MapReduce JobHistory web UI on your machine, once port_forward_commands.jobhistory runs (Hadoop's UIs have no CIDR path)."
+  value       = "http://localhost:${local.master_ui_ports.jobhistory}"
 }
 
 output "grafana_url" {
-  description = "Grafana (from admin_cidrs; else run grafana_port_forward_command and open http://localhost:3000). User admin."
-  value       = "http://${local.master_ip}:${local.ui_ports.grafana}"
+  description = "Grafana (HTTPS, user admin) on your machine once grafana_port_forward_command runs; from admin_cidrs use https://<master_private_ip>:3000."
+  value       = "https://localhost:${local.master_ui_ports.grafana}"
 }
 
 output "port_forward_commands" {
   description = "AWS CLI commands (Session Manager plugin required) that forward each master UI to the same port on localhost."
   value = {
-    for ui, port in local.ui_ports : ui => join(" ", [
-      "aws ssm start-session --region ${local.region} --target ${local.master_id}",
-      "--document-name AWS-StartPortForwardingSession",
-      "--parameters portNumber=${port},localPortNumber=${port}",
-    ])
+    for ui, port in local.master_ui_ports : ui => "aws ssm start-session --region ${local.region} --target ${local.master_id} ${local.port_forward} portNumber=${port},localPortNumber=${port}"
+  }
+}
+
+output "worker_port_forward_commands" {
+  description = "The same for each worker's DataNode (9864) and NodeManager (8042) UIs, by worker (forward one worker at a time, or change localPortNumber)."
+  value = {
+    for i, id in module.hadoop_cluster.worker_instance_ids : "worker-${i + 1}" => {
+      for ui, port in local.worker_ui_ports : ui => "aws ssm start-session --region ${local.region} --target ${id} ${local.port_forward} portNumber=${port},localPortNumber=${port}"
+    }
   }
 }
 
 output "grafana_port_forward_command" {
-  description = "Forward Grafana to http://localhost:3000 through SSM."
-  value       = "aws ssm start-session --region ${local.region} --target ${local.master_id} --document-name AWS-StartPortForwardingSession --parameters portNumber=3000,localPortNumber=3000"
+  description = "Forwards Grafana to https://localhost:3000 through SSM."
+  value       = "aws ssm start-session --region ${local.region} --target ${local.master_id} ${local.port_forward} portNumber=3000,localPortNumber=3000"
 }
 
 output "grafana_admin_password_command" {

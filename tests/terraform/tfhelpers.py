@@ -21,10 +21,7 @@ CLUSTER_CONFIG = TF_ROOT / "modules" / "cluster-config"
 BOOTSTRAP_TEMPLATE = CLUSTER_CONFIG / "templates" / "bootstrap.sh.tftpl"
 EXAMPLE_DIR = TF_ROOT / "examples" / "complete"
 
-# Development aid only: render against another checkout (e.g. one holding
-# hadoop/templates before it lands here). Unset in CI.
-SOURCE_ROOT = Path(os.environ.get("ECOM_TF_TEST_REPO_ROOT", REPO)).resolve()
-HADOOP_TEMPLATES = SOURCE_ROOT / "hadoop" / "templates"
+HADOOP_TEMPLATES = REPO / "hadoop" / "templates"
 
 USER_DATA_LIMIT = 16 * 1024  # bytes, EC2's limit on raw user data
 
@@ -400,6 +397,49 @@ def terraform(args, cwd):
             os.environ.pop("TF_IN_AUTOMATION", None)
 
 
+def hcl_literal(value):
+    """A Python value as an HCL expression (JSON syntax, template markers escaped)."""
+    if isinstance(value, str):
+        return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{hcl_literal(str(k))} = {hcl_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(hcl_literal(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def validation_cases(workdir, module_dir, cases, base=None):
+    """Evaluate a module's variable validation on many inputs with one offline
+    `terraform test` run.
+
+    The module's variables.tf is copied alone (no provider, no resource), and
+    each case becomes a `run` block with `command = plan`: Terraform evaluates
+    every validation block, and `expect_failures = [var.<name>]` passes only if
+    the validation of that very variable refused the value.
+    cases: {case name: (variables, expected failing variable name or None)}.
+    Returns {case name: "pass" | "fail" | "missing"} and Terraform's output.
+    """
+    workdir = Path(workdir)
+    (workdir / "tests").mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(module_dir) / "variables.tf", workdir / "variables.tf")
+    names, blocks = {}, []
+    for i, (case, (values, failing)) in enumerate(cases.items()):
+        run = f"case_{i}"
+        names[run] = case
+        body = "\n".join(f"    {k} = {hcl_literal(v)}" for k, v in {**(base or {}), **values}.items())
+        expect = f"\n  expect_failures = [var.{failing}]" if failing else ""
+        blocks.append(f'run "{run}" {{\n  command = plan\n  variables {{\n{body}\n  }}{expect}\n}}\n')
+    (workdir / "tests" / "cases.tftest.hcl").write_text("\n".join(blocks))
+    code, out, err = terraform(["init", "-input=false", "-no-color"], workdir)
+    if code != 0:
+        raise RuntimeError(f"terraform init failed:\n{out}\n{err}")
+    code, out, err = terraform(["test", "-no-color"], workdir)
+    results = dict.fromkeys(cases, "missing")
+    for run, status in re.findall(r'run "(case_\d+)"\.\.\. (pass|fail)', out):
+        results[names[run]] = status
+    return results, out + err
+
+
 def example_values():
     """The example's tfvars, as Python values (placeholders kept as written)."""
     import hcl2
@@ -419,6 +459,9 @@ def root_default(name):
 EXAMPLE_WORKER_MEMORY_MIB = 16384
 EXAMPLE_WORKER_VCPUS = 4
 FAKE_SHA512 = "ab" * 64
+# The root variables without a default, with well-formed stand-ins.
+FAKE_SHA256 = "cd" * 32
+REQUIRED_TEST_VALUES = {"hadoop_sha512": FAKE_SHA512, "grafana_deb_sha256": FAKE_SHA256, "ssm_agent_sha256": FAKE_SHA256}
 
 
 def example_cluster_inputs():
@@ -439,6 +482,9 @@ def example_cluster_inputs():
                          for i in range(ex.get("worker_count", root_default("worker_count")))],
         "hadoop_version": ex.get("hadoop_version", root_default("hadoop_version")),
         "hadoop_sha512": FAKE_SHA512,
+        "grafana_deb_sha256": FAKE_SHA256,
+        "ssm_agent_version": root_default("ssm_agent_version"),
+        "ssm_agent_sha256": FAKE_SHA256,
         "nodemanager_memory_mb": EXAMPLE_WORKER_MEMORY_MIB * 3 // 4 // 1024 * 1024,
         "nodemanager_vcores": EXAMPLE_WORKER_VCPUS,
         "grafana_version": root_default("grafana_version"),
@@ -454,7 +500,7 @@ def run_cluster_config(workdir, inputs):
     source = os.path.relpath(CLUSTER_CONFIG, workdir)
     # An absolute repo_root: the module's own default is relative to the work
     # dir, and the file paths it outputs are read from the test's working dir.
-    args = dict(inputs, repo_root=str(SOURCE_ROOT))
+    args = dict(inputs, repo_root=str(REPO))
     body = "\n".join(f"  {k} = {json.dumps(v)}" for k, v in args.items())
     (workdir / "main.tf").write_text(
         f'module "config" {{\n  source = "{source}"\n{body}\n}}\n\n'
@@ -474,14 +520,36 @@ def run_cluster_config(workdir, inputs):
 # What the bootstrap puts where
 ################################################################################
 
+_SETTINGS = re.compile(r"<<'ECOM_SETTINGS_JSON'\n(.*)\nECOM_SETTINGS_JSON\n", re.S)
+_READ = re.compile(r"^([A-Z_][A-Z0-9_]*)=\$\(setting ([a-z_0-9]+)\)$")
 _ASSIGN = re.compile(r"^([A-Z_][A-Z0-9_]*)=(.*)$")
 _COPY = re.compile(r'(?:aws s3 (?:cp|sync)\b[^"\n]*|s3_sync )"\$ARTIFACTS"(\S*)\s+(\S+)\s*$')
 
 
+def jsonencode(value):
+    """Terraform's jsonencode(): compact, keys sorted, <, > and & escaped."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def script_settings(script):
+    """The JSON settings document a rendered bootstrap script carries."""
+    m = _SETTINGS.search(script)
+    if not m:
+        raise ValueError("no settings here-document in the script")
+    return json.loads(m.group(1))
+
+
 def shell_assignments(script):
-    """Top-level VAR=value assignments of a rendered script, expanded."""
+    """Top-level VAR=value assignments of a rendered script, expanded
+    (VAR=$(setting key) reads the script's own settings document)."""
+    settings = script_settings(script)
     values = {}
     for line in script.splitlines():
+        m = _READ.match(line)
+        if m:
+            values[m.group(1)] = str(settings[m.group(2)])
+            continue
         m = _ASSIGN.match(line)
         if not m:
             continue
@@ -527,8 +595,15 @@ def materialize(files, root, strip):
     return root
 
 
-def which(tool):
-    return shutil.which(tool)
+def require_tool(tool, how="make tf-deps"):
+    """Path of a command-line tool the tests need; a missing one fails the test
+    with what to run (never a skip: `make test` installs them)."""
+    import pytest
+
+    path = shutil.which(tool)
+    if not path:
+        pytest.fail(f"{tool} is not installed: run `{how}` (part of `make test` and `make tf-check`)")
+    return path
 
 
 def run(cmd, **kw):

@@ -4,17 +4,17 @@ output "master_instance_id" {
 }
 
 output "namenode_url" {
-  description = "HDFS NameNode web UI."
+  description = "HDFS NameNode web UI, on localhost through SSM port forwarding."
   value       = module.ecommerce_hadoop.namenode_url
 }
 
 output "resourcemanager_url" {
-  description = "YARN ResourceManager web UI."
+  description = "YARN ResourceManager web UI, on localhost through SSM port forwarding."
   value       = module.ecommerce_hadoop.resourcemanager_url
 }
 
 output "grafana_url" {
-  description = "Grafana on the master."
+  description = "Grafana (HTTPS) on localhost through SSM port forwarding."
   value       = module.ecommerce_hadoop.grafana_url
 }
 
@@ -23,8 +23,13 @@ output "port_forward_commands" {
   value       = module.ecommerce_hadoop.port_forward_commands
 }
 
+output "worker_port_forward_commands" {
+  description = "SSM port forwarding commands of each worker's DataNode and NodeManager UIs."
+  value       = module.ecommerce_hadoop.worker_port_forward_commands
+}
+
 output "grafana_port_forward_command" {
-  description = "Forwards Grafana to http://localhost:3000."
+  description = "Forwards Grafana to https://localhost:3000."
   value       = module.ecommerce_hadoop.grafana_port_forward_command
 }
 

@@ -21,6 +21,16 @@ variable "hadoop_sha512" {
   type        = string
 }
 
+variable "grafana_deb_sha256" {
+  description = "SHA-256 of grafana_<version>_amd64.deb, from the .sha256 file next to it on Grafana's download site."
+  type        = string
+}
+
+variable "ssm_agent_sha256" {
+  description = "SHA-256 of the pinned amazon-ssm-agent.deb, after checking its signature (docs/terraform.md)."
+  type        = string
+}
+
 variable "worker_count" {
   description = "Number of workers."
   type        = number

@@ -89,6 +89,8 @@ locals {
 
   artifact_files = merge(
     { for f in local.suite_files : "${var.artifacts_prefix}suite/${f}" => "${local.repo_root}/${f}" },
+    # the suite's dependencies, each pinned by its SHA-256 (make tf-lock)
+    { "${var.artifacts_prefix}suite/requirements-node.txt" = "${local.repo_root}/terraform/modules/cluster-config/files/requirements-node.txt" },
     { for f in local.monitoring_files : "${var.artifacts_prefix}${f}" => "${local.repo_root}/${f}" },
   )
 
@@ -114,13 +116,22 @@ locals {
     data_dirs                  = join(",", [for k in ["hadoop_tmp_dir", "hdfs_name_dir", "hdfs_data_dir", "yarn_local_dirs", "yarn_log_dirs"] : local.hadoop_cluster_values[k]])
     suite_dir                  = var.suite_dir
     grafana_version            = var.grafana_version
+    grafana_deb_url            = "https://dl.grafana.com/oss/release/grafana_${var.grafana_version}_amd64.deb"
+    grafana_deb_sha256         = lower(var.grafana_deb_sha256)
+    ssm_agent_url              = "https://s3.${var.region}.amazonaws.com/amazon-ssm-${var.region}/${var.ssm_agent_version}/debian_amd64/amazon-ssm-agent.deb"
+    ssm_agent_sha256           = lower(var.ssm_agent_sha256)
     grafana_password_parameter = var.grafana_admin_password_parameter
     grafana_http_addr          = var.grafana_listen_all ? "0.0.0.0" : "127.0.0.1"
     exporter_outputs_uri       = var.exporter_outputs_uri
   }
 
-  master_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "master", node = "master" }))
+  # The script gets the values as one JSON document (data, not shell text).
+  master_user_data = templatefile("${path.module}/templates/bootstrap.sh.tftpl", {
+    settings_json = jsonencode(merge(local.bootstrap_vars, { role = "master", node = "master" }))
+  })
   worker_user_data = [
-    for i in range(length(var.worker_hosts)) : templatefile("${path.module}/templates/bootstrap.sh.tftpl", merge(local.bootstrap_vars, { role = "worker", node = "worker-${i + 1}" }))
+    for i in range(length(var.worker_hosts)) : templatefile("${path.module}/templates/bootstrap.sh.tftpl", {
+      settings_json = jsonencode(merge(local.bootstrap_vars, { role = "worker", node = "worker-${i + 1}" }))
+    })
   ]
 }

@@ -1,11 +1,21 @@
 variable "name" {
   description = "Name of the cluster, used in file headers and unit descriptions."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,19}$", var.name))
+    error_message = "name must start with a letter and hold 2-20 lowercase letters, digits or hyphens."
+  }
 }
 
 variable "region" {
   description = "AWS region the nodes run in (for the AWS CLI and the SSM agent package)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1."
+  }
 }
 
 variable "repo_root" {
@@ -17,6 +27,11 @@ variable "repo_root" {
 variable "artifacts_bucket" {
   description = "Name of the S3 bucket the nodes read their files from."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.artifacts_bucket))
+    error_message = "artifacts_bucket must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)."
+  }
 }
 
 variable "artifacts_prefix" {
@@ -25,14 +40,19 @@ variable "artifacts_prefix" {
   default     = "cluster/"
 
   validation {
-    condition     = var.artifacts_prefix == "" || endswith(var.artifacts_prefix, "/")
-    error_message = "artifacts_prefix must be empty or end with a slash."
+    condition     = can(regex("^([A-Za-z0-9._-]+/)*$", var.artifacts_prefix))
+    error_message = "artifacts_prefix must be empty or segments of letters, digits, dots, underscores and hyphens, each ending with a slash."
   }
 }
 
 variable "master_host" {
   description = "Address of the master (NameNode, ResourceManager, JobHistory), as the workers reach it."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$", var.master_host))
+    error_message = "master_host must be an IPv4 address or a DNS name (letters, digits, dots, hyphens)."
+  }
 }
 
 variable "worker_hosts" {
@@ -40,14 +60,19 @@ variable "worker_hosts" {
   type        = list(string)
 
   validation {
-    condition     = length(var.worker_hosts) >= 1
-    error_message = "At least one worker is required."
+    condition     = length(var.worker_hosts) >= 1 && alltrue([for h in var.worker_hosts : can(regex("^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$", h))])
+    error_message = "worker_hosts must hold at least one IPv4 address or DNS name (letters, digits, dots, hyphens)."
   }
 }
 
 variable "hadoop_version" {
   description = "Apache Hadoop release to install."
   type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.hadoop_version))
+    error_message = "hadoop_version must look like X.Y.Z."
+  }
 }
 
 variable "hadoop_sha512" {
@@ -64,18 +89,33 @@ variable "hadoop_download_base_url" {
   description = "Base URL the tarball is fetched from: <base>/hadoop-X.Y.Z/hadoop-X.Y.Z.tar.gz."
   type        = string
   default     = "https://archive.apache.org/dist/hadoop/common"
+
+  validation {
+    condition     = can(regex("^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*$", var.hadoop_download_base_url))
+    error_message = "hadoop_download_base_url must be an https:// URL of letters, digits and . _ ~ - path segments, without a trailing slash, query or spaces."
+  }
 }
 
 variable "hadoop_home" {
   description = "Where Hadoop is installed on the nodes (a symlink to the versioned directory)."
   type        = string
   default     = "/opt/hadoop"
+
+  validation {
+    condition     = can(regex("^(/[A-Za-z0-9._-]+)+$", var.hadoop_home))
+    error_message = "hadoop_home must be an absolute path of letters, digits, dots, underscores and hyphens."
+  }
 }
 
 variable "data_dir" {
   description = "Root of the HDFS and YARN data directories on the nodes."
   type        = string
   default     = "/data"
+
+  validation {
+    condition     = can(regex("^(/[A-Za-z0-9._-]+)+$", var.data_dir))
+    error_message = "data_dir must be an absolute path of letters, digits, dots, underscores and hyphens."
+  }
 }
 
 variable "nodemanager_memory_mb" {
@@ -116,16 +156,61 @@ variable "suite_dir" {
   description = "Where the suite's source and its Python 3.11 virtualenv go on the nodes."
   type        = string
   default     = "/opt/ecommerce"
+
+  validation {
+    condition     = can(regex("^(/[A-Za-z0-9._-]+)+$", var.suite_dir))
+    error_message = "suite_dir must be an absolute path of letters, digits, dots, underscores and hyphens."
+  }
 }
 
 variable "grafana_version" {
-  description = "Grafana OSS version installed from Grafana's signed APT repository."
+  description = "Grafana OSS version installed on the master from its .deb on Grafana's download site."
   type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.grafana_version))
+    error_message = "grafana_version must look like X.Y.Z (a Grafana OSS release)."
+  }
+}
+
+variable "grafana_deb_sha256" {
+  description = "SHA-256 of grafana_<grafana_version>_amd64.deb (64 hex characters)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{64}$", var.grafana_deb_sha256))
+    error_message = "grafana_deb_sha256 must be 64 hexadecimal characters."
+  }
+}
+
+variable "ssm_agent_version" {
+  description = "Version of the SSM agent package, a versioned download path (never latest)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$", var.ssm_agent_version))
+    error_message = "ssm_agent_version must look like 3.3.2299.0."
+  }
+}
+
+variable "ssm_agent_sha256" {
+  description = "SHA-256 of that version's amazon-ssm-agent.deb (debian_amd64), 64 hex characters."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F]{64}$", var.ssm_agent_sha256))
+    error_message = "ssm_agent_sha256 must be 64 hexadecimal characters."
+  }
 }
 
 variable "grafana_admin_password_parameter" {
   description = "Name of the SSM SecureString parameter holding the Grafana admin password."
   type        = string
+
+  validation {
+    condition     = can(regex("^(/[A-Za-z0-9._-]+)+$", var.grafana_admin_password_parameter))
+    error_message = "grafana_admin_password_parameter must be an SSM parameter path such as /ecom-hadoop/grafana/admin-password."
+  }
 }
 
 variable "grafana_listen_all" {
@@ -138,4 +223,9 @@ variable "exporter_outputs_uri" {
   description = "Where the suite's exporter reads job outputs from (--outputs)."
   type        = string
   default     = "hdfs:///ecommerce/processed"
+
+  validation {
+    condition     = can(regex("^(hdfs://([A-Za-z0-9.-]+(:[0-9]{1,5})?)?)?(/[A-Za-z0-9._-]+)+/?$", var.exporter_outputs_uri))
+    error_message = "exporter_outputs_uri must be hdfs://[host[:port]]/path or an absolute path, of letters, digits, dots, underscores and hyphens (e.g. hdfs:///ecommerce/processed)."
+  }
 }

@@ -1,13 +1,15 @@
 locals {
   ami_id = coalesce(var.ami_id, data.aws_ami.debian.id)
 
-  # Web UIs of the master opened to admin_cidrs (when any), in the
+  # What admin_cidrs (when any) may reach on the master, in the
   # terraform-aws-modules style: name = [from, to, protocol, description].
+  # Grafana only: it authenticates its users and serves HTTPS. Hadoop's web
+  # UIs and REST APIs (NameNode 9870, ResourceManager 8088, JobHistory 19888,
+  # DataNode 9864, NodeManager 8042) trust any user.name under simple
+  # authentication, so no CIDR ever reaches them: they are open inside the
+  # cluster security group only, and admins use SSM port forwarding.
   admin_rules = {
-    namenode-ui-tcp        = [9870, 9870, "tcp", "HDFS NameNode web UI"]
-    resourcemanager-ui-tcp = [8088, 8088, "tcp", "YARN ResourceManager web UI"]
-    jobhistory-ui-tcp      = [19888, 19888, "tcp", "MapReduce JobHistory web UI"]
-    grafana-tcp            = [3000, 3000, "tcp", "Grafana Dashboard"]
+    grafana-https-tcp = [3000, 3000, "tcp", "Grafana over HTTPS (its own login)"]
   }
   admin_ingress = {
     for pair in setproduct(keys(local.admin_rules), var.admin_cidrs) : "${pair[0]}-${pair[1]}" => {
@@ -321,7 +323,7 @@ resource "aws_vpc_security_group_egress_rule" "cluster_self" {
 
 resource "aws_vpc_security_group_egress_rule" "https" {
   security_group_id = aws_security_group.cluster.id
-  description       = "https-tcp: AWS APIs, Apache archive, Python packages, Grafana repository"
+  description       = "https-tcp: AWS APIs, SSM agent, Apache archive, Python packages, Grafana package"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
@@ -343,7 +345,7 @@ resource "aws_vpc_security_group_egress_rule" "http" {
 
 resource "aws_security_group" "admin" {
   name_prefix = "${var.name}-admin-"
-  description = "Master of ${var.name}: web UIs from admin_cidrs only"
+  description = "Master of ${var.name}: Grafana (HTTPS) from admin_cidrs only; no Hadoop port"
   vpc_id      = var.vpc_id
 
   tags = merge(var.tags, { Name = "${var.name}-admin" })

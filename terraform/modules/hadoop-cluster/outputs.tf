@@ -34,7 +34,7 @@ output "cluster_security_group_id" {
 }
 
 output "admin_security_group_id" {
-  description = "Security group of the master's web UIs (rules only for admin_cidrs)."
+  description = "Security group of the master's Grafana (HTTPS from admin_cidrs only; no Hadoop port)."
   value       = aws_security_group.admin.id
 }
 

@@ -35,15 +35,27 @@ variable "worker_private_ips" {
 }
 
 variable "admin_cidrs" {
-  description = "Private CIDR blocks (VPN, peered VPC) allowed to the master's web UIs; empty means SSM port forwarding only."
+  description = "Private networks (VPN, Direct Connect, peered VPC) allowed to Grafana (HTTPS) on the master; empty (the default) leaves SSM port forwarding as the only way in. Only RFC 1918 blocks of /8 or narrower are accepted. Hadoop's web UIs are never opened to them (docs/terraform.md, trust model)."
   type        = list(string)
   default     = []
 
+  # Two checks, each its own message. try(..., false): a malformed entry is
+  # refused, not an evaluation error.
   validation {
     condition = alltrue([
-      for c in var.admin_cidrs : can(cidrnetmask(c)) && !contains(["0.0.0.0/0", "::/0"], c) && tonumber(split("/", c)[1]) > 0
+      for c in var.admin_cidrs : try(can(cidrnetmask(c)) && tonumber(split("/", c)[1]) >= 8 && cidrhost(c, 0) == split("/", c)[0], false)
     ])
-    error_message = "admin_cidrs must be IPv4 CIDR blocks narrower than the whole internet; 0.0.0.0/0 and ::/0 are refused."
+    error_message = "admin_cidrs: each entry must be an IPv4 network written a.b.c.d/n, n from 8 to 32, without host bits (e.g. 10.8.0.0/16); IPv6, 0.0.0.0/0 and anything wider than /8 are refused."
+  }
+
+  validation {
+    condition = alltrue([
+      for c in var.admin_cidrs : try(anytrue([
+        for r in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] :
+        tonumber(split("/", c)[1]) >= tonumber(split("/", r)[1]) && cidrhost("${split("/", c)[0]}/${split("/", r)[1]}", 0) == split("/", r)[0]
+      ]), false)
+    ])
+    error_message = "admin_cidrs: each entry must lie inside an RFC 1918 private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); public ranges such as 8.8.8.0/24, or 0.0.0.0/1 + 128.0.0.0/1, are refused."
   }
 }
 
