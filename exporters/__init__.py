@@ -1,6 +1,6 @@
 """Prometheus exporter of the e-commerce suite: business results, batch job health, Hadoop health.
 
-    ecom-exporter --outputs output --web.listen-address 127.0.0.1:9308
+    ecom-exporter --outputs output --web.listen-address 127.0.0.1:8398
 
 Every scrape reads fresh data from three sources, each of which may be off:
 

@@ -26,7 +26,7 @@ from exporters.stores import make_store
 
 log = logging.getLogger("exporters")
 
-DEFAULT_LISTEN_ADDRESS = "127.0.0.1:9308"
+DEFAULT_LISTEN_ADDRESS = "127.0.0.1:8398"
 
 
 @dataclass

@@ -26,7 +26,7 @@ def test_help_lists_the_flags():
 def test_defaults():
     s = resolve_settings(parse_args([]))
     assert s == Settings()
-    assert s.listen_address == "127.0.0.1:9308" and s.outputs == "output"
+    assert s.listen_address == "127.0.0.1:8398" and s.outputs == "output"
     assert s.namenode_url == "" and s.resourcemanager_url == ""
 
 
@@ -50,9 +50,9 @@ def test_a_bad_config_file_is_refused(tmp_path, content):
 
 def test_a_bad_listen_address_is_refused():
     with pytest.raises(ValueError):
-        split_address("9308")
-    assert split_address("127.0.0.1:9308") == ("127.0.0.1", 9308)
-    assert split_address(":9308") == ("0.0.0.0", 9308)
+        split_address("8398")
+    assert split_address("127.0.0.1:8398") == ("127.0.0.1", 8398)
+    assert split_address(":8398") == ("0.0.0.0", 8398)
     assert run("--web.listen-address", "nowhere").returncode == 2
 
 
