@@ -5,8 +5,9 @@ its section of docs/monitoring.md; tests/monitoring/rules/ has a promtool
 unit test for each.
 """
 
+from exporters import families as F
 from grafana import config
-from grafana.panels import sel
+from grafana.panels import rule_sel as sel
 
 S = sel()
 
@@ -25,34 +26,34 @@ def job_rules():
     periods = config.STALE_PERIODS
     return [
         alert("EcommerceJobStale",
-              f"time() - max by (job_name) (ecommerce_job_last_success_timestamp_seconds{S})\n"
+              f"time() - max by (job_name) ({F.JOB_LAST_SUCCESS}{S})\n"
               f"  > on (job_name)\n"
-              f"{periods} * max by (job_name) (ecommerce_job_schedule_period_seconds{S})",
+              f"{periods} * max by (job_name) ({F.JOB_SCHEDULE_PERIOD}{S})",
               "10m", "critical",
               "Batch job {{ $labels.job_name }} has not succeeded for "
               f"{periods} schedule periods.",
               "{{ $labels.job_name }} last succeeded {{ $value | humanizeDuration }} ago, "
               f"more than {periods} times its schedule period "
-              "(ecommerce_job_schedule_period_seconds): the business results of this job are "
+              f"({F.JOB_SCHEDULE_PERIOD}): the business results of this job are "
               "out of date."),
         alert("EcommerceJobNeverSucceeded",
-              f"max by (job_name) (ecommerce_job_schedule_period_seconds{S})\n"
+              f"max by (job_name) ({F.JOB_SCHEDULE_PERIOD}{S})\n"
               f"  unless on (job_name)\n"
-              f"ecommerce_job_last_success_timestamp_seconds{S}",
+              f"{F.JOB_LAST_SUCCESS}{S}",
               config.NEVER_SUCCEEDED_FOR, "warning",
               "Batch job {{ $labels.job_name }} has no successful run on record.",
               "{{ $labels.job_name }} is in the job registry (or the outputs) but no run "
               "record under _runs/ says it ever succeeded, for "
               f"{config.NEVER_SUCCEEDED_FOR}."),
         alert("EcommerceJobFailed",
-              f"max by (job_name, runner) (ecommerce_job_last_run_success{S}) == 0",
+              f"max by (job_name, runner) ({F.JOB_LAST_RUN_SUCCESS}{S}) == 0",
               "", "warning",
               "The latest run of batch job {{ $labels.job_name }} failed.",
               "The latest {{ $labels.runner }} run of {{ $labels.job_name }} failed; its "
               "previous complete output is still the one published. The run record's "
               "error field says why."),
         alert("EcommerceJobMalformedRowsHigh",
-              f"max by (job_name, runner) (ecommerce_job_last_run_malformed_ratio{S})\n"
+              f"max by (job_name, runner) ({F.JOB_LAST_RUN_MALFORMED_RATIO}{S})\n"
               f"  > {config.MALFORMED_RATIO_WARNING}",
               "", "warning",
               "Batch job {{ $labels.job_name }} skipped many malformed rows.",
@@ -108,7 +109,7 @@ def hadoop_rules():
 def exporter_rules():
     return [
         alert("EcommerceExporterSourceDown",
-              f"ecommerce_exporter_source_up{S} == 0",
+              f"{F.SOURCE_UP}{S} == 0",
               config.SOURCE_DOWN_FOR, "warning",
               "ecom-exporter cannot read its {{ $labels.source }} source.",
               "ecom-exporter on {{ $labels.instance }} has not read {{ $labels.source }} "

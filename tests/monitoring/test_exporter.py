@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from exporters.business import (
-    MAX_ROWS_PER_OUTPUT,
+    MAX_SERIES_PER_OUTPUT,
     OUTPUT_TABLES,
     OutputFormatError,
     keyed,
@@ -109,6 +109,54 @@ def test_every_family_has_its_type_help_and_labels(outputs, fake_hadoop):
     assert len(EXPECTED_FAMILIES) >= 50
 
 
+# The writing-exporters guide: label names that target labels (Prometheus' own or the ones
+# a service discovery or relabelling typically attaches) would clash with.
+TARGET_LABELS = {"job", "instance", "region", "zone", "cluster", "availability_zone", "az",
+                 "datacenter", "dc", "owner", "customer", "stage", "service", "environment",
+                 "env"}
+
+
+def test_no_label_clashes_with_target_labels_and_no_pre_aggregated_rows(outputs, fake_hadoop):
+    reg = make_registry(outputs, fake_hadoop.url, fake_hadoop.url)
+    for fam in reg.collect():
+        for s in fam.samples:
+            assert not set(s.labels) & TARGET_LABELS, (s.name, s.labels)
+            assert "all" not in s.labels.values(), (s.name, s.labels)
+
+
+def test_sum_rebuilds_what_the_all_rows_said(outputs):
+    """The jobs' "all" rows are not exported: sum() over the labelled series gives them."""
+    reg = make_registry(outputs)
+    funnel = dict(output_rows(latest_run_dir(outputs, "funnel")))
+    daily = {tuple(k): v for k, v in output_rows(latest_run_dir(outputs, "daily_revenue"))}
+    newest = max(day for day, _ in daily)
+
+    def total(name):
+        return sum(s.value for fam in reg.collect() if fam.name == name for s in fam.samples)
+
+    assert total("ecommerce_funnel_sessions") == funnel["all"]["sessions"]
+    assert total("ecommerce_funnel_stage_sessions") == sum(
+        funnel["all"][f"reached_{s}"] for s in ("view", "add_to_cart", "checkout", "purchase"))
+    assert total("ecommerce_daily_revenue_orders") == daily[(newest, "all")]["orders"]
+    assert total("ecommerce_daily_revenue_net_amount") == pytest.approx(
+        daily[(newest, "all")]["net_revenue"])
+
+
+def test_the_families_table_is_what_the_exporter_serves(outputs, fake_hadoop):
+    """exporters/families.py (read by the dashboards, rules and docs) = the served families."""
+    from exporters import families as F
+
+    reg = make_registry(outputs, fake_hadoop.url, fake_hadoop.url)
+    business = {fam.name for t in OUTPUT_TABLES for fam in t.families}
+    served = {}
+    for fam in reg.collect():
+        if fam.name in business or fam.name.startswith("hadoop_"):
+            continue
+        name = fam.name + ("_total" if fam.type == "counter" else "")
+        served[name] = (fam.type, {k for s in fam.samples for k in s.labels})
+    assert served == {m.name: (m.type, set(m.labels)) for m in F.ALL}
+
+
 def test_sources_that_are_off_are_not_listed(outputs):
     reg = make_registry(outputs)
     assert up(reg, "outputs") == 1
@@ -131,13 +179,24 @@ def _per_key(label, fields):
 
 
 def _funnel(rows):
+    """Per device; the output's "all" row only as the totals sum() cannot rebuild."""
     out = {}
     for device, obj in rows:
+        steps = ("view_to_add_to_cart", "add_to_cart_to_checkout", "checkout_to_purchase")
+        if device == "all":
+            for step in steps:
+                out[("ecommerce_funnel_total_step_ratio", (("step", step),))] = obj[step]
+            out[("ecommerce_funnel_total_conversion_ratio", ())] = obj["overall_conversion"]
+            if obj["biggest_drop_off_rate"] is not None:
+                out[("ecommerce_funnel_total_biggest_drop_off_ratio", ())] = \
+                    obj["biggest_drop_off_rate"]
+            continue
         d = (("device", device),)
         out[("ecommerce_funnel_sessions", d)] = obj["sessions"]
         for stage in ("view", "add_to_cart", "checkout", "purchase"):
-            out[("ecommerce_funnel_stage_sessions", d + (("stage", stage),))] = obj[f"reached_{stage}"]
-        for step in ("view_to_add_to_cart", "add_to_cart_to_checkout", "checkout_to_purchase"):
+            out[("ecommerce_funnel_stage_sessions", d + (("funnel_stage", stage),))] = \
+                obj[f"reached_{stage}"]
+        for step in steps:
             out[("ecommerce_funnel_step_ratio", d + (("step", step),))] = obj[step]
         out[("ecommerce_funnel_conversion_ratio", d)] = obj["overall_conversion"]
         if obj["biggest_drop_off_rate"] is not None:
@@ -150,16 +209,21 @@ def _daily_revenue(rows):
     y, m, d = map(int, newest.split("-"))
     out = {("ecommerce_daily_revenue_day_timestamp_seconds", ()): calendar.timegm((y, m, d, 0, 0, 0))}
     for (day, region), obj in rows:
-        r = (("region", region),)
-        key = ("ecommerce_daily_revenue_anomalies_in_window", r)
+        total = region == "all"
+        r = () if total else (("sales_region", region),)
+        prefix = "ecommerce_daily_revenue_total_" if total else "ecommerce_daily_revenue_"
+        key = (prefix + "anomalies_in_window", r)
         out[key] = out.get(key, 0) + (1 if obj["anomaly"] else 0)
-        if day == newest:
-            out[("ecommerce_daily_revenue_anomaly", r)] = 1 if obj["anomaly"] else 0
-            for fld, metric in (("orders", "orders"), ("gross_revenue", "gross_amount"),
-                                ("net_revenue", "net_amount"), ("refunded_amount", "refunded_amount"),
-                                ("average_order_value", "average_order_value")):
-                if obj[fld] is not None:
-                    out[(f"ecommerce_daily_revenue_{metric}", r)] = obj[fld]
+        if day != newest:
+            continue
+        out[(prefix + "anomaly", r)] = 1 if obj["anomaly"] else 0
+        fields = (("average_order_value", "average_order_value"),) if total else (
+            ("orders", "orders"), ("gross_revenue", "gross_amount"),
+            ("net_revenue", "net_amount"), ("refunded_amount", "refunded_amount"),
+            ("average_order_value", "average_order_value"))
+        for fld, metric in fields:
+            if obj[fld] is not None:
+                out[(prefix + metric, r)] = obj[fld]
     return out
 
 
@@ -177,9 +241,6 @@ def _fraud(rows):
 def _segments(rows):
     out = {}
     for (segment, tier, intent), obj in rows:
-        cell = (("intent", intent), ("segment", segment), ("tier", tier))
-        out[("ecommerce_segment_customers", cell)] = obj["customers"]
-        out[("ecommerce_segment_customer_ratio", cell)] = obj["share"]
         if tier == intent == "all":
             s = (("segment", segment),)
             out[("ecommerce_segment_average_orders", s)] = obj["average_orders"]
@@ -187,6 +248,10 @@ def _segments(rows):
             if obj["average_days_since_last_order"] is not None:
                 out[("ecommerce_segment_average_time_since_last_order_seconds", s)] = \
                     obj["average_days_since_last_order"] * 86400
+            continue
+        cell = (("intent", intent), ("segment", segment), ("tier", tier))
+        out[("ecommerce_segment_customers", cell)] = obj["customers"]
+        out[("ecommerce_segment_customer_ratio", cell)] = obj["share"]
     return out
 
 
@@ -194,17 +259,21 @@ def _top_products(rows):
     out = {}
     for (region, ranking, rank), obj in rows:
         p = obj["product_id"]
-        out[("ecommerce_top_product_rank", (("product_id", p), ("ranking", ranking),
-                                            ("region", region)))] = rank
-        out[("ecommerce_top_product_revenue_amount", (("product_id", p), ("region", region)))] = \
-            obj["revenue"]
-        out[("ecommerce_top_product_units", (("product_id", p), ("region", region)))] = obj["units"]
+        if region == "all":
+            out[("ecommerce_top_product_overall_rank", (("product_id", p), ("ranking", ranking)))] = rank
+            out[("ecommerce_top_product_overall_revenue_amount", (("product_id", p),))] = obj["revenue"]
+            out[("ecommerce_top_product_overall_units", (("product_id", p),))] = obj["units"]
+            continue
+        r = ("sales_region", region)
+        out[("ecommerce_top_product_rank", (("product_id", p), ("ranking", ranking), r))] = rank
+        out[("ecommerce_top_product_revenue_amount", (("product_id", p), r))] = obj["revenue"]
+        out[("ecommerce_top_product_units", (("product_id", p), r))] = obj["units"]
     return out
 
 
 # How each job's output should look as metrics, worked out here independently of the exporter.
 EXPECTED_BUSINESS = {
-    "sales_by_region": _per_key("region", {
+    "sales_by_region": _per_key("sales_region", {
         "orders": "ecommerce_sales_orders", "gross_sales": "ecommerce_sales_gross_amount",
         "completed_orders": "ecommerce_sales_completed_orders",
         "completed_sales": "ecommerce_sales_completed_amount",
@@ -266,7 +335,8 @@ def test_the_core_outputs_have_their_documented_fields(outputs):
                                                "completed_sales", "average_order_value"}
     reg = make_registry(outputs)
     total = sum(r["gross_sales"] for r in sales.values())
-    got = sum(reg.get_sample_value("ecommerce_sales_gross_amount", {"region": k}) for k in sales)
+    got = sum(reg.get_sample_value("ecommerce_sales_gross_amount", {"sales_region": k})
+              for k in sales)
     assert got == pytest.approx(total)
     tiers = dict(output_rows(latest_run_dir(outputs, "customer_tiers")))
     assert sum(reg.get_sample_value("ecommerce_customer_tier_ratio", {"tier": t})
@@ -363,7 +433,7 @@ def test_a_newer_run_without_success_marker_is_ignored(outputs):
     for ignored in ("_tmp-29991231T235959Z-0001", "_failed-29991231T235959Z-0002"):
         _rewrite_first_row(_copy_run(outputs, job, ignored), "orders", 888_888)
     reg = make_registry(outputs)
-    assert reg.get_sample_value("ecommerce_sales_orders", {"region": region}) \
+    assert reg.get_sample_value("ecommerce_sales_orders", {"sales_region": region}) \
         == expected[region]["orders"]
     assert up(reg, "outputs") == 1 and errors(reg, "outputs") == 0
 
@@ -373,7 +443,7 @@ def test_a_newer_complete_run_wins(outputs):
     newer = _copy_run(outputs, job, "29991231T235959Z-beef")
     region = _rewrite_first_row(newer, "orders", 12345)
     reg = make_registry(outputs)
-    assert reg.get_sample_value("ecommerce_sales_orders", {"region": region}) == 12345
+    assert reg.get_sample_value("ecommerce_sales_orders", {"sales_region": region}) == 12345
     assert up(reg, "outputs") == 1
 
 
@@ -475,7 +545,7 @@ def test_an_empty_output_root_is_fine(tmp_path):
 
 
 def test_too_many_output_rows_are_refused_not_exported(tmp_path):
-    rows = [(f"k{i}", {"n": i}) for i in range(MAX_ROWS_PER_OUTPUT + 1)]
+    rows = [(f"k{i}", {"n": i}) for i in range(MAX_SERIES_PER_OUTPUT + 1)]
     table = keyed("wide", "Wide", "key", (("n", "wide_n", "help", "short"),))
     with pytest.raises(OutputFormatError):
         table.samples(rows)
@@ -572,7 +642,7 @@ def test_a_broken_hadoop_endpoint_is_that_source_down(outputs, fake_hadoop, mode
         assert up(reg, "namenode") == 0
         # nothing half-read from a broken source
         assert not [n for n in families(reg) if n.startswith("hadoop_namenode_")]
-    assert reg.get_sample_value("ecommerce_sales_orders", {"region": "US-EAST"}) is not None
+    assert reg.get_sample_value("ecommerce_sales_orders", {"sales_region": "US-EAST"}) is not None
 
 
 def test_unreachable_hadoop_counts_an_error_per_scrape(outputs):
