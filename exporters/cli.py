@@ -19,6 +19,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from ecomsuite import config
+from exporters import build_info
 from exporters.collector import EcommerceCollector
 from exporters.hadoop import NameNodeCollector, ResourceManagerCollector
 from exporters.outputs import DEFAULT_SCHEDULE_PERIOD_SECONDS, OutputsCollector
@@ -94,7 +95,15 @@ def parse_args(argv):
              "per-job values go in the config file under `schedules`")
     add("--log.level", dest="log_level", default=argparse.SUPPRESS,
         choices=("debug", "info", "warning", "error"), help="(default info)")
+    add("--version", action="version", version=version_text(),
+        help="print the version, source revision and Python version, and exit")
     return p.parse_args(argv)
+
+
+def version_text():
+    info = build_info()
+    return (f"ecom-exporter {info['version']} (revision {info['revision']}, "
+            f"Python {info['python_version']})")
 
 
 def resolve_settings(args):

@@ -6,7 +6,8 @@ import time
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from exporters import PREFIX
+from exporters import PREFIX, build_info
+from exporters import families as F
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ class EcommerceCollector:
         ecommerce_exporter_source_up{source="namenode"} 0.0
         ecommerce_exporter_scrape_errors_total{source="namenode"} 3.0
         ecommerce_exporter_collect_duration_seconds{source="outputs"} 0.004
+        ecommerce_exporter_build_info{python_version="3.11.7",revision="526c123d2e0f",version="0.1.0"} 1.0
 
     A source whose collector raises contributes only ``source_up 0`` (its
     partial results are dropped); one that reports ``problems`` (a garbled
@@ -28,8 +30,9 @@ class EcommerceCollector:
     Sources that are switched off (no URL) are not listed at all.
     """
 
-    def __init__(self, sources):
+    def __init__(self, sources, info=None):
         self.sources = list(sources)
+        self.info = info if info is not None else build_info()
         self.errors = {s.source: 0 for s in self.sources}
         self._last_error = {}
         self._lock = threading.Lock()  # scrapes may overlap; counters and caches are shared
@@ -74,4 +77,7 @@ class EcommerceCollector:
             up_fam.add_metric([src.source], up[src.source])
             err_fam.add_metric([src.source], errors[src.source])
             dur_fam.add_metric([src.source], durations[src.source])
-        yield from (up_fam, err_fam, dur_fam)
+        info = GaugeMetricFamily(F.BUILD_INFO.name, F.BUILD_INFO.help,
+                                 labels=list(F.BUILD_INFO.labels))
+        info.add_metric([self.info[k] for k in F.BUILD_INFO.labels], 1)
+        yield from (up_fam, err_fam, dur_fam, info)

@@ -66,10 +66,13 @@ SCRAPE_ERRORS = _m("exporter_scrape_errors_total", "counter", ("source",),
                    "Scrapes in which the source could not be read completely.")
 COLLECT_DURATION = _m("exporter_collect_duration_seconds", "gauge", ("source",),
                       "Time this scrape spent reading the source.")
+BUILD_INFO = _m("exporter_build_info", "gauge", ("version", "revision", "python_version"),
+                "Always 1: the exporter's version, source revision (unknown outside a git "
+                "checkout, or ECOM_REVISION) and Python version as labels.")
 
 JOB_HEALTH = (JOB_LAST_SUCCESS, JOB_LAST_RUN, JOB_LAST_RUN_SUCCESS, JOB_LAST_RUN_DURATION,
               JOB_LAST_RUN_INPUT_ROWS, JOB_LAST_RUN_OUTPUT_ROWS, JOB_LAST_RUN_MALFORMED_ROWS,
               JOB_LAST_RUN_MALFORMED_RATIO, JOB_RUNS, JOB_SCHEDULE_PERIOD, OUTPUT_ROWS,
               OUTPUT_TIMESTAMP)
-EXPORTER = (SOURCE_UP, SCRAPE_ERRORS, COLLECT_DURATION)
+EXPORTER = (SOURCE_UP, SCRAPE_ERRORS, COLLECT_DURATION, BUILD_INFO)
 ALL = JOB_HEALTH + EXPORTER

@@ -130,7 +130,7 @@ def row(title):
 def variables():
     """$datasource (any Prometheus, the provisioned one by default) and $job (the scrape jobs
     that have the exporter's metrics, the committed scrape job by default)."""
-    query = f"label_values({F.SOURCE_UP}, job)"
+    query = f"label_values({F.BUILD_INFO}, job)"
     return [
         {"name": config.DATASOURCE_VARIABLE, "label": "Data source", "type": "datasource",
          "query": "prometheus", "regex": "", "hide": 0, "refresh": 1, "options": [],

@@ -23,6 +23,15 @@ def test_help_lists_the_flags():
         assert flag in result.stdout
 
 
+def test_version():
+    from ecomsuite import __version__
+
+    result = run("--version")
+    assert result.returncode == 0
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"ecom-exporter {__version__} (revision ") and "Python 3." in line
+
+
 def test_defaults():
     s = resolve_settings(parse_args([]))
     assert s == Settings()

@@ -84,6 +84,7 @@ EXPECTED_FAMILIES = {
     "ecommerce_exporter_source_up": ("gauge", {"source"}),
     "ecommerce_exporter_scrape_errors": ("counter", {"source"}),
     "ecommerce_exporter_collect_duration_seconds": ("gauge", {"source"}),
+    "ecommerce_exporter_build_info": ("gauge", {"version", "revision", "python_version"}),
     **{fam.name: ("gauge", set(fam.labels)) for t in OUTPUT_TABLES for fam in t.families},
     **{"hadoop_namenode_" + attr.lower(): ("gauge", {"name"})
        for attrs in NAMENODE_BEANS.values() for attr, _ in attrs},
@@ -155,6 +156,26 @@ def test_the_families_table_is_what_the_exporter_serves(outputs, fake_hadoop):
         name = fam.name + ("_total" if fam.type == "counter" else "")
         served[name] = (fam.type, {k for s in fam.samples for k in s.labels})
     assert served == {m.name: (m.type, set(m.labels)) for m in F.ALL}
+
+
+def test_build_info_names_the_version_revision_and_python(tmp_path):
+    import platform
+    import subprocess
+
+    from ecomsuite import __version__
+
+    reg = make_registry(tmp_path)
+    (sample,) = [s for fam in reg.collect() if fam.name == "ecommerce_exporter_build_info"
+                 for s in fam.samples]
+    head = subprocess.run(["git", "-C", os.path.dirname(__file__), "rev-parse", "HEAD"],
+                          capture_output=True, text=True)
+    assert sample.value == 1
+    assert sample.labels["version"] == __version__
+    assert sample.labels["python_version"] == platform.python_version()
+    if head.returncode == 0:  # a checkout: its commit; an exported tree: "unknown"
+        assert head.stdout.startswith(sample.labels["revision"])
+    else:
+        assert sample.labels["revision"] == "unknown"
 
 
 def test_sources_that_are_off_are_not_listed(outputs):
