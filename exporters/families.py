@@ -60,10 +60,14 @@ OUTPUT_TIMESTAMP = _m("output_timestamp_seconds", "gauge", ("job_name",),
 
 # --- the exporter itself ---------------------------------------------------------------
 SOURCE_UP = _m("exporter_source_up", "gauge", ("source",),
-               "1 if the source was read completely in this scrape, 0 if it could not be read "
-               "or part of it was garbled (see the exporter's log).")
+               "1 if the source could be read in this scrape (items in it may still have been "
+               "skipped: ecommerce_exporter_skipped_items_total), 0 if it could not.")
 SCRAPE_ERRORS = _m("exporter_scrape_errors_total", "counter", ("source",),
-                   "Scrapes in which the source could not be read completely.")
+                   "Scrapes in which the source could not be read.")
+SKIPPED_ITEMS = _m("exporter_skipped_items_total", "counter", ("source", "reason"),
+                   "Items (a run record, an output, a directory entry, a value) skipped while "
+                   "reading the source, by reason; counted again in every scrape they are "
+                   "still there.")
 COLLECT_DURATION = _m("exporter_collect_duration_seconds", "gauge", ("source",),
                       "Time this scrape spent reading the source.")
 BUILD_INFO = _m("exporter_build_info", "gauge", ("version", "revision", "python_version"),
@@ -74,5 +78,16 @@ JOB_HEALTH = (JOB_LAST_SUCCESS, JOB_LAST_RUN, JOB_LAST_RUN_SUCCESS, JOB_LAST_RUN
               JOB_LAST_RUN_INPUT_ROWS, JOB_LAST_RUN_OUTPUT_ROWS, JOB_LAST_RUN_MALFORMED_ROWS,
               JOB_LAST_RUN_MALFORMED_RATIO, JOB_RUNS, JOB_SCHEDULE_PERIOD, OUTPUT_ROWS,
               OUTPUT_TIMESTAMP)
-EXPORTER = (SOURCE_UP, SCRAPE_ERRORS, COLLECT_DURATION, BUILD_INFO)
+EXPORTER = (SOURCE_UP, SCRAPE_ERRORS, SKIPPED_ITEMS, COLLECT_DURATION, BUILD_INFO)
 ALL = JOB_HEALTH + EXPORTER
+
+# Reasons of ecommerce_exporter_skipped_items_total{source="outputs"}: all exported from the
+# first scrape on (0 until one happens), so that increase() sees the first one.
+SKIP_REASONS = {
+    "unreadable": "a directory or file the exporter may not read (permissions, I/O error)",
+    "symlink_loop": "a directory entry that is a symbolic link loop",
+    "bad_run_record": "a run record that is not JSON or lacks its fields",
+    "bad_output": "a complete output whose part files are garbled or truncated, or do not fit "
+                  "its table",
+    "non_finite_value": "a NaN or +-Inf value in an output or a run record (not exported)",
+}

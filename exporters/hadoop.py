@@ -106,7 +106,6 @@ class NameNodeCollector:
     def __init__(self, url, timeout=3.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.problems = []
 
     def bean(self, name):
         query = f"{self.url}/jmx?qry=Hadoop:service=NameNode,name={name}"
@@ -116,7 +115,6 @@ class NameNodeCollector:
         return beans[0]
 
     def collect(self):
-        self.problems = []
         families = []
         for bean_name, attributes in NAMENODE_BEANS.items():
             bean = self.bean(bean_name)
@@ -147,10 +145,8 @@ class ResourceManagerCollector:
     def __init__(self, url, timeout=3.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.problems = []
 
     def collect(self):
-        self.problems = []
         url = f"{self.url}/ws/v1/cluster/metrics"
         metrics = fetch_json(url, self.timeout).get("clusterMetrics")
         if not isinstance(metrics, dict):

@@ -22,6 +22,7 @@ from ecomsuite import config
 from ecomsuite.report import parse_output_lines
 from exporters import PREFIX
 from exporters.business import OUTPUT_TABLES, OutputFormatError, tables_by_job
+from exporters.families import SKIP_REASONS
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +94,13 @@ class OutputsCollector:
         ecommerce_job_runs_total{job_name="sales_by_region",runner="inline",status="failed"} 0.0
         ecommerce_job_schedule_period_seconds{job_name="sales_by_region"} 86400.0
 
-    A file that cannot be read or parsed is logged and listed in
-    ``self.problems`` (the exporter then reports this source as down) and
-    only the metrics that came from it are missing. An unreadable root raises.
+    A file that cannot be read or parsed is skipped: logged (once while it lasts) and
+    listed in ``self.skipped`` as (reason, message), which the exporter counts; only the
+    metrics that came from it are missing. An unreadable root raises (the source is down).
     """
 
     source = "outputs"
+    skip_reasons = tuple(SKIP_REASONS)
 
     def __init__(self, store, tables=OUTPUT_TABLES, known_jobs=(),
                  schedule_period_seconds=DEFAULT_SCHEDULE_PERIOD_SECONDS, schedules=None):
@@ -107,17 +109,17 @@ class OutputsCollector:
         self.known_jobs = tuple(known_jobs)
         self.schedule_period_seconds = schedule_period_seconds
         self.schedules = dict(schedules or {})
-        self.problems = []
+        self.skipped = []
         self._outputs = BoundedCache()
         self._records = BoundedCache()
         self._reported = set()
 
     # --- reading -----------------------------------------------------------
 
-    def _problem(self, message):
+    def _skip(self, reason, message):
         if message not in self._reported:  # logged once while it lasts, not every scrape
-            log.warning("outputs: %s", message)
-        self.problems.append(message)
+            log.warning("outputs: skipped (%s): %s", reason, message)
+        self.skipped.append((reason, message))
 
     def _cached_read(self, cache, parser, entry, *parts):
         key = ("/".join(parts), entry.size, entry.mtime)
@@ -141,8 +143,10 @@ class OutputsCollector:
             try:
                 records.append(self._cached_read(self._records, parse_record, e,
                                                  config.RUNS_DIRNAME, job, e.name))
-            except (OSError, ValueError) as err:
-                self._problem(f"run record {job}/{e.name}: {err}")
+            except ValueError as err:
+                self._skip("bad_run_record", f"run record {job}/{e.name}: {err}")
+            except OSError as err:
+                self._skip("unreadable", f"run record {job}/{e.name}: {err}")
         return sorted(records, key=lambda r: (r["finished_at"], str(r["run_id"])))
 
     def latest_complete_output(self, job):
@@ -172,8 +176,8 @@ class OutputsCollector:
         return list(self.known_jobs) + sorted(seen - set(self.known_jobs))
 
     def collect(self):
-        self._reported = set(self.problems)
-        self.problems = []
+        self._reported = {message for _, message in self.skipped}
+        self.skipped = []
         root = self.store.list()  # raises if the root cannot be read: the source is down
         jobs = self.job_names(root)
 
@@ -216,8 +220,11 @@ class OutputsCollector:
                                         "(a truncated part file?)")
             table = self.tables.get(job)
             samples = table.samples(rows) if table else []
-        except (OSError, ValueError) as err:
-            self._problem(f"output {job}/{run_id}: {err}")
+        except ValueError as err:
+            self._skip("bad_output", f"output {job}/{run_id}: {err}")
+            return
+        except OSError as err:
+            self._skip("unreadable", f"output {job}/{run_id}: {err}")
             return
         gauge("output_rows", "Rows in the job's latest complete output.",
               ["job_name"]).add_metric([job], len(rows))

@@ -112,9 +112,18 @@ def exporter_rules():
               f"{F.SOURCE_UP}{S} == 0",
               config.SOURCE_DOWN_FOR, "warning",
               "ecom-exporter cannot read its {{ $labels.source }} source.",
-              "ecom-exporter on {{ $labels.instance }} has not read {{ $labels.source }} "
-              f"completely for {config.SOURCE_DOWN_FOR}: the metrics that come from it are "
-              "missing or stale. Its log names the file or URL."),
+              "ecom-exporter on {{ $labels.instance }} has not been able to read "
+              f"{{{{ $labels.source }}}} for {config.SOURCE_DOWN_FOR}: the metrics that come "
+              "from it are missing. Its log names the file or URL."),
+        alert("EcommerceExporterItemsSkipped",
+              f"sum by (instance, source, reason) (increase({F.SKIPPED_ITEMS}{S}[5m])) > 0",
+              config.SOURCE_DOWN_FOR, "warning",
+              "ecom-exporter skips {{ $labels.reason }} items of its {{ $labels.source }} "
+              "source.",
+              "ecom-exporter on {{ $labels.instance }} has skipped {{ $labels.reason }} items "
+              f"of {{{{ $labels.source }}}} in every scrape for {config.SOURCE_DOWN_FOR}: the "
+              "metrics of those items (a job's output or run records, a value) are missing, "
+              "the rest is served. Its log names each item."),
         alert("EcommerceExporterDown",
               f"up{S} == 0",
               config.EXPORTER_DOWN_FOR, "critical",

@@ -204,9 +204,15 @@ def _exporter_row(lay, *sources):
                  th=thresholds("red", (1, "green")),
                  description="Prometheus' own up metric for the exporter (EcommerceExporterDown)."),
             w=4, h=6)
-    lay.add(timeseries("Source read errors", target(
-        f"sum by (source) (increase({F.SCRAPE_ERRORS}{only}[$__rate_interval]))", "{{source}}"),
-        description="Scrapes in which a source could not be read completely."), w=7, h=6)
+    errors = [target(f"sum by (source) (increase({F.SCRAPE_ERRORS}{only}[$__rate_interval]))",
+                     "{{source}} unreadable")]
+    if "outputs" in sources:  # the source made of items (files): it skips bad ones
+        errors.append(target(f"sum by (source, reason) (increase({F.SKIPPED_ITEMS}{only}"
+                             f"[$__rate_interval]))", "{{source}} skipped {{reason}}"))
+    lay.add(timeseries("Source read errors" + (" and skipped items" if len(errors) > 1 else ""),
+                       errors, description="Scrapes in which a source could not be read"
+                       + (", and items skipped (EcommerceExporterItemsSkipped)."
+                          if len(errors) > 1 else "."), min_=0), w=7, h=6)
     lay.add(timeseries("Collection time", target(
         f"max by (source) ({F.COLLECT_DURATION}{only})", "{{source}}"), unit="s",
         description="Time each scrape spends reading a source."), w=7, h=6)

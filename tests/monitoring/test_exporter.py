@@ -65,6 +65,11 @@ def errors(registry, source):
     return registry.get_sample_value(PREFIX + "exporter_scrape_errors_total", {"source": source})
 
 
+def skipped(registry, reason, source="outputs"):
+    return registry.get_sample_value(PREFIX + "exporter_skipped_items_total",
+                                     {"source": source, "reason": reason})
+
+
 # --- every family, with its type and labels ------------------------------------------
 
 EXPECTED_FAMILIES = {
@@ -83,6 +88,7 @@ EXPECTED_FAMILIES = {
     "ecommerce_job_last_run_malformed_rows": ("gauge", {"job_name", "runner", "reason"}),
     "ecommerce_exporter_source_up": ("gauge", {"source"}),
     "ecommerce_exporter_scrape_errors": ("counter", {"source"}),
+    "ecommerce_exporter_skipped_items": ("counter", {"source", "reason"}),
     "ecommerce_exporter_collect_duration_seconds": ("gauge", {"source"}),
     "ecommerce_exporter_build_info": ("gauge", {"version", "revision", "python_version"}),
     **{fam.name: ("gauge", set(fam.labels)) for t in OUTPUT_TABLES for fam in t.families},
@@ -484,7 +490,9 @@ def _assert_job_dropped_others_served(reg, job):
     # the job's health from its run record is still there
     assert reg.get_sample_value(PREFIX + "job_last_run_success",
                                 {"job_name": job, "runner": "inline"}) == 1
-    assert up(reg, "outputs") == 0
+    # one bad output is skipped and counted; the source itself is up
+    assert up(reg, "outputs") == 1 and errors(reg, "outputs") == 0
+    assert skipped(reg, "bad_output") >= 1
     return text
 
 
@@ -493,8 +501,8 @@ def test_a_part_file_cut_mid_line_drops_only_that_job(outputs):
     with open(part, "rb+") as f:
         f.truncate(os.path.getsize(part) - 7)
     reg = make_registry(outputs)
-    assert errors(reg, "outputs") == 1  # the first scrape (each get_sample_value is one)
-    assert errors(reg, "outputs") == 2  # and every scrape after it
+    assert skipped(reg, "bad_output") == 1  # the first scrape (each get_sample_value is one)
+    assert skipped(reg, "bad_output") == 2  # and every scrape after it
     text = _assert_job_dropped_others_served(reg, "sales_by_region")
     assert "ecommerce_sales_orders{" not in text
 
@@ -532,14 +540,18 @@ def test_a_garbled_run_record_is_skipped(outputs, content):
     with open(path, "wb") as f:
         f.write(content)
     reg = make_registry(outputs)
-    assert errors(reg, "outputs") == 1
+    assert skipped(reg, "bad_run_record") == 1  # skipped and counted
     (rec,) = records(outputs, "customer_tiers")
     assert reg.get_sample_value(PREFIX + "job_last_run_success",
                                 {"job_name": "sales_by_region", "runner": "inline"}) == 1
     assert reg.get_sample_value(PREFIX + "job_last_success_timestamp_seconds",
                                 {"job_name": "customer_tiers", "runner": "inline"}) \
         == rec["finished_at"]
-    assert up(reg, "outputs") == 0
+    # never the whole source: it is up, every job's output is served
+    assert up(reg, "outputs") == 1 and errors(reg, "outputs") == 0
+    for job in TABLE_JOBS:
+        assert reg.get_sample_value(PREFIX + "output_rows", {"job_name": job}) is not None
+    assert skipped(reg, "bad_output") == 0
 
 
 def test_a_record_being_written_is_not_read(outputs):
@@ -590,7 +602,7 @@ def test_a_new_job_table_is_picked_up(tmp_path):
         (run / "_SUCCESS").write_text("")
     collector = OutputsCollector(LocalStore(str(root)), tables=(day_table, funnel_table))
     got = {s.name: s for fam in collector.collect() for s in fam.samples}
-    assert not collector.problems
+    assert not collector.skipped
     assert got["ecommerce_test_daily_revenue_amount"].value == 12.25
     assert got["ecommerce_test_daily_revenue_amount"].labels == {}
     funnel = {}
