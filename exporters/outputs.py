@@ -128,10 +128,14 @@ class OutputsCollector:
         return cache.put(key, parser(self.store.read(*parts), "/".join(parts)))
 
     def _list(self, *parts):
-        """A directory's entries; [] if it does not exist (a job that never ran)."""
+        """A directory's entries; [] if it does not exist (a job that never ran), or if it
+        cannot be read (skipped and counted: one such folder never takes the source down)."""
         try:
             return self.store.list(*parts)
         except FileNotFoundError:
+            return []
+        except OSError as err:
+            self._skip("unreadable", f"folder {'/'.join(parts)}: {err}")
             return []
 
     def read_records(self, job):

@@ -1,0 +1,95 @@
+"""The exporter degrades per item, not per source (issue 15, exporter class).
+
+Each case damages one item of a real pipeline output (a folder the exporter may not read, a
+symbolic link loop, a NaN in an output, a malformed config, thousands of run records) and
+asserts that the item is skipped and counted under its reason while the rest is served.
+
+Tests run as root, and root reads a chmod 000 folder anyway: the unreadable cases run the
+scrape in a child process without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (setpriv), so the
+kernel refuses it as it refuses an ordinary user.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.monitoring.conftest import REPO, TABLE_JOBS
+
+SCRAPE = """
+import sys
+from prometheus_client import generate_latest
+from tests.monitoring.conftest import make_registry, TABLE_JOBS
+reg = make_registry(sys.argv[1], jobs=TABLE_JOBS)
+generate_latest(reg)  # a first scrape, so that counters count twice if they count per scrape
+sys.stdout.write(generate_latest(reg).decode())
+"""
+
+
+def scrape_unprivileged(outputs):
+    """Two scrapes of the exporter's collector over `outputs` in a process that file
+    permissions apply to; {(name, frozenset(labels)): value} of the second."""
+    cmd = [sys.executable, "-c", SCRAPE, str(outputs)]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv (util-linux) is needed to test permissions as root"
+        cmd = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *cmd]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for fam in text_string_to_metric_families(result.stdout) for s in fam.samples}
+
+
+def value(samples, name, **labels):
+    return samples.get((name, frozenset(labels.items())))
+
+
+def assert_served_except(samples, job, business_missing=False, health_missing=False):
+    """Every other job fully served; `job` missing only what its damaged item gave."""
+    assert value(samples, "ecommerce_exporter_source_up", source="outputs") == 1
+    assert value(samples, "ecommerce_exporter_scrape_errors_total", source="outputs") == 0
+    for other in TABLE_JOBS:
+        rows = value(samples, "ecommerce_output_rows", job_name=other)
+        health = value(samples, "ecommerce_job_last_run_success", job_name=other, runner="inline")
+        if other == job:
+            assert (rows is None) == business_missing, other
+            assert (health is None) == health_missing, other
+        else:
+            assert rows is not None and health == 1, other
+
+
+def skipped(samples, reason):
+    return value(samples, "ecommerce_exporter_skipped_items_total", source="outputs",
+                 reason=reason)
+
+
+@pytest.fixture
+def restore_modes():
+    changed = []
+    yield changed.append
+    for path in changed:
+        os.chmod(path, 0o755)  # so that pytest can remove the temporary folder
+
+
+def test_an_unreadable_run_record_folder_skips_only_that_jobs_records(outputs, restore_modes):
+    folder = os.path.join(outputs, "_runs", "sales_by_region")
+    os.chmod(folder, 0)
+    restore_modes(folder)
+    samples = scrape_unprivileged(outputs)
+    assert_served_except(samples, "sales_by_region", health_missing=True)
+    assert skipped(samples, "unreadable") == 2  # once per scrape, in both scrapes
+    assert value(samples, "ecommerce_sales_orders", sales_region="US-EAST") is not None
+
+
+def test_an_unreadable_output_folder_skips_only_that_jobs_results(outputs, restore_modes):
+    folder = os.path.join(outputs, "customer_tiers")
+    os.chmod(folder, 0)
+    restore_modes(folder)
+    samples = scrape_unprivileged(outputs)
+    assert_served_except(samples, "customer_tiers", business_missing=True)
+    assert skipped(samples, "unreadable") == 2
+    assert not [k for k in samples if k[0] == "ecommerce_customer_tier_customers"]
