@@ -12,6 +12,7 @@ output. Files under a complete output or a run record never change, so they
 are parsed once and cached by (path, size, mtime).
 """
 
+import errno
 import json
 import logging
 from collections import OrderedDict, defaultdict
@@ -131,12 +132,23 @@ class OutputsCollector:
         """A directory's entries; [] if it does not exist (a job that never ran), or if it
         cannot be read (skipped and counted: one such folder never takes the source down)."""
         try:
-            return self.store.list(*parts)
+            return self._readable(self.store.list(*parts), parts)
         except FileNotFoundError:
             return []
         except OSError as err:
             self._skip("unreadable", f"folder {'/'.join(parts)}: {err}")
             return []
+
+    def _readable(self, entries, parts):
+        """The entries that could be read; the others (a symlink loop...) skipped and counted."""
+        good = []
+        for e in entries:
+            if e.error is None:
+                good.append(e)
+            else:
+                reason = "symlink_loop" if e.error.errno == errno.ELOOP else "unreadable"
+                self._skip(reason, f"{'/'.join((*parts, e.name))}: {e.error.strerror}")
+        return good
 
     def read_records(self, job):
         """The job's readable run records, oldest first."""
@@ -182,7 +194,7 @@ class OutputsCollector:
     def collect(self):
         self._reported = {message for _, message in self.skipped}
         self.skipped = []
-        root = self.store.list()  # raises if the root cannot be read: the source is down
+        root = self._readable(self.store.list(), ())  # raises if the root cannot be read
         jobs = self.job_names(root)
 
         fams = {}

@@ -93,3 +93,14 @@ def test_an_unreadable_output_folder_skips_only_that_jobs_results(outputs, resto
     assert_served_except(samples, "customer_tiers", business_missing=True)
     assert skipped(samples, "unreadable") == 2
     assert not [k for k in samples if k[0] == "ecommerce_customer_tier_customers"]
+@pytest.mark.parametrize("where", ["root", "runs", "job", "job_runs"])
+def test_a_symlink_loop_is_skipped_and_counted(outputs, where):
+    folder = {"root": outputs, "runs": os.path.join(outputs, "_runs"),
+              "job": os.path.join(outputs, "funnel"),
+              "job_runs": os.path.join(outputs, "_runs", "funnel")}[where]
+    os.symlink("loop", os.path.join(folder, "loop"))          # loop -> loop
+    os.symlink("b.json", os.path.join(folder, "a.json"))      # a -> b -> a
+    os.symlink("a.json", os.path.join(folder, "b.json"))
+    samples = scrape_unprivileged(outputs)
+    assert_served_except(samples, "funnel")
+    assert skipped(samples, "symlink_loop") == 2 * 3
