@@ -21,6 +21,7 @@ Jobs without an entry still get ``ecommerce_output_rows`` and
 
 import calendar
 import datetime
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -57,8 +58,15 @@ class OutputTable:
     families: tuple            # (Family, ...)
     to_samples: Callable = field(repr=False)  # rows -> iterable of (name, label values, value)
 
-    def samples(self, rows):
-        out = list(self.to_samples(rows))
+    def samples(self, rows, flag=None):
+        """The samples of an output's rows. A NaN or +-Inf value is never exported as if it
+        were valid: it is left out and reported to `flag(name, label values, value)`."""
+        out = []
+        for name, labels, value in self.to_samples(rows):
+            if math.isfinite(value):
+                out.append((name, labels, value))
+            elif flag is not None:
+                flag(name, labels, value)
         if len(out) > MAX_SERIES_PER_OUTPUT:
             raise OutputFormatError(
                 f"{self.job}: {len(out)} series from one output, more than the "

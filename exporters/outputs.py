@@ -15,6 +15,7 @@ are parsed once and cached by (path, size, mtime).
 import errno
 import json
 import logging
+import math
 from collections import OrderedDict, defaultdict
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -70,8 +71,8 @@ def parse_record(data, where):
         raise OutputFormatError(f"{where}: no {', '.join(missing)}")
     if record["status"] not in STATUSES:
         raise OutputFormatError(f"{where}: unknown status {record['status']!r}")
-    if not isinstance(record["finished_at"], (int, float)) or isinstance(record["finished_at"], bool):
-        raise OutputFormatError(f"{where}: finished_at is not a number")
+    if not _number(record["finished_at"]) or not math.isfinite(record["finished_at"]):
+        raise OutputFormatError(f"{where}: finished_at is not a finite number")
     keep = ("run_id", "runner", "status", "finished_at", "duration_seconds", "input_rows",
             "output_rows", "malformed_rows", "malformed_share")
     return {k: record.get(k) for k in keep}
@@ -121,6 +122,15 @@ class OutputsCollector:
         if message not in self._reported:  # logged once while it lasts, not every scrape
             log.warning("outputs: skipped (%s): %s", reason, message)
         self.skipped.append((reason, message))
+
+    def _finite(self, value, where):
+        """True for a finite number; NaN and +-Inf are skipped and counted, never exported."""
+        if not _number(value):
+            return False
+        if not math.isfinite(value):
+            self._skip("non_finite_value", f"{where} is {value}")
+            return False
+        return True
 
     def _cached_read(self, cache, parser, entry, *parts):
         key = ("/".join(parts), entry.size, entry.mtime)
@@ -235,7 +245,11 @@ class OutputsCollector:
                 raise OutputFormatError(f"{len(rows)} rows but its run record says {expected} "
                                         "(a truncated part file?)")
             table = self.tables.get(job)
-            samples = table.samples(rows) if table else []
+
+            def flag(name, labels, value):
+                self._skip("non_finite_value", f"output {job}/{run_id}: {name}{list(labels)} "
+                                               f"is {value}")
+            samples = table.samples(rows, flag) if table else []
         except ValueError as err:
             self._skip("bad_output", f"output {job}/{run_id}: {err}")
             return
@@ -284,7 +298,7 @@ class OutputsCollector:
                  "Rows the job's latest run wrote (absent when it failed)."),
                 ("malformed_share", "job_last_run_malformed_ratio",
                  "Malformed rows / input rows of the job's latest run (0-1).")):
-            if _number(last.get(key)):
+            if self._finite(last.get(key), f"run record {job}/{last['run_id']}: {key}"):
                 gauge(name, help_, ["job_name", "runner"]).add_metric(labels, last[key])
         malformed = last.get("malformed_rows")
         if isinstance(malformed, dict):
@@ -292,5 +306,5 @@ class OutputsCollector:
                         "Rows the job's latest run skipped as malformed, by reason.",
                         ["job_name", "runner", "reason"])
             for reason, n in sorted(malformed.items()):
-                if _number(n):
+                if self._finite(n, f"run record {job}/{last['run_id']}: malformed_rows"):
                     fam.add_metric(labels + [str(reason)], n)

@@ -104,3 +104,82 @@ def test_a_symlink_loop_is_skipped_and_counted(outputs, where):
     samples = scrape_unprivileged(outputs)
     assert_served_except(samples, "funnel")
     assert skipped(samples, "symlink_loop") == 2 * 3
+
+
+# --- NaN and +-Inf are flagged, never exported as if valid ------------------------------------
+
+def _latest(outputs, job):
+    runs = sorted(d for d in os.listdir(os.path.join(outputs, job)) if not d.startswith("_"))
+    return os.path.join(outputs, job, runs[-1])
+
+
+def _set_field(run_dir, key, field, literal):
+    """Write `literal` (NaN, Infinity, -Infinity: what Python's json writes for them) as the
+    value of `field` in the row whose key is `key`."""
+    for part in sorted(os.listdir(run_dir)):
+        if not part.startswith("part-"):
+            continue
+        path = os.path.join(run_dir, part)
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        for i, line in enumerate(lines):
+            k, obj = line.split("\t")
+            if json.loads(k) == key:
+                obj = json.loads(obj)
+                obj[field] = "@@"
+                lines[i] = k + "\t" + json.dumps(obj).replace('"@@"', literal)
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write("\n".join(lines) + "\n")
+                return
+    raise AssertionError(f"no row {key!r}")
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_finite_output_value_is_flagged_not_exported(outputs, literal):
+    from tests.monitoring.conftest import make_registry
+
+    run = _latest(outputs, "sales_by_region")
+    _set_field(run, "EU-WEST", "gross_sales", literal)
+    _set_field(run, "US-EAST", "completed_sales", literal)
+    reg = make_registry(outputs)
+    g = reg.get_sample_value  # each call is one scrape
+    assert g("ecommerce_exporter_skipped_items_total",
+             {"source": "outputs", "reason": "non_finite_value"}) == 2  # 2 values, 1st scrape
+    assert g("ecommerce_sales_gross_amount", {"sales_region": "EU-WEST"}) is None
+    assert g("ecommerce_sales_completed_amount", {"sales_region": "US-EAST"}) is None
+    # the other values of those rows, and of the other rows, are served
+    assert g("ecommerce_sales_orders", {"sales_region": "EU-WEST"}) is not None
+    assert g("ecommerce_sales_gross_amount", {"sales_region": "US-EAST"}) is not None
+    assert g("ecommerce_output_rows", {"job_name": "sales_by_region"}) is not None
+    assert g("ecommerce_exporter_source_up", {"source": "outputs"}) == 1
+
+
+def _set_record_field(outputs, job, field, literal):
+    (name,) = os.listdir(os.path.join(outputs, "_runs", job))
+    path = os.path.join(outputs, "_runs", job, name)
+    with open(path, encoding="utf-8") as f:
+        record = json.load(f)
+    record[field] = "@@"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(record).replace('"@@"', literal))
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity"])
+def test_a_non_finite_run_record_value_is_flagged_not_exported(outputs, literal):
+    from tests.monitoring.conftest import make_registry
+
+    _set_record_field(outputs, "funnel", "duration_seconds", literal)
+    _set_record_field(outputs, "top_products", "finished_at", literal)
+    reg = make_registry(outputs)
+    g = reg.get_sample_value  # each call is one scrape
+    assert g("ecommerce_exporter_skipped_items_total",
+             {"source": "outputs", "reason": "non_finite_value"}) == 1
+    assert g("ecommerce_exporter_skipped_items_total",
+             {"source": "outputs", "reason": "bad_run_record"}) == 2  # 1 per scrape
+    labels = {"job_name": "funnel", "runner": "inline"}
+    assert g("ecommerce_job_last_run_duration_seconds", labels) is None
+    assert g("ecommerce_job_last_run_success", labels) == 1  # the rest of the record
+    # a record whose finish time is not finite cannot be ordered: it is a bad record
+    assert g("ecommerce_job_last_run_success", {"job_name": "top_products", "runner": "inline"}) \
+        is None
+    assert g("ecommerce_exporter_source_up", {"source": "outputs"}) == 1
