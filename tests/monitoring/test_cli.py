@@ -85,3 +85,53 @@ def test_the_console_script_serves_metrics_and_stops_on_sigterm(tmp_path, pipeli
         proc.stop()
     assert proc.returncode == 0  # SIGTERM: a clean exit
     assert free_port()
+
+
+BAD_CONFIGS = {
+    "listen address a number": "listen_address: 8398\n",
+    "schedules a list": "schedules: [1, 2]\n",
+    "a schedule not a number": "schedules:\n  sales_by_region: soon\n",
+    "a schedule not positive": "schedules:\n  sales_by_region: 0\n",
+    "log level a number": "log_level: 5\n",
+    "log level unknown": "log_level: verbose\n",
+    "timeout not a number": "http_timeout_seconds: abc\n",
+    "timeout negative": "http_timeout_seconds: -1\n",
+    "period a boolean": "schedule_period_seconds: true\n",
+    "outputs a number": "outputs: 5\n",
+    "outputs a list": "outputs: [a, b]\n",
+    "url a mapping": "namenode_url: {a: 1}\n",
+    "url without a scheme": "resourcemanager_url: 127.0.0.1:8088\n",
+    "not YAML": "outputs: [unclosed\nnamenode_url: x\n",
+    "not UTF-8": b"outputs: \xff\xfe\n",
+    "a directory": None,
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_a_malformed_config_file_is_a_one_line_error_and_exit_code_2(tmp_path, case):
+    content = BAD_CONFIGS[case]
+    cfg = tmp_path / "exporter.yml"
+    if content is None:
+        cfg.mkdir()
+    elif isinstance(content, bytes):
+        cfg.write_bytes(content)
+    else:
+        cfg.write_text(content)
+    result = run("--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{free_port()}")
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"ecom-exporter: {cfg}"), line
+
+
+def test_a_missing_config_file_is_a_one_line_error(tmp_path):
+    result = run("--config.file", str(tmp_path / "nowhere.yml"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("flag", [("--http-timeout", "0"), ("--schedule-period", "-5"),
+                                  ("--hdfs-cache-seconds", "nan")])
+def test_bad_numbers_on_the_command_line_are_refused(flag):
+    result = run(*flag)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
