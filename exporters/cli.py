@@ -23,7 +23,11 @@ from ecomsuite import config
 from exporters import build_info
 from exporters.collector import EcommerceCollector
 from exporters.hadoop import NameNodeCollector, ResourceManagerCollector
-from exporters.outputs import DEFAULT_SCHEDULE_PERIOD_SECONDS, OutputsCollector
+from exporters.outputs import (
+    DEFAULT_RUN_RECORDS_LIMIT,
+    DEFAULT_SCHEDULE_PERIOD_SECONDS,
+    OutputsCollector,
+)
 from exporters.stores import make_store
 
 log = logging.getLogger("exporters")
@@ -43,6 +47,8 @@ class Settings:
     hdfs_cache_seconds: float = 30.0
     schedule_period_seconds: float = DEFAULT_SCHEDULE_PERIOD_SECONDS
     schedules: dict = field(default_factory=dict)  # {job: period seconds}
+    run_records_limit: int = DEFAULT_RUN_RECORDS_LIMIT  # newest run records read per job
+    run_records_max_age_seconds: float = 0.0      # older run records are not read; 0 = keep all
     log_level: str = "info"
 
 
@@ -96,8 +102,12 @@ def validate(values, origin="setting"):
         what = f"{origin} {name}"
         if name in ("http_timeout_seconds", "schedule_period_seconds"):
             value = _positive(value, what)
-        elif name == "hdfs_cache_seconds":
+        elif name in ("hdfs_cache_seconds", "run_records_max_age_seconds"):
             value = _positive(value, what, zero_ok=True)
+        elif name == "run_records_limit":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SettingsError(f"{what}: expected a whole number of at least 1, got "
+                                    f"{value!r}")
         elif name == "schedules":
             if value is None:
                 value = {}
@@ -153,6 +163,13 @@ def parse_args(argv):
         default=argparse.SUPPRESS, metavar="SECONDS",
         help=f"how often the jobs are meant to run (default {DEFAULT_SCHEDULE_PERIOD_SECONDS:.0f}); "
              "per-job values go in the config file under `schedules`")
+    add("--run-records.limit", dest="run_records_limit", type=int, default=argparse.SUPPRESS,
+        metavar="N", help="read only the newest N run records of each job per scrape "
+                          f"(default {DEFAULT_RUN_RECORDS_LIMIT})")
+    add("--run-records.max-age", dest="run_records_max_age_seconds", type=float,
+        default=argparse.SUPPRESS, metavar="SECONDS",
+        help="do not read run records older than this (by modification time; default 0 = "
+             "no age limit)")
     add("--log.level", dest="log_level", default=argparse.SUPPRESS,
         choices=LOG_LEVELS, help="(default info)")
     add("--version", action="version", version=version_text(),
@@ -196,7 +213,8 @@ def build_collector(settings, jobs=None):
         sources.append(OutputsCollector(
             store, known_jobs=known_jobs() if jobs is None else jobs,
             schedule_period_seconds=settings.schedule_period_seconds,
-            schedules=settings.schedules))
+            schedules=settings.schedules, run_records_limit=settings.run_records_limit,
+            run_records_max_age_seconds=settings.run_records_max_age_seconds))
     if settings.namenode_url:
         sources.append(NameNodeCollector(settings.namenode_url, settings.http_timeout_seconds))
     if settings.resourcemanager_url:

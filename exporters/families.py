@@ -46,8 +46,9 @@ JOB_LAST_RUN_MALFORMED_ROWS = _m("job_last_run_malformed_rows", "gauge", JOB + (
                                  "Rows the job's latest run skipped as malformed, by reason.")
 JOB_LAST_RUN_MALFORMED_RATIO = _m("job_last_run_malformed_ratio", "gauge", JOB,
                                   "Malformed rows / input rows of the job's latest run (0-1).")
-JOB_RUNS = _m("job_runs_total", "counter", JOB + ("status",),
-              "Runs recorded under _runs/, by runner and status.")
+JOB_RECENT_RUNS = _m("job_recent_runs", "gauge", JOB + ("status",),
+                     "Run records by runner and status among the newest ones the exporter reads "
+                     "(run_records_limit per job, none older than run_records_max_age_seconds).")
 JOB_SCHEDULE_PERIOD = _m("job_schedule_period_seconds", "gauge", ("job_name",),
                          "How often the job is meant to run (exporter setting "
                          "schedule_period_seconds / schedules); alerts fire when it has not "
@@ -76,7 +77,7 @@ BUILD_INFO = _m("exporter_build_info", "gauge", ("version", "revision", "python_
 
 JOB_HEALTH = (JOB_LAST_SUCCESS, JOB_LAST_RUN, JOB_LAST_RUN_SUCCESS, JOB_LAST_RUN_DURATION,
               JOB_LAST_RUN_INPUT_ROWS, JOB_LAST_RUN_OUTPUT_ROWS, JOB_LAST_RUN_MALFORMED_ROWS,
-              JOB_LAST_RUN_MALFORMED_RATIO, JOB_RUNS, JOB_SCHEDULE_PERIOD, OUTPUT_ROWS,
+              JOB_LAST_RUN_MALFORMED_RATIO, JOB_RECENT_RUNS, JOB_SCHEDULE_PERIOD, OUTPUT_ROWS,
               OUTPUT_TIMESTAMP)
 EXPORTER = (SOURCE_UP, SCRAPE_ERRORS, SKIPPED_ITEMS, COLLECT_DURATION, BUILD_INFO)
 ALL = JOB_HEALTH + EXPORTER

@@ -16,20 +16,22 @@ import errno
 import json
 import logging
 import math
+import time
 from collections import OrderedDict, defaultdict
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 
 from ecomsuite import config
 from ecomsuite.report import parse_output_lines
 from exporters import PREFIX
 from exporters.business import OUTPUT_TABLES, OutputFormatError, tables_by_job
-from exporters.families import SKIP_REASONS
+from exporters.families import JOB_RECENT_RUNS, SKIP_REASONS
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("succeeded", "failed")
 DEFAULT_SCHEDULE_PERIOD_SECONDS = 24 * 3600  # the suite runs daily unless told otherwise
+DEFAULT_RUN_RECORDS_LIMIT = 100  # newest run records read per job and scrape
 _CACHE_ENTRIES = 20_000
 
 
@@ -93,7 +95,7 @@ class OutputsCollector:
         ecommerce_job_last_success_timestamp_seconds{job_name="sales_by_region",runner="inline"} 1.7952464e+09
         ecommerce_job_last_run_success{job_name="sales_by_region",runner="inline"} 1.0
         ecommerce_job_last_run_malformed_rows{job_name="sales_by_region",reason="unknown_status",runner="inline"} 1.0
-        ecommerce_job_runs_total{job_name="sales_by_region",runner="inline",status="failed"} 0.0
+        ecommerce_job_recent_runs{job_name="sales_by_region",runner="inline",status="failed"} 0.0
         ecommerce_job_schedule_period_seconds{job_name="sales_by_region"} 86400.0
 
     A file that cannot be read or parsed is skipped: logged (once while it lasts) and
@@ -105,8 +107,13 @@ class OutputsCollector:
     skip_reasons = tuple(SKIP_REASONS)
 
     def __init__(self, store, tables=OUTPUT_TABLES, known_jobs=(),
-                 schedule_period_seconds=DEFAULT_SCHEDULE_PERIOD_SECONDS, schedules=None):
+                 schedule_period_seconds=DEFAULT_SCHEDULE_PERIOD_SECONDS, schedules=None,
+                 run_records_limit=DEFAULT_RUN_RECORDS_LIMIT, run_records_max_age_seconds=0,
+                 clock=time.time):
         self.store = store
+        self.run_records_limit = run_records_limit
+        self.run_records_max_age_seconds = run_records_max_age_seconds
+        self.clock = clock
         self.tables = tables_by_job(tables)
         self.known_jobs = tuple(known_jobs)
         self.schedule_period_seconds = schedule_period_seconds
@@ -161,11 +168,17 @@ class OutputsCollector:
         return good
 
     def read_records(self, job):
-        """The job's readable run records, oldest first."""
+        """The job's newest readable run records, oldest first: at most run_records_limit
+        (run ids sort by time, so by file name), none older than run_records_max_age_seconds
+        (by mtime; 0 = no limit). The cost of a scrape does not grow with the history."""
+        entries = [e for e in self._list(config.RUNS_DIRNAME, job)
+                   if not e.is_dir and e.name.endswith(".json")]  # *.json.tmp: being written
+        if self.run_records_max_age_seconds:
+            oldest = self.clock() - self.run_records_max_age_seconds
+            entries = [e for e in entries if e.mtime >= oldest]
+        entries = sorted(entries, key=lambda e: e.name)[-self.run_records_limit:]
         records = []
-        for e in self._list(config.RUNS_DIRNAME, job):
-            if e.is_dir or not e.name.endswith(".json"):
-                continue  # *.json.tmp: a record being written
+        for e in entries:
             try:
                 records.append(self._cached_read(self._records, parse_record, e,
                                                  config.RUNS_DIRNAME, job, e.name))
@@ -264,9 +277,9 @@ class OutputsCollector:
     def _collect_records(self, job, records, gauge, fams, note):
         if not records:
             return
-        runs = fams.setdefault("job_runs_total", CounterMetricFamily(
-            PREFIX + "job_runs", "Runs recorded under _runs/, by runner and status." + note,
-            labels=["job_name", "runner", "status"]))
+        runs = fams.setdefault("job_recent_runs", GaugeMetricFamily(
+            JOB_RECENT_RUNS.name, JOB_RECENT_RUNS.help + note,
+            labels=list(JOB_RECENT_RUNS.labels)))
         counts = defaultdict(int)
         for r in records:
             counts[(str(r["runner"]), r["status"])] += 1

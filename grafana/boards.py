@@ -161,14 +161,16 @@ def batch_jobs():
     lay.add(timeseries("Last run duration", target(
         f"max by (job_name) ({F.JOB_LAST_RUN_DURATION}{S})", "{{job_name}}"),
         unit="s", description="Wall time of each job's latest run."), w=12)
-    lay.add(timeseries("Runs by status", target(
-        f"sum by (job_name, status) (increase({F.JOB_RUNS}{S}[$__rate_interval]))",
-        "{{job_name}} {{status}}"), unit="short", draw="bars", stack=True,
-        description="Runs recorded per interval, by job and status."), w=12)
-    lay.add(stat("Failed runs recorded", target(
-        f"sum by (job_name) ({F.JOB_RUNS}{FAILED})",
+    lay.add(timeseries("Runs finished", target(
+        f"sum by (job_name) (changes({F.JOB_LAST_RUN}{S}[$__rate_interval]))",
+        "{{job_name}}"), unit="short", draw="bars", stack=True, min_=0,
+        description="Runs that finished per interval (changes of the latest run's finish "
+                    "time), by job."), w=12)
+    lay.add(stat("Failed runs among the recent records", target(
+        f"sum by (job_name) ({F.JOB_RECENT_RUNS}{FAILED})",
         "{{job_name}}"), th=thresholds("green", (1, "orange")),
-        description="Failed runs among the run records kept under _runs/."), w=24, h=4)
+        description="Failed runs among the newest run records the exporter reads "
+                    "(run_records_limit per job)."), w=24, h=4)
 
     lay.row("Rows")
     lay.add(timeseries("Input rows (latest run)", target(

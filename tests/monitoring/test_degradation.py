@@ -183,3 +183,58 @@ def test_a_non_finite_run_record_value_is_flagged_not_exported(outputs, literal)
     assert g("ecommerce_job_last_run_success", {"job_name": "top_products", "runner": "inline"}) \
         is None
     assert g("ecommerce_exporter_source_up", {"source": "outputs"}) == 1
+
+
+# --- the run-record history read per scrape is bounded ---------------------------------------
+
+def _add_records(outputs, job, n, status="failed", garbled_every=0, mtime=None):
+    """n older records of `job` (run ids before the real one), optionally some garbled."""
+    folder = os.path.join(outputs, "_runs", job)
+    (real,) = os.listdir(folder)
+    with open(os.path.join(folder, real), encoding="utf-8") as f:
+        record = json.load(f)
+    for i in range(n):
+        run_id = f"20000101T{i // 3600:02d}{i // 60 % 60:02d}{i % 60:02d}Z-{i:04x}"
+        path = os.path.join(folder, run_id + ".json")
+        with open(path, "w", encoding="utf-8") as f:
+            if garbled_every and i % garbled_every == 0:
+                f.write('{"run_id": ')
+            else:
+                json.dump({**record, "run_id": run_id, "status": status,
+                           "finished_at": 946684800 + i}, f)
+        if mtime is not None:
+            os.utime(path, (mtime, mtime))
+
+
+def test_only_the_newest_run_records_are_read(outputs):
+    from exporters.outputs import OutputsCollector
+    from exporters.stores import LocalStore
+    from tests.monitoring.conftest import make_registry
+
+    _add_records(outputs, "sales_by_region", 2000, garbled_every=100)
+    reg = make_registry(outputs, run_records_limit=10)
+    g = reg.get_sample_value
+    labels = {"job_name": "sales_by_region", "runner": "inline"}
+    # the old garbled records are beyond the newest 10: not read, not counted
+    assert g("ecommerce_exporter_skipped_items_total",
+             {"source": "outputs", "reason": "bad_run_record"}) == 0
+    assert g("ecommerce_job_recent_runs", {**labels, "status": "succeeded"}) == 1
+    assert g("ecommerce_job_recent_runs", {**labels, "status": "failed"}) == 9
+    assert g("ecommerce_job_last_run_success", labels) == 1  # the newest record still wins
+    # and only those are parsed (and kept in the cache)
+    collector = OutputsCollector(LocalStore(outputs), known_jobs=TABLE_JOBS, run_records_limit=10)
+    list(collector.collect())
+    assert len(collector._records) <= 10 * len(TABLE_JOBS)
+
+
+def test_run_records_older_than_the_retention_are_not_read(outputs):
+    from tests.monitoring.conftest import make_registry
+
+    _add_records(outputs, "funnel", 50, mtime=946684800, garbled_every=7)  # written in 2000
+    reg = make_registry(outputs, run_records_max_age_seconds=30 * 86400)
+    labels = {"job_name": "funnel", "runner": "inline"}
+    assert reg.get_sample_value("ecommerce_job_recent_runs", {**labels, "status": "failed"}) == 0
+    assert reg.get_sample_value("ecommerce_job_recent_runs",
+                                {**labels, "status": "succeeded"}) == 1
+    assert reg.get_sample_value("ecommerce_exporter_skipped_items_total",
+                                {"source": "outputs", "reason": "bad_run_record"}) == 0

@@ -77,7 +77,7 @@ EXPECTED_FAMILIES = {
     "ecommerce_output_rows": ("gauge", {"job_name"}),
     "ecommerce_output_timestamp_seconds": ("gauge", {"job_name"}),
     "ecommerce_job_schedule_period_seconds": ("gauge", {"job_name"}),
-    "ecommerce_job_runs": ("counter", {"job_name", "runner", "status"}),
+    "ecommerce_job_recent_runs": ("gauge", {"job_name", "runner", "status"}),
     "ecommerce_job_last_success_timestamp_seconds": ("gauge", {"job_name", "runner"}),
     "ecommerce_job_last_run_timestamp_seconds": ("gauge", {"job_name", "runner"}),
     "ecommerce_job_last_run_success": ("gauge", {"job_name", "runner"}),
@@ -389,8 +389,8 @@ def test_job_health_equals_the_run_record(outputs, job):
     assert rec["malformed_rows"], "the small dataset has malformed rows for every job"
     for reason, n in rec["malformed_rows"].items():
         assert g(PREFIX + "job_last_run_malformed_rows", {**labels, "reason": reason}) == n
-    assert g(PREFIX + "job_runs_total", {**labels, "status": "succeeded"}) == 1
-    assert g(PREFIX + "job_runs_total", {**labels, "status": "failed"}) == 0
+    assert g(PREFIX + "job_recent_runs", {**labels, "status": "succeeded"}) == 1
+    assert g(PREFIX + "job_recent_runs", {**labels, "status": "failed"}) == 0
     assert g(PREFIX + "job_schedule_period_seconds", {"job_name": job}) == 86400
 
 
@@ -408,7 +408,7 @@ def test_a_failed_run_is_the_last_run_but_not_the_last_success(outputs, small_da
     assert g(PREFIX + "job_last_run_success", labels) == 0
     assert g(PREFIX + "job_last_run_timestamp_seconds", labels) == failed["finished_at"]
     assert g(PREFIX + "job_last_success_timestamp_seconds", labels) == ok["finished_at"]
-    assert g(PREFIX + "job_runs_total", {**labels, "status": "failed"}) == 1
+    assert g(PREFIX + "job_recent_runs", {**labels, "status": "failed"}) == 1
     assert g(PREFIX + "job_last_run_output_rows", labels) is None  # a failed run wrote none
     # the business metrics still come from the last complete output
     for device, obj in before.items():
