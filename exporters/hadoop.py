@@ -87,6 +87,18 @@ def resourcemanager_metric_name(suffix):
     return "hadoop_resourcemanager_" + suffix
 
 
+FAMILY_NAMES = frozenset(
+    {namenode_metric_name(attr) for attrs in NAMENODE_BEANS.values() for attr, _ in attrs}
+    | {resourcemanager_metric_name(suffix) for _, suffix, _, _ in RESOURCEMANAGER_FIELDS})
+
+
+def family(name):
+    """`name`, checked to be one of the families above (for the dashboards and the rules)."""
+    if name not in FAMILY_NAMES:
+        raise KeyError(f"{name}: not a family of exporters/hadoop.py")
+    return name
+
+
 class NameNodeCollector:
     """HDFS health from ``<namenode>/jmx?qry=Hadoop:service=NameNode,name=<bean>``.
 

@@ -6,6 +6,7 @@ unit test for each.
 """
 
 from exporters import families as F
+from exporters.hadoop import family as _h
 from grafana import config
 from grafana.panels import rule_sel as sel
 
@@ -69,14 +70,14 @@ def hadoop_rules():
     nms = sel('name="ClusterMetrics"')
     return [
         alert("HadoopDataNodeDown",
-              f"hadoop_namenode_numdeaddatanodes{fs} > 0",
+              f"{_h('hadoop_namenode_numdeaddatanodes')}{fs} > 0",
               config.HADOOP_FOR, "critical",
               "HDFS has dead DataNodes.",
               "The NameNode counts {{ $value }} dead DataNode(s): blocks on them are "
               "under-replicated (or missing if it was the only replica)."),
         alert("HadoopHDFSCapacityLow",
-              f"hadoop_namenode_capacityremaining{fs}\n"
-              f"  / clamp_min(hadoop_namenode_capacitytotal{fs}, 1)\n"
+              f"{_h('hadoop_namenode_capacityremaining')}{fs}\n"
+              f"  / clamp_min({_h('hadoop_namenode_capacitytotal')}{fs}, 1)\n"
               f"  < {config.HDFS_REMAINING_RATIO_MIN}",
               "15m", "warning",
               "HDFS is running out of space.",
@@ -84,20 +85,20 @@ def hadoop_rules():
               f"{config.HDFS_REMAINING_RATIO_MIN:.0%}); DataNodes refuse writes when full and "
               "job outputs fail."),
         alert("HadoopHDFSMissingBlocks",
-              f"hadoop_namenode_missingblocks{fs} > 0",
+              f"{_h('hadoop_namenode_missingblocks')}{fs} > 0",
               config.HADOOP_FOR, "critical",
               "HDFS has missing blocks.",
               "{{ $value }} HDFS block(s) have no live replica: files that contain them "
               "cannot be read."),
         alert("HadoopNoActiveNodeManagers",
-              f"hadoop_resourcemanager_numactivenms{nms} == 0",
+              f"{_h('hadoop_resourcemanager_numactivenms')}{nms} == 0",
               config.HADOOP_FOR, "critical",
               "YARN has no active NodeManager.",
               "The ResourceManager has no active NodeManager: hadoop-runner jobs wait "
               "forever for containers."),
         alert("HadoopNodeManagersUnhealthy",
-              f"hadoop_resourcemanager_numlostnms{nms}\n"
-              f"  + hadoop_resourcemanager_numunhealthynms{nms}\n"
+              f"{_h('hadoop_resourcemanager_numlostnms')}{nms}\n"
+              f"  + {_h('hadoop_resourcemanager_numunhealthynms')}{nms}\n"
               f"  > 0",
               config.HADOOP_FOR, "warning",
               "YARN has lost or unhealthy NodeManagers.",

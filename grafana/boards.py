@@ -6,6 +6,7 @@ so a job added to that table gets its panels here without further edits.
 
 from exporters import families as F
 from exporters.business import OUTPUT_TABLES, tables_by_job
+from exporters.hadoop import family as _h
 from grafana import config
 from grafana.panels import (
     OK_FAILED,
@@ -228,76 +229,76 @@ def hadoop():
     queue = sel('name="QueueMetrics"')
     lay.row("HDFS")
     lay.add(stat("HDFS used", target(
-        f"max(hadoop_namenode_capacityused{fs}) / max(hadoop_namenode_capacitytotal{fs})"),
+        f"max({_h('hadoop_namenode_capacityused')}{fs}) / max({_h('hadoop_namenode_capacitytotal')}{fs})"),
         unit="percentunit", decimals=1, th=thresholds(
             "green", (config.HDFS_USED_RATIO_WARNING, "orange"),
             (1 - config.HDFS_REMAINING_RATIO_MIN, "red")),
         description="HDFS capacity used / total."), w=4, h=5)
-    lay.add(stat("Live DataNodes", target(f"max(hadoop_namenode_numlivedatanodes{fs})"),
+    lay.add(stat("Live DataNodes", target(f"max({_h('hadoop_namenode_numlivedatanodes')}{fs})"),
                  th=thresholds("red", (1, "green"))), w=4, h=5)
-    lay.add(stat("Dead DataNodes", target(f"max(hadoop_namenode_numdeaddatanodes{fs})"),
+    lay.add(stat("Dead DataNodes", target(f"max({_h('hadoop_namenode_numdeaddatanodes')}{fs})"),
                  th=thresholds("green", (1, "red")),
                  description="HadoopDataNodeDown fires when this is above 0."), w=4, h=5)
     lay.add(stat("Under-replicated blocks",
-                 target(f"max(hadoop_namenode_underreplicatedblocks{fs})"),
+                 target(f"max({_h('hadoop_namenode_underreplicatedblocks')}{fs})"),
                  th=thresholds("green", (1, "orange"))), w=4, h=5)
-    lay.add(stat("Missing blocks", target(f"max(hadoop_namenode_missingblocks{fs})"),
+    lay.add(stat("Missing blocks", target(f"max({_h('hadoop_namenode_missingblocks')}{fs})"),
                  th=thresholds("green", (1, "red"))), w=4, h=5)
     lay.add(stat("NameNode heap used", target(
-        f"max(hadoop_namenode_memheapusedm{jvm}) / max(hadoop_namenode_memheapmaxm{jvm})"),
+        f"max({_h('hadoop_namenode_memheapusedm')}{jvm}) / max({_h('hadoop_namenode_memheapmaxm')}{jvm})"),
         unit="percentunit", decimals=1, th=thresholds("green", (0.8, "orange"), (0.9, "red"))),
         w=4, h=5)
     lay.add(timeseries("HDFS capacity", [
-        target(f"max(hadoop_namenode_capacitytotal{fs})", "total"),
-        target(f"max(hadoop_namenode_capacityused{fs})", "used"),
-        target(f"max(hadoop_namenode_capacityremaining{fs})", "remaining")], unit="bytes",
+        target(f"max({_h('hadoop_namenode_capacitytotal')}{fs})", "total"),
+        target(f"max({_h('hadoop_namenode_capacityused')}{fs})", "used"),
+        target(f"max({_h('hadoop_namenode_capacityremaining')}{fs})", "remaining")], unit="bytes",
         min_=0, description=f"HadoopHDFSCapacityLow fires when remaining is below "
                             f"{config.HDFS_REMAINING_RATIO_MIN:.0%} of total."), w=8)
     lay.add(timeseries("Blocks needing attention", [
-        target(f"max(hadoop_namenode_underreplicatedblocks{fs})", "under-replicated"),
-        target(f"max(hadoop_namenode_missingblocks{fs})", "missing"),
-        target(f"max(hadoop_namenode_corruptblocks{fs})", "corrupt")], min_=0), w=8)
+        target(f"max({_h('hadoop_namenode_underreplicatedblocks')}{fs})", "under-replicated"),
+        target(f"max({_h('hadoop_namenode_missingblocks')}{fs})", "missing"),
+        target(f"max({_h('hadoop_namenode_corruptblocks')}{fs})", "corrupt")], min_=0), w=8)
     lay.add(timeseries("NameNode heap", [
-        target(f"max(hadoop_namenode_memheapusedm{jvm})", "used"),
-        target(f"max(hadoop_namenode_memheapcommittedm{jvm})", "committed"),
-        target(f"max(hadoop_namenode_memheapmaxm{jvm})", "max")], unit="mbytes", min_=0), w=8)
+        target(f"max({_h('hadoop_namenode_memheapusedm')}{jvm})", "used"),
+        target(f"max({_h('hadoop_namenode_memheapcommittedm')}{jvm})", "committed"),
+        target(f"max({_h('hadoop_namenode_memheapmaxm')}{jvm})", "max")], unit="mbytes", min_=0), w=8)
 
     lay.row("YARN")
-    lay.add(stat("Active NodeManagers", target(f"max(hadoop_resourcemanager_numactivenms{nms})"),
+    lay.add(stat("Active NodeManagers", target(f"max({_h('hadoop_resourcemanager_numactivenms')}{nms})"),
                  th=thresholds("red", (1, "green"))), w=4, h=5)
-    lay.add(stat("Lost NodeManagers", target(f"max(hadoop_resourcemanager_numlostnms{nms})"),
+    lay.add(stat("Lost NodeManagers", target(f"max({_h('hadoop_resourcemanager_numlostnms')}{nms})"),
                  th=thresholds("green", (1, "red"))), w=4, h=5)
     lay.add(stat("Unhealthy NodeManagers",
-                 target(f"max(hadoop_resourcemanager_numunhealthynms{nms})"),
+                 target(f"max({_h('hadoop_resourcemanager_numunhealthynms')}{nms})"),
                  th=thresholds("green", (1, "red"))), w=4, h=5)
-    lay.add(stat("Apps running", target(f"max(hadoop_resourcemanager_appsrunning{queue})")),
+    lay.add(stat("Apps running", target(f"max({_h('hadoop_resourcemanager_appsrunning')}{queue})")),
             w=4, h=5)
-    lay.add(stat("Apps pending", target(f"max(hadoop_resourcemanager_appspending{queue})"),
+    lay.add(stat("Apps pending", target(f"max({_h('hadoop_resourcemanager_appspending')}{queue})"),
                  th=thresholds("green", (1, "orange"))), w=4, h=5)
     lay.add(stat("Memory allocated", target(
-        f"max(hadoop_resourcemanager_allocatedmb{queue}) / (max(hadoop_resourcemanager_allocatedmb"
-        f"{queue}) + max(hadoop_resourcemanager_availablemb{queue}))"), unit="percentunit",
+        f"max({_h('hadoop_resourcemanager_allocatedmb')}{queue}) / (max({_h('hadoop_resourcemanager_allocatedmb')}"
+        f"{queue}) + max({_h('hadoop_resourcemanager_availablemb')}{queue}))"), unit="percentunit",
         decimals=1, th=thresholds("green", (0.8, "orange"))), w=4, h=5)
     lay.add(timeseries("Applications", [
-        target(f"max(hadoop_resourcemanager_appsrunning{queue})", "running"),
-        target(f"max(hadoop_resourcemanager_appspending{queue})", "pending")], min_=0), w=8)
+        target(f"max({_h('hadoop_resourcemanager_appsrunning')}{queue})", "running"),
+        target(f"max({_h('hadoop_resourcemanager_appspending')}{queue})", "pending")], min_=0), w=8)
     lay.add(bargauge("Applications finished since the ResourceManager started", [
-        target(f"max(hadoop_resourcemanager_appscompleted{queue})", "completed", instant=True),
-        target(f"max(hadoop_resourcemanager_appsfailed{queue})", "failed", instant=True),
-        target(f"max(hadoop_resourcemanager_appskilled{queue})", "killed", instant=True)],
+        target(f"max({_h('hadoop_resourcemanager_appscompleted')}{queue})", "completed", instant=True),
+        target(f"max({_h('hadoop_resourcemanager_appsfailed')}{queue})", "failed", instant=True),
+        target(f"max({_h('hadoop_resourcemanager_appskilled')}{queue})", "killed", instant=True)],
         min_=0), w=8)
     lay.add(timeseries("Memory", [
-        target(f"max(hadoop_resourcemanager_allocatedmb{queue})", "allocated"),
-        target(f"max(hadoop_resourcemanager_availablemb{queue})", "available")],
+        target(f"max({_h('hadoop_resourcemanager_allocatedmb')}{queue})", "allocated"),
+        target(f"max({_h('hadoop_resourcemanager_availablemb')}{queue})", "available")],
         unit="mbytes", stack=True, min_=0), w=8)
     lay.add(timeseries("Virtual cores", [
-        target(f"max(hadoop_resourcemanager_allocatedvcores{queue})", "allocated"),
-        target(f"max(hadoop_resourcemanager_availablevcores{queue})", "available")],
+        target(f"max({_h('hadoop_resourcemanager_allocatedvcores')}{queue})", "allocated"),
+        target(f"max({_h('hadoop_resourcemanager_availablevcores')}{queue})", "available")],
         stack=True, min_=0), w=8)
     lay.add(timeseries("NodeManagers", [
-        target(f"max(hadoop_resourcemanager_numactivenms{nms})", "active"),
-        target(f"max(hadoop_resourcemanager_numlostnms{nms})", "lost"),
-        target(f"max(hadoop_resourcemanager_numunhealthynms{nms})", "unhealthy")], min_=0), w=8)
+        target(f"max({_h('hadoop_resourcemanager_numactivenms')}{nms})", "active"),
+        target(f"max({_h('hadoop_resourcemanager_numlostnms')}{nms})", "lost"),
+        target(f"max({_h('hadoop_resourcemanager_numunhealthynms')}{nms})", "unhealthy")], min_=0), w=8)
 
     _exporter_row(lay, "namenode", "resourcemanager")
     return dashboard("ecommerce-hadoop", "E-commerce Hadoop cluster",
