@@ -584,6 +584,29 @@ def test_too_many_output_rows_are_refused_not_exported(tmp_path):
         table.samples(rows)
 
 
+def test_a_long_daily_history_is_not_refused():
+    """180 days x (6 regions + "all") = 1,260 daily_revenue rows: the cap is on series, and
+    daily_revenue aggregates to the newest day, so its metrics are exported (issue 14)."""
+    import datetime
+
+    from ecomsuite import schemas
+    from exporters.business import tables_by_job
+
+    table = tables_by_job()["daily_revenue"]
+    first = datetime.date(2026, 5, 1)
+    fields = {"orders": 3, "completed_orders": 1, "gross_revenue": 30.0, "net_revenue": 20.0,
+              "average_order_value": 10.0, "refunds": 1, "refunded_amount": 10.0,
+              "judged": True, "anomaly": False, "anomalies": []}
+    rows = [([str(first + datetime.timedelta(days=d)), region], dict(fields))
+            for d in range(180) for region in (*schemas.REGIONS, "all")]
+    assert len(rows) > MAX_SERIES_PER_OUTPUT
+    samples = table.samples(rows)
+    assert len(samples) <= 10 * len(schemas.REGIONS)
+    got = {(name, labels): v for name, labels, v in samples}
+    assert got[("ecommerce_daily_revenue_orders", (schemas.REGIONS[0],))] == 3
+    assert got[("ecommerce_daily_revenue_total_anomalies_in_window", ())] == 0
+
+
 # --- the extension point -----------------------------------------------------------------
 
 def test_a_new_job_table_is_picked_up(tmp_path):
