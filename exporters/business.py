@@ -21,15 +21,17 @@ Jobs without an entry still get ``ecommerce_output_rows`` and
 
 import calendar
 import datetime
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from exporters import PREFIX
 
-# Above this many rows in one output, a job's business metrics are not
-# exported (and the outputs source reports a problem): a label per row would
-# explode the series count.
-MAX_ROWS_PER_OUTPUT = 1000
+# Above this many series from one output, a job's business metrics are not
+# exported (the output is skipped and counted): a label per row would explode
+# the series count. Outputs keyed by something unbounded aggregate first, so
+# their row count does not matter.
+MAX_SERIES_PER_OUTPUT = 1000
 
 
 class OutputFormatError(ValueError):
@@ -45,7 +47,7 @@ class Family:
     labels: tuple
     unit: str = "short"        # Grafana unit for the panels that show it
     field: str = ""            # the output field it comes from (docs, panel titles)
-    panel_filter: str = ""     # extra matchers the dashboard panels use, e.g. 'region="all"'
+    panel_by: tuple = None     # labels the dashboard panel sums by (None: all; (): one total)
     title: str = ""            # panel title (default: from the field)
 
 
@@ -56,12 +58,21 @@ class OutputTable:
     families: tuple            # (Family, ...)
     to_samples: Callable = field(repr=False)  # rows -> iterable of (name, label values, value)
 
-    def samples(self, rows):
-        if len(rows) > MAX_ROWS_PER_OUTPUT:
+    def samples(self, rows, flag=None):
+        """The samples of an output's rows. A NaN or +-Inf value is never exported as if it
+        were valid: it is left out and reported to `flag(name, label values, value)`."""
+        out = []
+        for name, labels, value in self.to_samples(rows):
+            if math.isfinite(value):
+                out.append((name, labels, value))
+            elif flag is not None:
+                flag(name, labels, value)
+        if len(out) > MAX_SERIES_PER_OUTPUT:
             raise OutputFormatError(
-                f"{self.job}: {len(rows)} output rows, more than the {MAX_ROWS_PER_OUTPUT} "
-                "a labelled metric may have; aggregate in its to_samples function")
-        return list(self.to_samples(rows))
+                f"{self.job}: {len(out)} series from one output, more than the "
+                f"{MAX_SERIES_PER_OUTPUT} a labelled metric may have; aggregate in its "
+                "to_samples function")
+        return out
 
     def family(self, name):
         return next(f for f in self.families if f.name == PREFIX + name)
@@ -95,36 +106,63 @@ def _field(obj, name, where):
     return obj[name]
 
 
-def keyed(job, title, labels, columns, panel_filter=""):
-    """A table whose output has one row per key, the key being one label (or a list: several).
-
-    `labels`: the label name, or a tuple of names for a list key.
-    `columns`: ((output field, metric name without prefix, help, unit[, {label: value}]), ...);
-    the optional dict adds constant labels, so that several fields can share one family
-    (``reached_view`` and ``reached_purchase`` as ``stage="view"`` and ``stage="purchase"``).
-    A field that is null in a row gives no sample for that row; a missing field is an error.
-    """
-    labels = (labels,) if isinstance(labels, str) else tuple(labels)
+def _columns(columns, labels, panel_by=None, title_suffix=""):
+    """Families and a plan [(field, family name, constant label values)] for `columns`."""
     families, plan = {}, []
     for col in columns:
         fld, name, help_, unit = col[:4]
         extra = col[4] if len(col) > 4 else {}
-        title = name.replace("_", " ").capitalize() if extra else ""
+        by = col[5] if len(col) > 5 else panel_by
+        title = (name.replace("_", " ").capitalize() if extra
+                 else fld.replace("_", " ").capitalize() if title_suffix else "") + title_suffix
+        by = by if by is None else tuple(by) + tuple(extra)
         fam = families.setdefault(name, Family(PREFIX + name, help_, labels + tuple(extra), unit,
-                                               fld, panel_filter, title))
+                                               fld, by, title))
         if fam.labels != labels + tuple(extra):
             raise ValueError(f"{name}: columns give it different label names")
         plan.append((fld, fam.name, tuple(extra.values())))
+    return families, plan
+
+
+def _plan_samples(plan, obj, labels, where):
+    for fld, name, extra in plan:
+        v = _field(obj, fld, where)
+        if v is not None:
+            yield name, labels + extra, number(v, f"{where}.{fld}")
+
+
+def keyed(job, title, labels, columns, total_key=None, totals=(), panel_by=None):
+    """A table whose output has one row per key, the key being one label (or a list: several).
+
+    `labels`: the label name, or a tuple of names for a list key.
+    `columns`: ((output field, metric name without prefix, help, unit[, {label: value}[,
+    panel_by]]), ...);
+    the optional dict adds constant labels, so that several fields can share one family
+    (``reached_view`` and ``reached_purchase`` as ``funnel_stage="view"`` and ``"purchase"``).
+    A field that is null in a row gives no sample for that row; a missing field is an error.
+
+    `total_key`: the key of a pre-aggregated row over every key (e.g. "all"). That row is
+    never exported as a label value (``sum()`` would count it twice); `totals` are its
+    fields that ``sum()`` cannot rebuild (ratios, rates), each a family without the key label.
+    `panel_by`: the labels the dashboard panels of `columns` sum by (default: all of them).
+    """
+    labels = (labels,) if isinstance(labels, str) else tuple(labels)
+    families, plan = _columns(columns, labels, panel_by)
+    total_families, total_plan = _columns(totals, (), title_suffix=f", every {labels[0]}")
+    for name in total_families:
+        if name in families:
+            raise ValueError(f"{name}: a total needs a family of its own")
 
     def to_samples(rows):
         for key, obj in rows:
+            if total_key is not None and key == total_key:
+                yield from _plan_samples(total_plan, obj, (), f"{job} row {key!r}")
+                continue
             values = key_labels(key, len(labels), f"{job} key")
-            for fld, name, extra in plan:
-                v = _field(obj, fld, f"{job} row {key!r}")
-                if v is not None:
-                    yield name, values + extra, number(v, f"{job} {key}.{fld}")
+            yield from _plan_samples(plan, obj, values, f"{job} row {key!r}")
 
-    return OutputTable(job, title, tuple(families.values()), to_samples)
+    return OutputTable(job, title, tuple(families.values()) + tuple(total_families.values()),
+                       to_samples)
 
 
 def latest_row(job, title, columns):
@@ -148,17 +186,25 @@ def latest_row(job, title, columns):
 
 
 AMOUNT = "short"          # money: currency units of the shop (two decimals)
+TOTAL = "all"             # the key of the jobs' pre-aggregated rows over every region/device
+
+# Label names never clash with target labels (the writing-exporters guide: job, instance,
+# region, zone, cluster, stage, service, env, ...): the shop's region is `sales_region`,
+# a funnel stage `funnel_stage`, the batch job `job_name`.
 
 # --- the further analytics: outputs keyed by something unbounded are aggregated ---
 
-DAILY_REVENUE_COLUMNS = (
-    ("orders", "daily_revenue_orders", "Orders on the newest day of the latest daily_revenue output, per region (region=\"all\": every region).", "short"),
-    ("gross_revenue", "daily_revenue_gross_amount", "Gross revenue (currency units) on the newest day of the latest daily_revenue output, per region.", AMOUNT),
-    ("net_revenue", "daily_revenue_net_amount", "Net revenue (every order but CANCELLED and RETURNED ones; currency units) on the newest day, per region.", AMOUNT),
-    ("refunded_amount", "daily_revenue_refunded_amount", "Amount of CANCELLED/RETURNED orders (currency units) on the newest day, per region.", AMOUNT),
-    ("average_order_value", "daily_revenue_average_order_value", "Average value of the orders counted in net revenue (currency units) on the newest day, per region; absent without such orders.", AMOUNT),
+DAILY_REVENUE_COLUMNS = (  # (field, metric, help, unit, panel_by: () = a sum over regions)
+    ("orders", "daily_revenue_orders", "Orders on the newest day of the latest daily_revenue output, per sales region.", "short", ()),
+    ("gross_revenue", "daily_revenue_gross_amount", "Gross revenue (currency units) on the newest day of the latest daily_revenue output, per sales region.", AMOUNT, ()),
+    ("net_revenue", "daily_revenue_net_amount", "Net revenue (every order but CANCELLED and RETURNED ones; currency units) on the newest day, per sales region.", AMOUNT, ()),
+    ("refunded_amount", "daily_revenue_refunded_amount", "Amount of CANCELLED/RETURNED orders (currency units) on the newest day, per sales region.", AMOUNT, ()),
+    ("average_order_value", "daily_revenue_average_order_value", "Average value of the orders counted in net revenue (currency units) on the newest day, per sales region; absent without such orders.", AMOUNT, None),
 )
-_DAILY = {name: (fld, help_, unit) for fld, name, help_, unit in DAILY_REVENUE_COLUMNS}
+DAILY_REVENUE_TOTALS = (  # from the output's region "all" rows: what sum() cannot rebuild
+    ("average_order_value", "daily_revenue_total_average_order_value", "Average value of the orders counted in net revenue (currency units) on the newest day, over every sales region; absent without such orders.", AMOUNT),
+    ("anomaly", "daily_revenue_total_anomaly", "1 if the newest day's orders or net revenue over every sales region break from the trailing week (anomaly).", "short"),
+)
 
 
 def _epoch_day(day, where):
@@ -168,8 +214,16 @@ def _epoch_day(day, where):
         raise OutputFormatError(f"{where}: not a YYYY-MM-DD day: {day!r}") from e
 
 
+def _flag(obj, where):
+    flagged = _field(obj, "anomaly", where)
+    if not isinstance(flagged, bool):
+        raise OutputFormatError(f"{where}: anomaly is not true/false")
+    return flagged
+
+
 def _daily_revenue_samples(rows):
-    """Key [day, region]: the newest day's figures per region, and anomaly days per region."""
+    """Key [day, region]: the newest day's figures per region, and anomaly days per region;
+    the region "all" rows give the totals sum() cannot rebuild."""
     keyed_rows = [(key_labels(k, 2, "daily_revenue key"), v) for k, v in rows]
     if not keyed_rows:
         return
@@ -177,19 +231,28 @@ def _daily_revenue_samples(rows):
     yield PREFIX + "daily_revenue_day_timestamp_seconds", (), _epoch_day(newest, "daily_revenue")
     anomaly_days = {}
     for (day, region), obj in keyed_rows:
-        flagged = _field(obj, "anomaly", f"daily_revenue {day} {region}")
-        if not isinstance(flagged, bool):
-            raise OutputFormatError(f"daily_revenue {day} {region}: anomaly is not true/false")
+        where = f"daily_revenue {day} {region}"
+        flagged = _flag(obj, where)
         anomaly_days[region] = anomaly_days.get(region, 0) + flagged
         if day != newest:
             continue
-        yield PREFIX + "daily_revenue_anomaly", (region,), float(flagged)
-        for name, (fld, _, _) in _DAILY.items():
-            v = _field(obj, fld, f"daily_revenue {day} {region}")
+        if region == TOTAL:
+            yield PREFIX + "daily_revenue_total_anomaly", (), float(flagged)
+            fld = DAILY_REVENUE_TOTALS[0][0]
+            v = _field(obj, fld, where)
             if v is not None:
-                yield PREFIX + name, (region,), number(v, f"daily_revenue {day} {region}.{fld}")
+                yield PREFIX + DAILY_REVENUE_TOTALS[0][1], (), number(v, f"{where}.{fld}")
+            continue
+        yield PREFIX + "daily_revenue_anomaly", (region,), float(flagged)
+        for fld, name, _, _, _ in DAILY_REVENUE_COLUMNS:
+            v = _field(obj, fld, where)
+            if v is not None:
+                yield PREFIX + name, (region,), number(v, f"{where}.{fld}")
     for region, n in sorted(anomaly_days.items()):
-        yield PREFIX + "daily_revenue_anomalies_in_window", (region,), float(n)
+        if region == TOTAL:
+            yield PREFIX + "daily_revenue_total_anomalies_in_window", (), float(n)
+        else:
+            yield PREFIX + "daily_revenue_anomalies_in_window", (region,), float(n)
 
 
 FRAUD_RULES = ("bot_session", "order_burst", "amount_outlier")  # jobs/mr_fraud_signals.py RULES
@@ -210,19 +273,27 @@ def _fraud_samples(rows):
 
 
 def _top_products_samples(rows):
-    """Key [region, ranking, rank] -> a product: its totals per region, and its rank per ranking."""
+    """Key [region, ranking, rank] -> a product: its totals and rank per region; the region
+    "all" ranking (a ranking of its own, not a sum of the regions') as the overall families."""
     totals = {}
     for key, obj in rows:
         if not isinstance(key, list) or len(key) != 3 or not isinstance(key[2], int):
             raise OutputFormatError(f"top_products key: expected [region, ranking, rank], got {key!r}")
         region, ranking = key_labels(key[:2], 2, "top_products key")
         product = label_value(_field(obj, "product_id", f"top_products {key}"), "product_id")
-        yield PREFIX + "top_product_rank", (region, ranking, product), float(key[2])
+        if region == TOTAL:
+            yield PREFIX + "top_product_overall_rank", (ranking, product), float(key[2])
+        else:
+            yield PREFIX + "top_product_rank", (region, ranking, product), float(key[2])
         totals[(region, product)] = obj
     for (region, product), obj in sorted(totals.items()):
-        for fld, name in (("revenue", "top_product_revenue_amount"), ("units", "top_product_units")):
-            yield (PREFIX + name, (region, product),
-                   number(_field(obj, fld, f"top_products {region} {product}"), fld))
+        overall = region == TOTAL
+        for fld, name in (("revenue", "revenue_amount"), ("units", "units")):
+            value = number(_field(obj, fld, f"top_products {region} {product}"), fld)
+            if overall:
+                yield PREFIX + "top_product_overall_" + name, (product,), value
+            else:
+                yield PREFIX + "top_product_" + name, (region, product), value
 
 
 SEGMENT_AVERAGES = (  # (field, metric, help, unit, factor to base units)
@@ -233,33 +304,42 @@ SEGMENT_AVERAGES = (  # (field, metric, help, unit, factor to base units)
 
 
 def _segment_samples(rows):
-    """Key [segment, tier, intent] with "all" roll-ups: counts per cell, averages per segment."""
+    """Key [segment, tier, intent], with a segment's totals as [segment, "all", "all"]:
+    counts per cell (sum() rebuilds the totals), averages per segment from its totals row."""
     for key, obj in rows:
         segment, tier, intent = key_labels(key, 3, "customer_segments key")
         where = f"customer_segments {key}"
-        yield (PREFIX + "segment_customers", (segment, tier, intent),
-               number(_field(obj, "customers", where), "customers"))
-        yield (PREFIX + "segment_customer_ratio", (segment, tier, intent),
-               number(_field(obj, "share", where), "share"))
-        if tier == intent == "all":
+        if tier == intent == TOTAL:
             for fld, name, _, _, factor in SEGMENT_AVERAGES:
                 v = _field(obj, fld, where)
                 if v is not None:
                     yield PREFIX + name, (segment,), number(v, fld) * factor
+            continue
+        if TOTAL in (segment, tier, intent):
+            raise OutputFormatError(f"{where}: an unexpected roll-up row")
+        yield (PREFIX + "segment_customers", (segment, tier, intent),
+               number(_field(obj, "customers", where), "customers"))
+        yield (PREFIX + "segment_customer_ratio", (segment, tier, intent),
+               number(_field(obj, "share", where), "share"))
 
 
 def _table(job, title, families, to_samples):
+    """families: ((metric without prefix, help, labels, unit, field, panel_by, title), ...)."""
     return OutputTable(job, title, tuple(Family(PREFIX + f[0], *f[1:]) for f in families),
                        to_samples)
 
 
+FUNNEL_STEPS = ("view_to_add_to_cart", "add_to_cart_to_checkout", "checkout_to_purchase")
+FUNNEL_STAGES = ("view", "add_to_cart", "checkout", "purchase")
+SEGMENT_CELL = ("segment", "tier", "intent")
+
 OUTPUT_TABLES = (
-    keyed("sales_by_region", "Sales by region", "region", (
-        ("orders", "sales_orders", "Orders per region in the latest complete sales_by_region output.", "short"),
-        ("gross_sales", "sales_gross_amount", "Gross sales per region (all orders, currency units), latest output.", AMOUNT),
-        ("completed_orders", "sales_completed_orders", "Orders with status COMPLETED per region, latest output.", "short"),
-        ("completed_sales", "sales_completed_amount", "Sales of COMPLETED orders per region (currency units), latest output.", AMOUNT),
-        ("average_order_value", "sales_average_order_value", "Average COMPLETED order value per region (currency units); absent for a region without completed orders.", AMOUNT),
+    keyed("sales_by_region", "Sales by region", "sales_region", (
+        ("orders", "sales_orders", "Orders per sales region in the latest complete sales_by_region output.", "short"),
+        ("gross_sales", "sales_gross_amount", "Gross sales per sales region (all orders, currency units), latest output.", AMOUNT),
+        ("completed_orders", "sales_completed_orders", "Orders with status COMPLETED per sales region, latest output.", "short"),
+        ("completed_sales", "sales_completed_amount", "Sales of COMPLETED orders per sales region (currency units), latest output.", AMOUNT),
+        ("average_order_value", "sales_average_order_value", "Average COMPLETED order value per sales region (currency units); absent for a region without completed orders.", AMOUNT),
     )),
     keyed("customer_tiers", "Customers by tier", "tier", (
         ("customers", "customer_tier_customers", "Customers per tier in the latest complete customer_tiers output.", "short"),
@@ -273,33 +353,44 @@ OUTPUT_TABLES = (
         ("purchases", "device_purchases", "PURCHASE events per device, latest output.", "short"),
     )),
     keyed("funnel", "Conversion funnel", "device", (
-        ("sessions", "funnel_sessions", "Sessions per device (device=\"all\": every device) in the latest funnel output.", "short"),
-        *((f"reached_{stage}", "funnel_stage_sessions", "Sessions that reached each funnel stage in time order, per device, latest funnel output.", "short", {"stage": stage})
-          for stage in ("view", "add_to_cart", "checkout", "purchase")),
+        ("sessions", "funnel_sessions", "Sessions per device in the latest funnel output.", "short", {}, ()),
+        *((f"reached_{stage}", "funnel_stage_sessions", "Sessions that reached each funnel stage in time order, per device, latest funnel output.", "short", {"funnel_stage": stage}, ())
+          for stage in FUNNEL_STAGES),
         *((step, "funnel_step_ratio", "Sessions reaching a stage / sessions reaching the stage before it (0-1), per device.", "percentunit", {"step": step})
-          for step in ("view_to_add_to_cart", "add_to_cart_to_checkout", "checkout_to_purchase")),
+          for step in FUNNEL_STEPS),
         ("overall_conversion", "funnel_conversion_ratio", "Sessions reaching purchase / sessions reaching view (0-1), per device.", "percentunit"),
         ("biggest_drop_off_rate", "funnel_biggest_drop_off_ratio", "Share of sessions lost at the funnel's worst step (0-1), per device.", "percentunit"),
-    ), panel_filter='device="all"'),
+    ), total_key=TOTAL, totals=(
+        *((step, "funnel_total_step_ratio", "Sessions reaching a stage / sessions reaching the stage before it (0-1), over every device.", "percentunit", {"step": step})
+          for step in FUNNEL_STEPS),
+        ("overall_conversion", "funnel_total_conversion_ratio", "Sessions reaching purchase / sessions reaching view (0-1), over every device.", "percentunit"),
+        ("biggest_drop_off_rate", "funnel_total_biggest_drop_off_ratio", "Share of sessions lost at the funnel's worst step (0-1), over every device.", "percentunit"),
+    )),
     _table("daily_revenue", "Daily revenue", (
-        ("daily_revenue_day_timestamp_seconds", "The newest day (UTC midnight, unix time) of the latest daily_revenue output: the day the daily_revenue_* figures are for.", (), "dateTimeAsIso", "day", "", "Day of these figures"),
-        *((name, help_, ("region",), unit, fld, 'region="all"') for fld, name, help_, unit in DAILY_REVENUE_COLUMNS),
-        ("daily_revenue_anomaly", "1 if the newest day's orders or net revenue break from the trailing week (anomaly), per region.", ("region",), "short", "anomaly", 'region="all"', "Newest day is an anomaly"),
-        ("daily_revenue_anomalies_in_window", "Days flagged as anomalies in the latest daily_revenue output's window, per region.", ("region",), "short", "anomalies", "", "Anomaly days in the window"),
+        ("daily_revenue_day_timestamp_seconds", "The newest day (UTC midnight, unix time) of the latest daily_revenue output: the day the daily_revenue_* figures are for.", (), "dateTimeAsIso", "day", None, "Day of these figures"),
+        *((name, help_, ("sales_region",), unit, fld, by) for fld, name, help_, unit, by in DAILY_REVENUE_COLUMNS),
+        ("daily_revenue_anomaly", "1 if the newest day's orders or net revenue break from the trailing week (anomaly), per sales region.", ("sales_region",), "short", "anomaly", None, "Newest day is an anomaly, by region"),
+        ("daily_revenue_anomalies_in_window", "Days flagged as anomalies in the latest daily_revenue output's window, per sales region.", ("sales_region",), "short", "anomalies", None, "Anomaly days in the window, by region"),
+        *((name, help_, (), unit, fld, None, "Average order value, all regions") for fld, name, help_, unit in DAILY_REVENUE_TOTALS[:1]),
+        ("daily_revenue_total_anomaly", DAILY_REVENUE_TOTALS[1][2], (), "short", "anomaly", None, "Newest day is an anomaly, all regions"),
+        ("daily_revenue_total_anomalies_in_window", "Days flagged as anomalies over every sales region in the latest daily_revenue output's window.", (), "short", "anomalies", None, "Anomaly days in the window, all regions"),
     ), _daily_revenue_samples),
     _table("fraud_signals", "Fraud signals", (
-        ("fraud_signals", "Entities flagged by each rule in the latest fraud_signals output (bot_session: sessions, order_burst: customers, amount_outlier: orders).", ("rule",), "short", "rule", "", "Flagged entities by rule"),
-        ("fraud_flagged_customers", "Distinct customers behind any fraud signal in the latest fraud_signals output.", (), "short", "customer_id", "", "Flagged customers"),
+        ("fraud_signals", "Entities flagged by each rule in the latest fraud_signals output (bot_session: sessions, order_burst: customers, amount_outlier: orders).", ("rule",), "short", "rule", None, "Flagged entities by rule"),
+        ("fraud_flagged_customers", "Distinct customers behind any fraud signal in the latest fraud_signals output.", (), "short", "customer_id", None, "Flagged customers"),
     ), _fraud_samples),
     _table("customer_segments", "Customer segments", (
-        ("segment_customers", "Customers per RFM segment, tier and purchase intent (\"all\": the roll-up) in the latest customer_segments output.", ("segment", "tier", "intent"), "short", "customers", 'tier="all", intent="all"'),
-        ("segment_customer_ratio", "Share of all customers in each segment/tier/intent cell (0-1).", ("segment", "tier", "intent"), "percentunit", "share", 'tier="all", intent="all"'),
+        ("segment_customers", "Customers per RFM segment, tier and purchase intent in the latest customer_segments output (sum by segment for a segment's customers).", SEGMENT_CELL, "short", "customers", ("segment",), "Customers by segment"),
+        ("segment_customer_ratio", "Share of all customers in each segment/tier/intent cell (0-1).", SEGMENT_CELL, "percentunit", "share", ("segment",), "Share of customers by segment"),
         *((name, help_, ("segment",), unit, fld) for fld, name, help_, unit, _ in SEGMENT_AVERAGES),
     ), _segment_samples),
     _table("top_products", "Top products", (
-        ("top_product_revenue_amount", "Completed revenue (currency units) of each product in a top-k ranking, per region (region=\"all\": overall).", ("region", "product_id"), AMOUNT, "revenue", 'region="all"', "Revenue of the top products"),
-        ("top_product_units", "Completed units of each product in a top-k ranking, per region.", ("region", "product_id"), "short", "units", 'region="all"', "Units of the top products"),
-        ("top_product_rank", "Rank (1 = best) of the product in each ranking (revenue, units) per region, latest top_products output.", ("region", "ranking", "product_id"), "none", "rank", 'region="all"', "Rank in each ranking"),
+        ("top_product_overall_revenue_amount", "Completed revenue (currency units) of each product in the overall top-k ranking (every sales region).", ("product_id",), AMOUNT, "revenue", None, "Revenue of the top products, all regions"),
+        ("top_product_overall_units", "Completed units of each product in the overall top-k ranking.", ("product_id",), "short", "units", None, "Units of the top products, all regions"),
+        ("top_product_overall_rank", "Rank (1 = best) of the product in each overall ranking (revenue, units), latest top_products output.", ("ranking", "product_id"), "none", "rank", None, "Rank in each overall ranking"),
+        ("top_product_revenue_amount", "Completed revenue (currency units) of each product in a top-k ranking of its sales region.", ("sales_region", "product_id"), AMOUNT, "revenue", None, "Revenue of each region's top products"),
+        ("top_product_units", "Completed units of each product in a top-k ranking of its sales region.", ("sales_region", "product_id"), "short", "units", None, "Units of each region's top products"),
+        ("top_product_rank", "Rank (1 = best) of the product in each ranking (revenue, units) of its sales region.", ("sales_region", "ranking", "product_id"), "none", "rank", None, "Rank in each region's rankings"),
     ), _top_products_samples),
 )
 

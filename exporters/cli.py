@@ -7,6 +7,7 @@ the command line. An empty URL switches that source off.
 
 import argparse
 import logging
+import math
 import signal
 import sys
 import threading
@@ -19,14 +20,19 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from ecomsuite import config
+from exporters import build_info
 from exporters.collector import EcommerceCollector
 from exporters.hadoop import NameNodeCollector, ResourceManagerCollector
-from exporters.outputs import DEFAULT_SCHEDULE_PERIOD_SECONDS, OutputsCollector
+from exporters.outputs import (
+    DEFAULT_RUN_RECORDS_LIMIT,
+    DEFAULT_SCHEDULE_PERIOD_SECONDS,
+    OutputsCollector,
+)
 from exporters.stores import make_store
 
 log = logging.getLogger("exporters")
 
-DEFAULT_LISTEN_ADDRESS = "127.0.0.1:9308"
+DEFAULT_LISTEN_ADDRESS = "127.0.0.1:8398"
 
 
 @dataclass
@@ -41,20 +47,85 @@ class Settings:
     hdfs_cache_seconds: float = 30.0
     schedule_period_seconds: float = DEFAULT_SCHEDULE_PERIOD_SECONDS
     schedules: dict = field(default_factory=dict)  # {job: period seconds}
+    run_records_limit: int = DEFAULT_RUN_RECORDS_LIMIT  # newest run records read per job
+    run_records_max_age_seconds: float = 0.0      # older run records are not read; 0 = keep all
     log_level: str = "info"
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+EXIT_USAGE = 2      # a bad flag, config file or setting: nothing was started
+EXIT_LISTEN = 1     # the listen address cannot be bound
+
+
+class SettingsError(ValueError):
+    """A setting with a wrong type or value (one line, naming the setting)."""
+
+
 def load_settings(path):
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+    """The settings of a YAML config file; SettingsError (one line) when it cannot be used."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except UnicodeDecodeError as e:
+        raise SettingsError(f"{path}: not UTF-8 text (byte {e.start})") from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(e, "problem", None) or type(e).__name__
+        raise SettingsError(f"{path}: not valid YAML{where}: {problem}") from e
+    except OSError as e:
+        raise SettingsError(f"{path}: cannot read the config file: {e.strerror or e}") from e
+    data = {} if data is None else data
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping of settings")
+        raise SettingsError(f"{path}: expected a mapping of settings, got a "
+                            f"{type(data).__name__}")
     known = {f.name for f in fields(Settings)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(str(k) for k in set(data) - known)
     if unknown:
-        raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(sorted(known))}")
+        raise SettingsError(f"{path}: unknown setting(s) {', '.join(unknown)}; "
+                            f"known: {', '.join(sorted(known))}")
     return data
+
+
+def _positive(value, name, zero_ok=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value < 0 or (value == 0 and not zero_ok):
+        raise SettingsError(f"{name}: expected a {'non-negative' if zero_ok else 'positive'} "
+                            f"number, got {value!r}")
+    return float(value)
+
+
+def validate(values, origin="setting"):
+    """Check and normalise the types and values of settings (from a file or the flags)."""
+    out = {}
+    for name, value in values.items():
+        what = f"{origin} {name}"
+        if name in ("http_timeout_seconds", "schedule_period_seconds"):
+            value = _positive(value, what)
+        elif name in ("hdfs_cache_seconds", "run_records_max_age_seconds"):
+            value = _positive(value, what, zero_ok=True)
+        elif name == "run_records_limit":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SettingsError(f"{what}: expected a whole number of at least 1, got "
+                                    f"{value!r}")
+        elif name == "schedules":
+            if value is None:
+                value = {}
+            if not isinstance(value, dict):
+                raise SettingsError(f"{what}: expected a mapping of job name to period in "
+                                    f"seconds, got {value!r}")
+            value = {str(job): _positive(period, f"{what}.{job}") for job, period in value.items()}
+        else:  # strings; an empty value (or none) switches a URL or the outputs off
+            value = "" if value is None else value
+            if not isinstance(value, str):
+                raise SettingsError(f"{what}: expected a string, got {value!r}")
+            if name == "log_level" and value.lower() not in LOG_LEVELS:
+                raise SettingsError(f"{what}: expected one of {', '.join(LOG_LEVELS)}, "
+                                    f"got {value!r}")
+            if name.endswith("_url") and value and not value.startswith(("http://", "https://")):
+                raise SettingsError(f"{what}: expected an http:// or https:// URL, got {value!r}")
+        out[name] = value
+    return out
 
 
 def parse_args(argv):
@@ -92,17 +163,35 @@ def parse_args(argv):
         default=argparse.SUPPRESS, metavar="SECONDS",
         help=f"how often the jobs are meant to run (default {DEFAULT_SCHEDULE_PERIOD_SECONDS:.0f}); "
              "per-job values go in the config file under `schedules`")
+    add("--run-records.limit", dest="run_records_limit", type=int, default=argparse.SUPPRESS,
+        metavar="N", help="read only the newest N run records of each job per scrape "
+                          f"(default {DEFAULT_RUN_RECORDS_LIMIT})")
+    add("--run-records.max-age", dest="run_records_max_age_seconds", type=float,
+        default=argparse.SUPPRESS, metavar="SECONDS",
+        help="do not read run records older than this (by modification time; default 0 = "
+             "no age limit)")
     add("--log.level", dest="log_level", default=argparse.SUPPRESS,
-        choices=("debug", "info", "warning", "error"), help="(default info)")
+        choices=LOG_LEVELS, help="(default info)")
+    add("--version", action="version", version=version_text(),
+        help="print the version, source revision and Python version, and exit")
     return p.parse_args(argv)
+
+
+def version_text():
+    info = build_info()
+    return (f"ecom-exporter {info['version']} (revision {info['revision']}, "
+            f"Python {info['python_version']})")
 
 
 def resolve_settings(args):
     values = {}
     if args.config_file:
-        values.update(load_settings(args.config_file))
-    values.update({k: v for k, v in vars(args).items() if k != "config_file"})
-    return Settings(**values)
+        values.update(validate(load_settings(args.config_file), args.config_file + ":"))
+    values.update(validate({k: v for k, v in vars(args).items() if k != "config_file"},
+                           "flag for"))
+    settings = Settings(**values)
+    split_address(settings.listen_address)
+    return settings
 
 
 def known_jobs():
@@ -124,7 +213,8 @@ def build_collector(settings, jobs=None):
         sources.append(OutputsCollector(
             store, known_jobs=known_jobs() if jobs is None else jobs,
             schedule_period_seconds=settings.schedule_period_seconds,
-            schedules=settings.schedules))
+            schedules=settings.schedules, run_records_limit=settings.run_records_limit,
+            run_records_max_age_seconds=settings.run_records_max_age_seconds))
     if settings.namenode_url:
         sources.append(NameNodeCollector(settings.namenode_url, settings.http_timeout_seconds))
     if settings.resourcemanager_url:
@@ -145,8 +235,8 @@ def build_registry(collector, process_metrics=True):
 
 def split_address(address):
     host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ValueError(f"--web.listen-address: expected HOST:PORT, got {address!r}")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"listen address: expected HOST:PORT, got {address!r}")
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
@@ -155,9 +245,9 @@ def main(argv=None):
     try:
         settings = resolve_settings(args)
         host, port = split_address(settings.listen_address)
-    except (OSError, ValueError, TypeError, yaml.YAMLError) as e:
-        print(f"ecom-exporter: {e}", file=sys.stderr)
-        return 2
+    except ValueError as e:  # SettingsError included: one line, naming the file or setting
+        print("ecom-exporter: " + " ".join(str(e).split()), file=sys.stderr)
+        return EXIT_USAGE
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     registry = build_registry(build_collector(settings))
@@ -165,7 +255,7 @@ def main(argv=None):
         server, _thread = start_http_server(port, addr=host, registry=registry)
     except OSError as e:
         print(f"ecom-exporter: cannot listen on {settings.listen_address}: {e}", file=sys.stderr)
-        return 1
+        return EXIT_LISTEN
     log.info("serving http://%s:%d/metrics (outputs=%r namenode=%r resourcemanager=%r)",
              host, server.server_port, settings.outputs, settings.namenode_url,
              settings.resourcemanager_url)

@@ -87,6 +87,18 @@ def resourcemanager_metric_name(suffix):
     return "hadoop_resourcemanager_" + suffix
 
 
+FAMILY_NAMES = frozenset(
+    {namenode_metric_name(attr) for attrs in NAMENODE_BEANS.values() for attr, _ in attrs}
+    | {resourcemanager_metric_name(suffix) for _, suffix, _, _ in RESOURCEMANAGER_FIELDS})
+
+
+def family(name):
+    """`name`, checked to be one of the families above (for the dashboards and the rules)."""
+    if name not in FAMILY_NAMES:
+        raise KeyError(f"{name}: not a family of exporters/hadoop.py")
+    return name
+
+
 class NameNodeCollector:
     """HDFS health from ``<namenode>/jmx?qry=Hadoop:service=NameNode,name=<bean>``.
 
@@ -106,7 +118,6 @@ class NameNodeCollector:
     def __init__(self, url, timeout=3.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.problems = []
 
     def bean(self, name):
         query = f"{self.url}/jmx?qry=Hadoop:service=NameNode,name={name}"
@@ -116,7 +127,6 @@ class NameNodeCollector:
         return beans[0]
 
     def collect(self):
-        self.problems = []
         families = []
         for bean_name, attributes in NAMENODE_BEANS.items():
             bean = self.bean(bean_name)
@@ -147,10 +157,8 @@ class ResourceManagerCollector:
     def __init__(self, url, timeout=3.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.problems = []
 
     def collect(self):
-        self.problems = []
         url = f"{self.url}/ws/v1/cluster/metrics"
         metrics = fetch_json(url, self.timeout).get("clusterMetrics")
         if not isinstance(metrics, dict):

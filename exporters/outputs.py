@@ -12,21 +12,26 @@ output. Files under a complete output or a run record never change, so they
 are parsed once and cached by (path, size, mtime).
 """
 
+import errno
 import json
 import logging
+import math
+import time
 from collections import OrderedDict, defaultdict
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 
 from ecomsuite import config
 from ecomsuite.report import parse_output_lines
 from exporters import PREFIX
 from exporters.business import OUTPUT_TABLES, OutputFormatError, tables_by_job
+from exporters.families import JOB_RECENT_RUNS, SKIP_REASONS
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("succeeded", "failed")
 DEFAULT_SCHEDULE_PERIOD_SECONDS = 24 * 3600  # the suite runs daily unless told otherwise
+DEFAULT_RUN_RECORDS_LIMIT = 100  # newest run records read per job and scrape
 _CACHE_ENTRIES = 20_000
 
 
@@ -68,8 +73,8 @@ def parse_record(data, where):
         raise OutputFormatError(f"{where}: no {', '.join(missing)}")
     if record["status"] not in STATUSES:
         raise OutputFormatError(f"{where}: unknown status {record['status']!r}")
-    if not isinstance(record["finished_at"], (int, float)) or isinstance(record["finished_at"], bool):
-        raise OutputFormatError(f"{where}: finished_at is not a number")
+    if not _number(record["finished_at"]) or not math.isfinite(record["finished_at"]):
+        raise OutputFormatError(f"{where}: finished_at is not a finite number")
     keep = ("run_id", "runner", "status", "finished_at", "duration_seconds", "input_rows",
             "output_rows", "malformed_rows", "malformed_share")
     return {k: record.get(k) for k in keep}
@@ -90,34 +95,49 @@ class OutputsCollector:
         ecommerce_job_last_success_timestamp_seconds{job_name="sales_by_region",runner="inline"} 1.7952464e+09
         ecommerce_job_last_run_success{job_name="sales_by_region",runner="inline"} 1.0
         ecommerce_job_last_run_malformed_rows{job_name="sales_by_region",reason="unknown_status",runner="inline"} 1.0
-        ecommerce_job_runs_total{job_name="sales_by_region",runner="inline",status="failed"} 0.0
+        ecommerce_job_recent_runs{job_name="sales_by_region",runner="inline",status="failed"} 0.0
         ecommerce_job_schedule_period_seconds{job_name="sales_by_region"} 86400.0
 
-    A file that cannot be read or parsed is logged and listed in
-    ``self.problems`` (the exporter then reports this source as down) and
-    only the metrics that came from it are missing. An unreadable root raises.
+    A file that cannot be read or parsed is skipped: logged (once while it lasts) and
+    listed in ``self.skipped`` as (reason, message), which the exporter counts; only the
+    metrics that came from it are missing. An unreadable root raises (the source is down).
     """
 
     source = "outputs"
+    skip_reasons = tuple(SKIP_REASONS)
 
     def __init__(self, store, tables=OUTPUT_TABLES, known_jobs=(),
-                 schedule_period_seconds=DEFAULT_SCHEDULE_PERIOD_SECONDS, schedules=None):
+                 schedule_period_seconds=DEFAULT_SCHEDULE_PERIOD_SECONDS, schedules=None,
+                 run_records_limit=DEFAULT_RUN_RECORDS_LIMIT, run_records_max_age_seconds=0,
+                 clock=time.time):
         self.store = store
+        self.run_records_limit = run_records_limit
+        self.run_records_max_age_seconds = run_records_max_age_seconds
+        self.clock = clock
         self.tables = tables_by_job(tables)
         self.known_jobs = tuple(known_jobs)
         self.schedule_period_seconds = schedule_period_seconds
         self.schedules = dict(schedules or {})
-        self.problems = []
+        self.skipped = []
         self._outputs = BoundedCache()
         self._records = BoundedCache()
         self._reported = set()
 
     # --- reading -----------------------------------------------------------
 
-    def _problem(self, message):
+    def _skip(self, reason, message):
         if message not in self._reported:  # logged once while it lasts, not every scrape
-            log.warning("outputs: %s", message)
-        self.problems.append(message)
+            log.warning("outputs: skipped (%s): %s", reason, message)
+        self.skipped.append((reason, message))
+
+    def _finite(self, value, where):
+        """True for a finite number; NaN and +-Inf are skipped and counted, never exported."""
+        if not _number(value):
+            return False
+        if not math.isfinite(value):
+            self._skip("non_finite_value", f"{where} is {value}")
+            return False
+        return True
 
     def _cached_read(self, cache, parser, entry, *parts):
         key = ("/".join(parts), entry.size, entry.mtime)
@@ -126,23 +146,46 @@ class OutputsCollector:
         return cache.put(key, parser(self.store.read(*parts), "/".join(parts)))
 
     def _list(self, *parts):
-        """A directory's entries; [] if it does not exist (a job that never ran)."""
+        """A directory's entries; [] if it does not exist (a job that never ran), or if it
+        cannot be read (skipped and counted: one such folder never takes the source down)."""
         try:
-            return self.store.list(*parts)
+            return self._readable(self.store.list(*parts), parts)
         except FileNotFoundError:
             return []
+        except OSError as err:
+            self._skip("unreadable", f"folder {'/'.join(parts)}: {err}")
+            return []
+
+    def _readable(self, entries, parts):
+        """The entries that could be read; the others (a symlink loop...) skipped and counted."""
+        good = []
+        for e in entries:
+            if e.error is None:
+                good.append(e)
+            else:
+                reason = "symlink_loop" if e.error.errno == errno.ELOOP else "unreadable"
+                self._skip(reason, f"{'/'.join((*parts, e.name))}: {e.error.strerror}")
+        return good
 
     def read_records(self, job):
-        """The job's readable run records, oldest first."""
+        """The job's newest readable run records, oldest first: at most run_records_limit
+        (run ids sort by time, so by file name), none older than run_records_max_age_seconds
+        (by mtime; 0 = no limit). The cost of a scrape does not grow with the history."""
+        entries = [e for e in self._list(config.RUNS_DIRNAME, job)
+                   if not e.is_dir and e.name.endswith(".json")]  # *.json.tmp: being written
+        if self.run_records_max_age_seconds:
+            oldest = self.clock() - self.run_records_max_age_seconds
+            entries = [e for e in entries if e.mtime >= oldest]
+        entries = sorted(entries, key=lambda e: e.name)[-self.run_records_limit:]
         records = []
-        for e in self._list(config.RUNS_DIRNAME, job):
-            if e.is_dir or not e.name.endswith(".json"):
-                continue  # *.json.tmp: a record being written
+        for e in entries:
             try:
                 records.append(self._cached_read(self._records, parse_record, e,
                                                  config.RUNS_DIRNAME, job, e.name))
-            except (OSError, ValueError) as err:
-                self._problem(f"run record {job}/{e.name}: {err}")
+            except ValueError as err:
+                self._skip("bad_run_record", f"run record {job}/{e.name}: {err}")
+            except OSError as err:
+                self._skip("unreadable", f"run record {job}/{e.name}: {err}")
         return sorted(records, key=lambda r: (r["finished_at"], str(r["run_id"])))
 
     def latest_complete_output(self, job):
@@ -172,9 +215,9 @@ class OutputsCollector:
         return list(self.known_jobs) + sorted(seen - set(self.known_jobs))
 
     def collect(self):
-        self._reported = set(self.problems)
-        self.problems = []
-        root = self.store.list()  # raises if the root cannot be read: the source is down
+        self._reported = {message for _, message in self.skipped}
+        self.skipped = []
+        root = self._readable(self.store.list(), ())  # raises if the root cannot be read
         jobs = self.job_names(root)
 
         fams = {}
@@ -215,9 +258,16 @@ class OutputsCollector:
                 raise OutputFormatError(f"{len(rows)} rows but its run record says {expected} "
                                         "(a truncated part file?)")
             table = self.tables.get(job)
-            samples = table.samples(rows) if table else []
-        except (OSError, ValueError) as err:
-            self._problem(f"output {job}/{run_id}: {err}")
+
+            def flag(name, labels, value):
+                self._skip("non_finite_value", f"output {job}/{run_id}: {name}{list(labels)} "
+                                               f"is {value}")
+            samples = table.samples(rows, flag) if table else []
+        except ValueError as err:
+            self._skip("bad_output", f"output {job}/{run_id}: {err}")
+            return
+        except OSError as err:
+            self._skip("unreadable", f"output {job}/{run_id}: {err}")
             return
         gauge("output_rows", "Rows in the job's latest complete output.",
               ["job_name"]).add_metric([job], len(rows))
@@ -227,9 +277,9 @@ class OutputsCollector:
     def _collect_records(self, job, records, gauge, fams, note):
         if not records:
             return
-        runs = fams.setdefault("job_runs_total", CounterMetricFamily(
-            PREFIX + "job_runs", "Runs recorded under _runs/, by runner and status." + note,
-            labels=["job_name", "runner", "status"]))
+        runs = fams.setdefault("job_recent_runs", GaugeMetricFamily(
+            JOB_RECENT_RUNS.name, JOB_RECENT_RUNS.help + note,
+            labels=list(JOB_RECENT_RUNS.labels)))
         counts = defaultdict(int)
         for r in records:
             counts[(str(r["runner"]), r["status"])] += 1
@@ -261,7 +311,7 @@ class OutputsCollector:
                  "Rows the job's latest run wrote (absent when it failed)."),
                 ("malformed_share", "job_last_run_malformed_ratio",
                  "Malformed rows / input rows of the job's latest run (0-1).")):
-            if _number(last.get(key)):
+            if self._finite(last.get(key), f"run record {job}/{last['run_id']}: {key}"):
                 gauge(name, help_, ["job_name", "runner"]).add_metric(labels, last[key])
         malformed = last.get("malformed_rows")
         if isinstance(malformed, dict):
@@ -269,5 +319,5 @@ class OutputsCollector:
                         "Rows the job's latest run skipped as malformed, by reason.",
                         ["job_name", "runner", "reason"])
             for reason, n in sorted(malformed.items()):
-                if _number(n):
+                if self._finite(n, f"run record {job}/{last['run_id']}: malformed_rows"):
                     fam.add_metric(labels + [str(reason)], n)

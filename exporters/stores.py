@@ -11,6 +11,7 @@ or the client's own error, which the exporter reports as the source being down.
 
 import os
 import posixpath
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class Entry:
     is_dir: bool
     size: int
     mtime: float  # unix seconds
+    error: OSError = None  # set when the entry itself cannot be read (a symlink loop, EACCES)
 
 
 class LocalStore:
@@ -49,9 +51,12 @@ class LocalStore:
             for e in it:
                 try:
                     st = e.stat()
-                except FileNotFoundError:  # removed while we listed
+                except FileNotFoundError:  # removed while we listed (or a dangling link)
                     continue
-                entries.append(Entry(e.name, e.is_dir(), st.st_size, st.st_mtime))
+                except OSError as err:  # one bad entry must not hide the others
+                    entries.append(Entry(e.name, False, 0, 0.0, error=err))
+                    continue
+                entries.append(Entry(e.name, stat.S_ISDIR(st.st_mode), st.st_size, st.st_mtime))
         return entries
 
     def read(self, *parts):

@@ -5,8 +5,10 @@ its section of docs/monitoring.md; tests/monitoring/rules/ has a promtool
 unit test for each.
 """
 
+from exporters import families as F
+from exporters.hadoop import family as _h
 from grafana import config
-from grafana.panels import sel
+from grafana.panels import rule_sel as sel
 
 S = sel()
 
@@ -25,34 +27,34 @@ def job_rules():
     periods = config.STALE_PERIODS
     return [
         alert("EcommerceJobStale",
-              f"time() - max by (job_name) (ecommerce_job_last_success_timestamp_seconds{S})\n"
+              f"time() - max by (job_name) ({F.JOB_LAST_SUCCESS}{S})\n"
               f"  > on (job_name)\n"
-              f"{periods} * max by (job_name) (ecommerce_job_schedule_period_seconds{S})",
+              f"{periods} * max by (job_name) ({F.JOB_SCHEDULE_PERIOD}{S})",
               "10m", "critical",
               "Batch job {{ $labels.job_name }} has not succeeded for "
               f"{periods} schedule periods.",
               "{{ $labels.job_name }} last succeeded {{ $value | humanizeDuration }} ago, "
               f"more than {periods} times its schedule period "
-              "(ecommerce_job_schedule_period_seconds): the business results of this job are "
+              f"({F.JOB_SCHEDULE_PERIOD}): the business results of this job are "
               "out of date."),
         alert("EcommerceJobNeverSucceeded",
-              f"max by (job_name) (ecommerce_job_schedule_period_seconds{S})\n"
+              f"max by (job_name) ({F.JOB_SCHEDULE_PERIOD}{S})\n"
               f"  unless on (job_name)\n"
-              f"ecommerce_job_last_success_timestamp_seconds{S}",
+              f"{F.JOB_LAST_SUCCESS}{S}",
               config.NEVER_SUCCEEDED_FOR, "warning",
               "Batch job {{ $labels.job_name }} has no successful run on record.",
               "{{ $labels.job_name }} is in the job registry (or the outputs) but no run "
               "record under _runs/ says it ever succeeded, for "
               f"{config.NEVER_SUCCEEDED_FOR}."),
         alert("EcommerceJobFailed",
-              f"max by (job_name, runner) (ecommerce_job_last_run_success{S}) == 0",
+              f"max by (job_name, runner) ({F.JOB_LAST_RUN_SUCCESS}{S}) == 0",
               "", "warning",
               "The latest run of batch job {{ $labels.job_name }} failed.",
               "The latest {{ $labels.runner }} run of {{ $labels.job_name }} failed; its "
               "previous complete output is still the one published. The run record's "
               "error field says why."),
         alert("EcommerceJobMalformedRowsHigh",
-              f"max by (job_name, runner) (ecommerce_job_last_run_malformed_ratio{S})\n"
+              f"max by (job_name, runner) ({F.JOB_LAST_RUN_MALFORMED_RATIO}{S})\n"
               f"  > {config.MALFORMED_RATIO_WARNING}",
               "", "warning",
               "Batch job {{ $labels.job_name }} skipped many malformed rows.",
@@ -68,14 +70,14 @@ def hadoop_rules():
     nms = sel('name="ClusterMetrics"')
     return [
         alert("HadoopDataNodeDown",
-              f"hadoop_namenode_numdeaddatanodes{fs} > 0",
+              f"{_h('hadoop_namenode_numdeaddatanodes')}{fs} > 0",
               config.HADOOP_FOR, "critical",
               "HDFS has dead DataNodes.",
               "The NameNode counts {{ $value }} dead DataNode(s): blocks on them are "
               "under-replicated (or missing if it was the only replica)."),
         alert("HadoopHDFSCapacityLow",
-              f"hadoop_namenode_capacityremaining{fs}\n"
-              f"  / clamp_min(hadoop_namenode_capacitytotal{fs}, 1)\n"
+              f"{_h('hadoop_namenode_capacityremaining')}{fs}\n"
+              f"  / clamp_min({_h('hadoop_namenode_capacitytotal')}{fs}, 1)\n"
               f"  < {config.HDFS_REMAINING_RATIO_MIN}",
               "15m", "warning",
               "HDFS is running out of space.",
@@ -83,20 +85,20 @@ def hadoop_rules():
               f"{config.HDFS_REMAINING_RATIO_MIN:.0%}); DataNodes refuse writes when full and "
               "job outputs fail."),
         alert("HadoopHDFSMissingBlocks",
-              f"hadoop_namenode_missingblocks{fs} > 0",
+              f"{_h('hadoop_namenode_missingblocks')}{fs} > 0",
               config.HADOOP_FOR, "critical",
               "HDFS has missing blocks.",
               "{{ $value }} HDFS block(s) have no live replica: files that contain them "
               "cannot be read."),
         alert("HadoopNoActiveNodeManagers",
-              f"hadoop_resourcemanager_numactivenms{nms} == 0",
+              f"{_h('hadoop_resourcemanager_numactivenms')}{nms} == 0",
               config.HADOOP_FOR, "critical",
               "YARN has no active NodeManager.",
               "The ResourceManager has no active NodeManager: hadoop-runner jobs wait "
               "forever for containers."),
         alert("HadoopNodeManagersUnhealthy",
-              f"hadoop_resourcemanager_numlostnms{nms}\n"
-              f"  + hadoop_resourcemanager_numunhealthynms{nms}\n"
+              f"{_h('hadoop_resourcemanager_numlostnms')}{nms}\n"
+              f"  + {_h('hadoop_resourcemanager_numunhealthynms')}{nms}\n"
               f"  > 0",
               config.HADOOP_FOR, "warning",
               "YARN has lost or unhealthy NodeManagers.",
@@ -108,12 +110,21 @@ def hadoop_rules():
 def exporter_rules():
     return [
         alert("EcommerceExporterSourceDown",
-              f"ecommerce_exporter_source_up{S} == 0",
+              f"{F.SOURCE_UP}{S} == 0",
               config.SOURCE_DOWN_FOR, "warning",
               "ecom-exporter cannot read its {{ $labels.source }} source.",
-              "ecom-exporter on {{ $labels.instance }} has not read {{ $labels.source }} "
-              f"completely for {config.SOURCE_DOWN_FOR}: the metrics that come from it are "
-              "missing or stale. Its log names the file or URL."),
+              "ecom-exporter on {{ $labels.instance }} has not been able to read "
+              f"{{{{ $labels.source }}}} for {config.SOURCE_DOWN_FOR}: the metrics that come "
+              "from it are missing. Its log names the file or URL."),
+        alert("EcommerceExporterItemsSkipped",
+              f"sum by (instance, source, reason) (increase({F.SKIPPED_ITEMS}{S}[5m])) > 0",
+              config.SOURCE_DOWN_FOR, "warning",
+              "ecom-exporter skips {{ $labels.reason }} items of its {{ $labels.source }} "
+              "source.",
+              "ecom-exporter on {{ $labels.instance }} has skipped {{ $labels.reason }} items "
+              f"of {{{{ $labels.source }}}} in every scrape for {config.SOURCE_DOWN_FOR}: the "
+              "metrics of those items (a job's output or run records, a value) are missing, "
+              "the rest is served. Its log names each item."),
         alert("EcommerceExporterDown",
               f"up{S} == 0",
               config.EXPORTER_DOWN_FOR, "critical",

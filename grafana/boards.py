@@ -4,9 +4,9 @@ The business dashboard's per-job sections come from exporters.business.OUTPUT_TA
 so a job added to that table gets its panels here without further edits.
 """
 
-import re
-
-from exporters.business import OUTPUT_TABLES
+from exporters import families as F
+from exporters.business import OUTPUT_TABLES, tables_by_job
+from exporters.hadoop import family as _h
 from grafana import config
 from grafana.panels import (
     OK_FAILED,
@@ -28,22 +28,31 @@ S = sel()
 FAILED = sel('status="failed"')
 
 
+def _name(job, family):
+    """A business family's full name, looked up in the table (a rename there fails here)."""
+    return tables_by_job()[job].family(family).name
+
+
 def business():
     lay = Layout()
     lay.row("Overview")
-    lay.add(stat("Gross sales, all regions", target(f"sum(ecommerce_sales_gross_amount{S})"),
-                 description="Sum of gross sales over the regions in the latest sales_by_region "
-                             "output (currency units).", decimals=2), w=5, h=4)
-    lay.add(stat("Orders", target(f"sum(ecommerce_sales_orders{S})"),
+    gross = _name("sales_by_region", "sales_gross_amount")
+    orders = _name("sales_by_region", "sales_orders")
+    customers = _name("customer_tiers", "customer_tier_customers")
+    converted = _name("device_conversions", "device_converted_sessions")
+    sessions = _name("device_conversions", "device_sessions")
+    lay.add(stat("Gross sales, all regions", target(f"sum({gross}{S})"),
+                 description="Sum of gross sales over the sales regions in the latest "
+                             "sales_by_region output (currency units).", decimals=2), w=5, h=4)
+    lay.add(stat("Orders", target(f"sum({orders}{S})"),
                  description="Orders in the latest sales_by_region output."), w=4, h=4)
-    lay.add(stat("Customers", target(f"sum(ecommerce_customer_tier_customers{S})"),
+    lay.add(stat("Customers", target(f"sum({customers}{S})"),
                  description="Customers in the latest customer_tiers output."), w=4, h=4)
     lay.add(stat("Session conversion, all devices",
-                 target(f"sum(ecommerce_device_converted_sessions{S}) / "
-                        f"sum(ecommerce_device_sessions{S})"),
+                 target(f"sum({converted}{S}) / sum({sessions}{S})"),
                  unit="percentunit", decimals=1,
                  description="Converted sessions / sessions over every device."), w=5, h=4)
-    lay.add(stat("Oldest result", target(f"time() - min(ecommerce_output_timestamp_seconds{S})"),
+    lay.add(stat("Oldest result", target(f"time() - min({F.OUTPUT_TIMESTAMP}{S})"),
                  unit="s", description="Age of the oldest of the jobs' latest complete outputs "
                  "shown here (see the Batch jobs dashboard for each job).",
                  th=thresholds("green", (86400 * config.STALE_PERIODS, "red"))), w=6, h=4)
@@ -54,7 +63,8 @@ def business():
         for fam in tbl.families:
             lay.add(_family_panel(fam), w=24 // n if n <= 4 else 8, h=7)
         same_labels = {f.labels for f in tbl.families}
-        if len(same_labels) == 1 and tbl.families[0].labels and not tbl.families[0].panel_filter:
+        if len(same_labels) == 1 and len(tbl.families[0].labels) == 1 \
+                and all(f.panel_by is None for f in tbl.families):
             (label,) = tbl.families[0].labels
             cols = [target(f"sum by ({label}) ({fam.name}{S})", instant=True)
                     for fam in tbl.families]
@@ -77,30 +87,34 @@ def business():
                      "(ecom-exporter, ecommerce_* metrics).", lay, tags=("business",))
 
 
-def _free_labels(fam):
-    """The family's labels that its panel filter does not pin to one value."""
-    pinned = set(re.findall(r"(\w+)\s*=", fam.panel_filter))
-    return [label for label in fam.labels if label not in pinned]
+def _panel_labels(fam):
+    """The labels the family's panel shows (sums by); () for one total."""
+    return fam.labels if fam.panel_by is None else fam.panel_by
 
 
 def _family_query(fam):
-    """(expression, legend) of a business family, on the panel's filter."""
-    selector = sel(fam.panel_filter) if fam.panel_filter else S
-    free = _free_labels(fam)
-    if free:
-        return (f"sum by ({', '.join(free)}) ({fam.name}{selector})",
-                " ".join("{{" + label + "}}" for label in free))
-    return f"max({fam.name}{selector})", fam.field
+    """(expression, legend) of a business family's panel."""
+    by = _panel_labels(fam)
+    if by:
+        return (f"sum by ({', '.join(by)}) ({fam.name}{S})",
+                " ".join("{{" + label + "}}" for label in by))
+    if fam.labels:  # an additive family shown as one total
+        return f"sum({fam.name}{S})", fam.field
+    return f"max({fam.name}{S})", fam.field
 
 
 def _family_panel(fam):
     expr, legend = _family_query(fam)
-    description = fam.help + (f" Shown for {fam.panel_filter}." if fam.panel_filter else "")
+    description = fam.help
+    if fam.labels and not _panel_labels(fam):
+        description += f" Shown summed over {', '.join(fam.labels)}."
+    elif fam.panel_by:
+        description += f" Shown summed by {', '.join(fam.panel_by)}."
     title = fam.title or _title(fam.field)
     if fam.name.endswith("_timestamp_seconds"):  # Grafana's date units take milliseconds
         return stat(title, target(f"{expr} * 1000", legend), unit="dateTimeAsIso",
                     description=description)
-    if _free_labels(fam):
+    if _panel_labels(fam):
         return bargauge(title, target(expr, legend, instant=True), unit=fam.unit,
                         description=description, min_=0,
                         max_=1 if fam.unit == "percentunit" else None)
@@ -116,27 +130,27 @@ def batch_jobs():
     periods = config.STALE_PERIODS
     lay.row("Freshness")
     lay.add(stat("Time since last success", target(
-        f"time() - max by (job_name) (ecommerce_job_last_success_timestamp_seconds{S})",
+        f"time() - max by (job_name) ({F.JOB_LAST_SUCCESS}{S})",
         "{{job_name}}"), unit="s",
         description="The key metric of a batch job: how long ago it last succeeded."),
         w=12, h=6)
     lay.add(bargauge("Staleness in schedule periods", target(
-        f"(time() - max by (job_name) (ecommerce_job_last_success_timestamp_seconds{S})) / "
-        f"max by (job_name) (ecommerce_job_schedule_period_seconds{S})", "{{job_name}}",
+        f"(time() - max by (job_name) ({F.JOB_LAST_SUCCESS}{S})) / "
+        f"max by (job_name) ({F.JOB_SCHEDULE_PERIOD}{S})", "{{job_name}}",
         instant=True), unit="none", decimals=2, min_=0, max_=periods + 1,
         th=thresholds("green", (1, "orange"), (periods, "red")),
         description=f"Time since last success / the job's schedule period: EcommerceJobStale "
                     f"fires above {periods}."), w=12, h=6)
     lay.add(stat("Last run", target(
-        f"max by (job_name) (ecommerce_job_last_run_success{S})", "{{job_name}}"),
+        f"max by (job_name) ({F.JOB_LAST_RUN_SUCCESS}{S})", "{{job_name}}"),
         mappings=OK_FAILED, th=thresholds("red", (1, "green")),
         description="Whether each job's latest run succeeded."), w=12, h=5)
     lay.add(table("Latest run of each job", [
-        target(f"max by (job_name, runner) (ecommerce_job_last_run_success{S})"),
-        target(f"max by (job_name, runner) (ecommerce_job_last_run_duration_seconds{S})"),
-        target(f"max by (job_name, runner) (ecommerce_job_last_run_input_rows{S})"),
-        target(f"max by (job_name, runner) (ecommerce_job_last_run_malformed_ratio{S})"),
-        target(f"time() - max by (job_name, runner) (ecommerce_job_last_run_timestamp_seconds{S})"),
+        target(f"max by (job_name, runner) ({F.JOB_LAST_RUN_SUCCESS}{S})"),
+        target(f"max by (job_name, runner) ({F.JOB_LAST_RUN_DURATION}{S})"),
+        target(f"max by (job_name, runner) ({F.JOB_LAST_RUN_INPUT_ROWS}{S})"),
+        target(f"max by (job_name, runner) ({F.JOB_LAST_RUN_MALFORMED_RATIO}{S})"),
+        target(f"time() - max by (job_name, runner) ({F.JOB_LAST_RUN}{S})"),
     ], rename={"Value #A": "Status", "Value #B": "Duration", "Value #C": "Input rows",
                "Value #D": "Malformed share", "Value #E": "Finished"},
         overrides=[column_unit("Duration", "s"), column_unit("Malformed share", "percentunit"),
@@ -146,29 +160,31 @@ def batch_jobs():
 
     lay.row("Runs")
     lay.add(timeseries("Last run duration", target(
-        f"max by (job_name) (ecommerce_job_last_run_duration_seconds{S})", "{{job_name}}"),
+        f"max by (job_name) ({F.JOB_LAST_RUN_DURATION}{S})", "{{job_name}}"),
         unit="s", description="Wall time of each job's latest run."), w=12)
-    lay.add(timeseries("Runs by status", target(
-        f"sum by (job_name, status) (increase(ecommerce_job_runs_total{S}[$__rate_interval]))",
-        "{{job_name}} {{status}}"), unit="short", draw="bars", stack=True,
-        description="Runs recorded per interval, by job and status."), w=12)
-    lay.add(stat("Failed runs recorded", target(
-        f"sum by (job_name) (ecommerce_job_runs_total{FAILED})",
+    lay.add(timeseries("Runs finished", target(
+        f"sum by (job_name) (changes({F.JOB_LAST_RUN}{S}[$__rate_interval]))",
+        "{{job_name}}"), unit="short", draw="bars", stack=True, min_=0,
+        description="Runs that finished per interval (changes of the latest run's finish "
+                    "time), by job."), w=12)
+    lay.add(stat("Failed runs among the recent records", target(
+        f"sum by (job_name) ({F.JOB_RECENT_RUNS}{FAILED})",
         "{{job_name}}"), th=thresholds("green", (1, "orange")),
-        description="Failed runs among the run records kept under _runs/."), w=24, h=4)
+        description="Failed runs among the newest run records the exporter reads "
+                    "(run_records_limit per job)."), w=24, h=4)
 
     lay.row("Rows")
     lay.add(timeseries("Input rows (latest run)", target(
-        f"max by (job_name) (ecommerce_job_last_run_input_rows{S})", "{{job_name}}"),
+        f"max by (job_name) ({F.JOB_LAST_RUN_INPUT_ROWS}{S})", "{{job_name}}"),
         description="Data rows read (valid + malformed)."), w=12)
     lay.add(timeseries("Output rows (latest run)", target(
-        f"max by (job_name) (ecommerce_job_last_run_output_rows{S})", "{{job_name}}"),
+        f"max by (job_name) ({F.JOB_LAST_RUN_OUTPUT_ROWS}{S})", "{{job_name}}"),
         description="Rows written by the latest run (absent when it failed)."), w=12)
     lay.add(timeseries("Malformed rows by reason (latest run)", target(
-        f"sum by (job_name, reason) (ecommerce_job_last_run_malformed_rows{S})",
+        f"sum by (job_name, reason) ({F.JOB_LAST_RUN_MALFORMED_ROWS}{S})",
         "{{job_name}} {{reason}}"), description="Rows skipped as malformed, by reason."), w=12)
     lay.add(timeseries("Malformed share (latest run)", target(
-        f"max by (job_name) (ecommerce_job_last_run_malformed_ratio{S})", "{{job_name}}"),
+        f"max by (job_name) ({F.JOB_LAST_RUN_MALFORMED_RATIO}{S})", "{{job_name}}"),
         unit="percentunit", threshold_line=True, min_=0,
         th=thresholds("green", (config.MALFORMED_RATIO_WARNING, "orange")),
         description=f"Malformed / input rows; EcommerceJobMalformedRowsHigh fires above "
@@ -183,8 +199,7 @@ def batch_jobs():
 def _exporter_row(lay, *sources):
     lay.row("Exporter")
     only = sel('source=~"' + "|".join(sources) + '"')
-    lay.add(stat("Sources", target(f"max by (source) (ecommerce_exporter_source_up"
-                                   f"{only})", "{{source}}"),
+    lay.add(stat("Sources", target(f"max by (source) ({F.SOURCE_UP}{only})", "{{source}}"),
                  mappings=UP_DOWN, th=thresholds("red", (1, "green")),
                  description="1 when the exporter read the source completely in its last "
                              "scrape (EcommerceExporterSourceDown)."), w=6, h=6)
@@ -192,13 +207,17 @@ def _exporter_row(lay, *sources):
                  th=thresholds("red", (1, "green")),
                  description="Prometheus' own up metric for the exporter (EcommerceExporterDown)."),
             w=4, h=6)
-    lay.add(timeseries("Source read errors", target(
-        f"sum by (source) (increase(ecommerce_exporter_scrape_errors_total"
-        f"{only}[$__rate_interval]))", "{{source}}"),
-        description="Scrapes in which a source could not be read completely."), w=7, h=6)
+    errors = [target(f"sum by (source) (increase({F.SCRAPE_ERRORS}{only}[$__rate_interval]))",
+                     "{{source}} unreadable")]
+    if "outputs" in sources:  # the source made of items (files): it skips bad ones
+        errors.append(target(f"sum by (source, reason) (increase({F.SKIPPED_ITEMS}{only}"
+                             f"[$__rate_interval]))", "{{source}} skipped {{reason}}"))
+    lay.add(timeseries("Source read errors" + (" and skipped items" if len(errors) > 1 else ""),
+                       errors, description="Scrapes in which a source could not be read"
+                       + (", and items skipped (EcommerceExporterItemsSkipped)."
+                          if len(errors) > 1 else "."), min_=0), w=7, h=6)
     lay.add(timeseries("Collection time", target(
-        f"max by (source) (ecommerce_exporter_collect_duration_seconds"
-        f"{only})", "{{source}}"), unit="s",
+        f"max by (source) ({F.COLLECT_DURATION}{only})", "{{source}}"), unit="s",
         description="Time each scrape spends reading a source."), w=7, h=6)
 
 
@@ -210,76 +229,76 @@ def hadoop():
     queue = sel('name="QueueMetrics"')
     lay.row("HDFS")
     lay.add(stat("HDFS used", target(
-        f"max(hadoop_namenode_capacityused{fs}) / max(hadoop_namenode_capacitytotal{fs})"),
+        f"max({_h('hadoop_namenode_capacityused')}{fs}) / max({_h('hadoop_namenode_capacitytotal')}{fs})"),
         unit="percentunit", decimals=1, th=thresholds(
             "green", (config.HDFS_USED_RATIO_WARNING, "orange"),
             (1 - config.HDFS_REMAINING_RATIO_MIN, "red")),
         description="HDFS capacity used / total."), w=4, h=5)
-    lay.add(stat("Live DataNodes", target(f"max(hadoop_namenode_numlivedatanodes{fs})"),
+    lay.add(stat("Live DataNodes", target(f"max({_h('hadoop_namenode_numlivedatanodes')}{fs})"),
                  th=thresholds("red", (1, "green"))), w=4, h=5)
-    lay.add(stat("Dead DataNodes", target(f"max(hadoop_namenode_numdeaddatanodes{fs})"),
+    lay.add(stat("Dead DataNodes", target(f"max({_h('hadoop_namenode_numdeaddatanodes')}{fs})"),
                  th=thresholds("green", (1, "red")),
                  description="HadoopDataNodeDown fires when this is above 0."), w=4, h=5)
     lay.add(stat("Under-replicated blocks",
-                 target(f"max(hadoop_namenode_underreplicatedblocks{fs})"),
+                 target(f"max({_h('hadoop_namenode_underreplicatedblocks')}{fs})"),
                  th=thresholds("green", (1, "orange"))), w=4, h=5)
-    lay.add(stat("Missing blocks", target(f"max(hadoop_namenode_missingblocks{fs})"),
+    lay.add(stat("Missing blocks", target(f"max({_h('hadoop_namenode_missingblocks')}{fs})"),
                  th=thresholds("green", (1, "red"))), w=4, h=5)
     lay.add(stat("NameNode heap used", target(
-        f"max(hadoop_namenode_memheapusedm{jvm}) / max(hadoop_namenode_memheapmaxm{jvm})"),
+        f"max({_h('hadoop_namenode_memheapusedm')}{jvm}) / max({_h('hadoop_namenode_memheapmaxm')}{jvm})"),
         unit="percentunit", decimals=1, th=thresholds("green", (0.8, "orange"), (0.9, "red"))),
         w=4, h=5)
     lay.add(timeseries("HDFS capacity", [
-        target(f"max(hadoop_namenode_capacitytotal{fs})", "total"),
-        target(f"max(hadoop_namenode_capacityused{fs})", "used"),
-        target(f"max(hadoop_namenode_capacityremaining{fs})", "remaining")], unit="bytes",
+        target(f"max({_h('hadoop_namenode_capacitytotal')}{fs})", "total"),
+        target(f"max({_h('hadoop_namenode_capacityused')}{fs})", "used"),
+        target(f"max({_h('hadoop_namenode_capacityremaining')}{fs})", "remaining")], unit="bytes",
         min_=0, description=f"HadoopHDFSCapacityLow fires when remaining is below "
                             f"{config.HDFS_REMAINING_RATIO_MIN:.0%} of total."), w=8)
     lay.add(timeseries("Blocks needing attention", [
-        target(f"max(hadoop_namenode_underreplicatedblocks{fs})", "under-replicated"),
-        target(f"max(hadoop_namenode_missingblocks{fs})", "missing"),
-        target(f"max(hadoop_namenode_corruptblocks{fs})", "corrupt")], min_=0), w=8)
+        target(f"max({_h('hadoop_namenode_underreplicatedblocks')}{fs})", "under-replicated"),
+        target(f"max({_h('hadoop_namenode_missingblocks')}{fs})", "missing"),
+        target(f"max({_h('hadoop_namenode_corruptblocks')}{fs})", "corrupt")], min_=0), w=8)
     lay.add(timeseries("NameNode heap", [
-        target(f"max(hadoop_namenode_memheapusedm{jvm})", "used"),
-        target(f"max(hadoop_namenode_memheapcommittedm{jvm})", "committed"),
-        target(f"max(hadoop_namenode_memheapmaxm{jvm})", "max")], unit="mbytes", min_=0), w=8)
+        target(f"max({_h('hadoop_namenode_memheapusedm')}{jvm})", "used"),
+        target(f"max({_h('hadoop_namenode_memheapcommittedm')}{jvm})", "committed"),
+        target(f"max({_h('hadoop_namenode_memheapmaxm')}{jvm})", "max")], unit="mbytes", min_=0), w=8)
 
     lay.row("YARN")
-    lay.add(stat("Active NodeManagers", target(f"max(hadoop_resourcemanager_numactivenms{nms})"),
+    lay.add(stat("Active NodeManagers", target(f"max({_h('hadoop_resourcemanager_numactivenms')}{nms})"),
                  th=thresholds("red", (1, "green"))), w=4, h=5)
-    lay.add(stat("Lost NodeManagers", target(f"max(hadoop_resourcemanager_numlostnms{nms})"),
+    lay.add(stat("Lost NodeManagers", target(f"max({_h('hadoop_resourcemanager_numlostnms')}{nms})"),
                  th=thresholds("green", (1, "red"))), w=4, h=5)
     lay.add(stat("Unhealthy NodeManagers",
-                 target(f"max(hadoop_resourcemanager_numunhealthynms{nms})"),
+                 target(f"max({_h('hadoop_resourcemanager_numunhealthynms')}{nms})"),
                  th=thresholds("green", (1, "red"))), w=4, h=5)
-    lay.add(stat("Apps running", target(f"max(hadoop_resourcemanager_appsrunning{queue})")),
+    lay.add(stat("Apps running", target(f"max({_h('hadoop_resourcemanager_appsrunning')}{queue})")),
             w=4, h=5)
-    lay.add(stat("Apps pending", target(f"max(hadoop_resourcemanager_appspending{queue})"),
+    lay.add(stat("Apps pending", target(f"max({_h('hadoop_resourcemanager_appspending')}{queue})"),
                  th=thresholds("green", (1, "orange"))), w=4, h=5)
     lay.add(stat("Memory allocated", target(
-        f"max(hadoop_resourcemanager_allocatedmb{queue}) / (max(hadoop_resourcemanager_allocatedmb"
-        f"{queue}) + max(hadoop_resourcemanager_availablemb{queue}))"), unit="percentunit",
+        f"max({_h('hadoop_resourcemanager_allocatedmb')}{queue}) / (max({_h('hadoop_resourcemanager_allocatedmb')}"
+        f"{queue}) + max({_h('hadoop_resourcemanager_availablemb')}{queue}))"), unit="percentunit",
         decimals=1, th=thresholds("green", (0.8, "orange"))), w=4, h=5)
     lay.add(timeseries("Applications", [
-        target(f"max(hadoop_resourcemanager_appsrunning{queue})", "running"),
-        target(f"max(hadoop_resourcemanager_appspending{queue})", "pending")], min_=0), w=8)
+        target(f"max({_h('hadoop_resourcemanager_appsrunning')}{queue})", "running"),
+        target(f"max({_h('hadoop_resourcemanager_appspending')}{queue})", "pending")], min_=0), w=8)
     lay.add(bargauge("Applications finished since the ResourceManager started", [
-        target(f"max(hadoop_resourcemanager_appscompleted{queue})", "completed", instant=True),
-        target(f"max(hadoop_resourcemanager_appsfailed{queue})", "failed", instant=True),
-        target(f"max(hadoop_resourcemanager_appskilled{queue})", "killed", instant=True)],
+        target(f"max({_h('hadoop_resourcemanager_appscompleted')}{queue})", "completed", instant=True),
+        target(f"max({_h('hadoop_resourcemanager_appsfailed')}{queue})", "failed", instant=True),
+        target(f"max({_h('hadoop_resourcemanager_appskilled')}{queue})", "killed", instant=True)],
         min_=0), w=8)
     lay.add(timeseries("Memory", [
-        target(f"max(hadoop_resourcemanager_allocatedmb{queue})", "allocated"),
-        target(f"max(hadoop_resourcemanager_availablemb{queue})", "available")],
+        target(f"max({_h('hadoop_resourcemanager_allocatedmb')}{queue})", "allocated"),
+        target(f"max({_h('hadoop_resourcemanager_availablemb')}{queue})", "available")],
         unit="mbytes", stack=True, min_=0), w=8)
     lay.add(timeseries("Virtual cores", [
-        target(f"max(hadoop_resourcemanager_allocatedvcores{queue})", "allocated"),
-        target(f"max(hadoop_resourcemanager_availablevcores{queue})", "available")],
+        target(f"max({_h('hadoop_resourcemanager_allocatedvcores')}{queue})", "allocated"),
+        target(f"max({_h('hadoop_resourcemanager_availablevcores')}{queue})", "available")],
         stack=True, min_=0), w=8)
     lay.add(timeseries("NodeManagers", [
-        target(f"max(hadoop_resourcemanager_numactivenms{nms})", "active"),
-        target(f"max(hadoop_resourcemanager_numlostnms{nms})", "lost"),
-        target(f"max(hadoop_resourcemanager_numunhealthynms{nms})", "unhealthy")], min_=0), w=8)
+        target(f"max({_h('hadoop_resourcemanager_numactivenms')}{nms})", "active"),
+        target(f"max({_h('hadoop_resourcemanager_numlostnms')}{nms})", "lost"),
+        target(f"max({_h('hadoop_resourcemanager_numunhealthynms')}{nms})", "unhealthy")], min_=0), w=8)
 
     _exporter_row(lay, "namenode", "resourcemanager")
     return dashboard("ecommerce-hadoop", "E-commerce Hadoop cluster",

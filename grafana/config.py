@@ -10,9 +10,17 @@ from ecomsuite.jobbase import DEFAULT_MAX_MALFORMED_SHARE
 # --- where the data is ------------------------------------------------------
 
 DATASOURCE_UID = "ecommerce-prometheus"   # grafana/provisioning/datasources/prometheus.yaml
-DATASOURCE = {"type": "prometheus", "uid": DATASOURCE_UID}
 SCRAPE_JOB = "ecommerce-exporter"         # job_name of the exporter in prometheus/prometheus.yml
-SELECTOR = f'job="{SCRAPE_JOB}"'          # in every query of a dashboard or rule
+# Dashboards: the data source and the scrape job are template variables ($datasource, $job,
+# defaulting to the two above), as in the mixins; every panel query carries this selector.
+DATASOURCE_VARIABLE = "datasource"
+JOB_VARIABLE = "job"
+DATASOURCE = {"type": "prometheus", "uid": "${" + DATASOURCE_VARIABLE + "}"}
+SELECTOR = f'job=~"${JOB_VARIABLE}"'
+# Alert rules have no variables: they select the scrape job itself.
+RULE_SELECTOR = f'job="{SCRAPE_JOB}"'
+# The exporter's default address (exporters/cli.py), as the rule unit tests' `instance`.
+EXPORTER_ADDRESS = "127.0.0.1:8398"
 
 # --- batch jobs ---------------------------------------------------------------
 

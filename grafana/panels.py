@@ -1,14 +1,21 @@
 """Small builders of Grafana dashboard JSON (schemaVersion 39, no Angular panels)."""
 
+from exporters import families as F
+from grafana import config
 from grafana.config import DATASOURCE, SELECTOR
 
 SCHEMA_VERSION = 39
 GRID_WIDTH = 24
 
 
-def sel(extra=""):
-    """The shared selector, with more matchers: sel('status="failed"')."""
-    return "{" + SELECTOR + (", " + extra if extra else "") + "}"
+def sel(extra="", selector=SELECTOR):
+    """The dashboards' selector, with more matchers: sel('status="failed"')."""
+    return "{" + selector + (", " + extra if extra else "") + "}"
+
+
+def rule_sel(extra=""):
+    """The alert rules' selector (no template variables), with more matchers."""
+    return sel(extra, config.RULE_SELECTOR)
 
 
 def target(expr, legend="", ref="A", instant=False, table=False):
@@ -115,7 +122,28 @@ def column_mappings(column, mappings):
 
 
 def row(title):
+    if not title:
+        raise ValueError("every row has a title")
     return {"type": "row", "title": title, "collapsed": False, "panels": []}
+
+
+def variables():
+    """$datasource (any Prometheus, the provisioned one by default) and $job (the scrape jobs
+    that have the exporter's metrics, the committed scrape job by default)."""
+    query = f"label_values({F.BUILD_INFO}, job)"
+    return [
+        {"name": config.DATASOURCE_VARIABLE, "label": "Data source", "type": "datasource",
+         "query": "prometheus", "regex": "", "hide": 0, "refresh": 1, "options": [],
+         "includeAll": False, "multi": False,
+         "current": {"selected": True, "text": config.DATASOURCE_UID,
+                     "value": config.DATASOURCE_UID}},
+        {"name": config.JOB_VARIABLE, "label": "Scrape job", "type": "query",
+         "datasource": DATASOURCE, "definition": query,
+         "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+         "regex": "", "hide": 0, "refresh": 2, "sort": 1, "options": [],
+         "includeAll": False, "multi": False,
+         "current": {"selected": True, "text": config.SCRAPE_JOB, "value": config.SCRAPE_JOB}},
+    ]
 
 
 OK_FAILED = [{"type": "value", "options": {
@@ -145,6 +173,8 @@ class Layout:
         self.x, self.line_h = 0, 0
 
     def add(self, panel, w=8, h=8):
+        if not panel.get("title"):
+            raise ValueError("every panel has a title")
         if self.x + w > GRID_WIDTH:
             self._newline()
         panel["gridPos"] = {"x": self.x, "y": self.y, "w": w, "h": h}
@@ -179,7 +209,7 @@ def dashboard(uid, title, description, layout, tags=(), refresh="1m", time_from=
             "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"},
             "enable": True, "hide": True, "iconColor": "rgba(0, 211, 255, 1)",
             "name": "Annotations & Alerts", "type": "dashboard"}]},
-        "templating": {"list": []},
+        "templating": {"list": variables()},
         "links": [{"title": "E-commerce dashboards", "type": "dashboards", "tags": ["ecommerce"],
                    "asDropdown": True, "includeVars": False, "keepTime": True,
                    "targetBlank": False, "icon": "external link", "tooltip": "", "url": ""}],

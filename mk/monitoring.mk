@@ -3,7 +3,7 @@
 
 MON_RUN            := .run
 MON_OUTPUTS        ?= $(OUTPUT_DIR)
-EXPORTER_ADDRESS   ?= 127.0.0.1:9308
+EXPORTER_ADDRESS   ?= 127.0.0.1:8398
 PROMETHEUS_ADDRESS ?= 127.0.0.1:9090
 # Hadoop endpoints: empty = that source off. By default they are used when a
 # local cluster answers (make cluster-up), and left off otherwise.
@@ -51,7 +51,7 @@ monitoring-up: setup monitoring-deps
 	  if [ -f $(MON_RUN)/$$name.pid ] && kill -0 $$(cat $(MON_RUN)/$$name.pid) 2>/dev/null; then \
 	    echo "$$name already running (pid $$(cat $(MON_RUN)/$$name.pid)); make monitoring-down first"; exit 1; fi; \
 	done
-	@sed -e 's|127.0.0.1:9308|$(EXPORTER_ADDRESS)|' -e 's|127.0.0.1:9090|$(PROMETHEUS_ADDRESS)|' \
+	@sed -e 's|127.0.0.1:8398|$(EXPORTER_ADDRESS)|' -e 's|127.0.0.1:9090|$(PROMETHEUS_ADDRESS)|' \
 	  -e 's|- rules/\*.yaml|- $(CURDIR)/prometheus/rules/*.yaml|' prometheus/prometheus.yml \
 	  > $(MON_RUN)/prometheus/prometheus.yml
 	@promtool check config $(MON_RUN)/prometheus/prometheus.yml >/dev/null

@@ -8,13 +8,16 @@ import re
 
 import yaml
 
+from grafana import config
 from tests.monitoring.conftest import REPO
 
 DASHBOARD_DIR = os.path.join(REPO, "grafana", "dashboards")
 RULE_FILES = sorted(glob.glob(os.path.join(REPO, "prometheus", "rules", "*.yaml")))
 
-# Grafana's built-in variables, as a 15 s scrape interval makes them.
-GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h"}
+# Grafana's built-in variables, as a 15 s scrape interval makes them, and the dashboards'
+# own ($job) at their default.
+GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h",
+                     "$" + config.JOB_VARIABLE: config.SCRAPE_JOB}
 
 KEYWORDS = {
     "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or",

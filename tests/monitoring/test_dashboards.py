@@ -1,5 +1,6 @@
 """Static checks of the dashboards, provisioning, Prometheus config, rules and docs."""
 
+import glob
 import os
 import re
 
@@ -60,9 +61,32 @@ def test_dashboard_structure(name):
         assert p["targets"], f"{p['title']}: no query"
         assert p.get("description") is not None
         for t in p["targets"]:
-            assert t["datasource"] == {"type": "prometheus", "uid": config.DATASOURCE_UID}
+            assert t["datasource"] == config.DATASOURCE
             assert t["expr"] and t["refId"]
             assert config.SELECTOR in t["expr"], f"{p['title']}: {t['expr']}"
+
+
+@pytest.mark.parametrize("name", sorted(dashboards()))
+def test_every_row_and_panel_has_a_title_unique_in_its_row(name):
+    titles = []
+    for p in dashboards()[name]["panels"]:
+        assert p["title"].strip() and not p["title"].startswith(":"), p
+        if p["type"] == "row":
+            titles = []
+        assert p["title"] not in titles, f"{name}: two panels titled {p['title']!r} in a row"
+        titles.append(p["title"])
+
+
+@pytest.mark.parametrize("name", sorted(dashboards()))
+def test_data_source_and_scrape_job_are_template_variables(name):
+    variables = {v["name"]: v for v in dashboards()[name]["templating"]["list"]}
+    ds, job = variables[config.DATASOURCE_VARIABLE], variables[config.JOB_VARIABLE]
+    assert ds["type"] == "datasource" and ds["query"] == "prometheus"
+    assert ds["current"]["value"] == config.DATASOURCE_UID
+    assert job["type"] == "query" and job["datasource"] == config.DATASOURCE
+    assert job["current"]["value"] == config.SCRAPE_JOB
+    assert config.DATASOURCE == {"type": "prometheus", "uid": "${datasource}"}
+    assert config.SELECTOR == 'job=~"$job"'
 
 
 def test_the_business_dashboard_has_a_section_per_output_table():
@@ -150,8 +174,20 @@ def test_every_alert_has_annotations_and_a_runbook_section():
         path, anchor = url.split("#")
         assert path == "docs/monitoring.md" and anchor == f"runbook-{rule['alert'].lower()}"
         assert anchor in anchors, f"docs/monitoring.md has no section #{anchor}"
-        assert config.SELECTOR in rule["expr"]
+        assert config.RULE_SELECTOR in rule["expr"]
     assert sorted(r["alert"] for r in rules()) == sorted(alert_names())
+
+
+def test_the_rule_unit_tests_use_the_exporters_address_and_exported_names(exposed_names):
+    assert config.EXPORTER_ADDRESS == DEFAULT_LISTEN_ADDRESS
+    paths = sorted(glob.glob(os.path.join(REPO, "tests", "monitoring", "rules", "*.yaml")))
+    assert paths
+    for path in paths:
+        text = read(path)
+        instances = set(re.findall(r'job="ecommerce-exporter", instance="([^"]+)"', text))
+        assert instances == {config.EXPORTER_ADDRESS}, (path, instances)
+        series = {s.split("{")[0] for s in re.findall(r"series: '([^']+)'", text)}
+        assert series and series <= exposed_names | PROMETHEUS_SERIES, (path, series - exposed_names)
 
 
 def test_the_docs_list_every_exported_metric(exposed_names):

@@ -26,7 +26,13 @@ from tests.monitoring.conftest import REPO, TABLE_JOBS, free_port, run_pipeline
 from tests.monitoring.dataset import MALFORMED, write_small_dataset
 from tests.monitoring.fakes import FakeHadoop
 from tests.monitoring.processes import Prometheus, http_get, start_exporter, wait_for
-from tests.monitoring.promql import fill_variables, metric_names, panel_targets, rules
+from tests.monitoring.promql import (
+    dashboards,
+    fill_variables,
+    metric_names,
+    panel_targets,
+    rules,
+)
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.slow]
 
@@ -147,7 +153,7 @@ def test_every_dashboard_query_answers_from_a_real_prometheus(request, e2e_outpu
 
 
 def _run_checks(prom, metrics_url, fake, e2e_outputs):
-    sel = config.SELECTOR
+    sel = config.RULE_SELECTOR
     # a few scrapes, so that increase() over a 1m window has points
     wait_for("three scrapes of the exporter", lambda: prom.query(
         f"count_over_time(up{{{sel}}}[1m]) >= 3 and up{{{sel}}} == 1")["result"], timeout=90)
@@ -155,6 +161,13 @@ def _run_checks(prom, metrics_url, fake, e2e_outputs):
     served = exported_names(text)
     for source in ("outputs", "namenode", "resourcemanager"):
         assert f'ecommerce_exporter_source_up{{source="{source}"}} 1.0' in text, (source, text[-3000:])
+
+    # the dashboards' $job variable offers the scrape job
+    query = next(v for v in dashboards()["ecommerce-business.json"]["templating"]["list"]
+                 if v["name"] == config.JOB_VARIABLE)["query"]["query"]
+    metric = query.split("(")[1].split(",")[0]
+    jobs = prom.api("label/job/values", **{"match[]": metric})
+    assert config.SCRAPE_JOB in jobs, (query, jobs)
 
     # every target of every dashboard panel: no error, some data
     checked = 0
@@ -199,7 +212,7 @@ def _run_checks(prom, metrics_url, fake, e2e_outputs):
                 if line.strip():
                     k, v = line.split("\t")
                     rows[json.loads(k)] = json.loads(v)
-    got = {r["metric"]["region"]: float(r["value"][1]) for r in prom.query(
+    got = {r["metric"]["sales_region"]: float(r["value"][1]) for r in prom.query(
         f"ecommerce_sales_gross_amount{{{sel}}}")["result"]}
     assert got == pytest.approx({k: v["gross_sales"] for k, v in rows.items()})
 

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from exporters.business import (
-    MAX_ROWS_PER_OUTPUT,
+    MAX_SERIES_PER_OUTPUT,
     OUTPUT_TABLES,
     OutputFormatError,
     keyed,
@@ -65,6 +65,11 @@ def errors(registry, source):
     return registry.get_sample_value(PREFIX + "exporter_scrape_errors_total", {"source": source})
 
 
+def skipped(registry, reason, source="outputs"):
+    return registry.get_sample_value(PREFIX + "exporter_skipped_items_total",
+                                     {"source": source, "reason": reason})
+
+
 # --- every family, with its type and labels ------------------------------------------
 
 EXPECTED_FAMILIES = {
@@ -72,7 +77,7 @@ EXPECTED_FAMILIES = {
     "ecommerce_output_rows": ("gauge", {"job_name"}),
     "ecommerce_output_timestamp_seconds": ("gauge", {"job_name"}),
     "ecommerce_job_schedule_period_seconds": ("gauge", {"job_name"}),
-    "ecommerce_job_runs": ("counter", {"job_name", "runner", "status"}),
+    "ecommerce_job_recent_runs": ("gauge", {"job_name", "runner", "status"}),
     "ecommerce_job_last_success_timestamp_seconds": ("gauge", {"job_name", "runner"}),
     "ecommerce_job_last_run_timestamp_seconds": ("gauge", {"job_name", "runner"}),
     "ecommerce_job_last_run_success": ("gauge", {"job_name", "runner"}),
@@ -83,7 +88,9 @@ EXPECTED_FAMILIES = {
     "ecommerce_job_last_run_malformed_rows": ("gauge", {"job_name", "runner", "reason"}),
     "ecommerce_exporter_source_up": ("gauge", {"source"}),
     "ecommerce_exporter_scrape_errors": ("counter", {"source"}),
+    "ecommerce_exporter_skipped_items": ("counter", {"source", "reason"}),
     "ecommerce_exporter_collect_duration_seconds": ("gauge", {"source"}),
+    "ecommerce_exporter_build_info": ("gauge", {"version", "revision", "python_version"}),
     **{fam.name: ("gauge", set(fam.labels)) for t in OUTPUT_TABLES for fam in t.families},
     **{"hadoop_namenode_" + attr.lower(): ("gauge", {"name"})
        for attrs in NAMENODE_BEANS.values() for attr, _ in attrs},
@@ -109,6 +116,74 @@ def test_every_family_has_its_type_help_and_labels(outputs, fake_hadoop):
     assert len(EXPECTED_FAMILIES) >= 50
 
 
+# The writing-exporters guide: label names that target labels (Prometheus' own or the ones
+# a service discovery or relabelling typically attaches) would clash with.
+TARGET_LABELS = {"job", "instance", "region", "zone", "cluster", "availability_zone", "az",
+                 "datacenter", "dc", "owner", "customer", "stage", "service", "environment",
+                 "env"}
+
+
+def test_no_label_clashes_with_target_labels_and_no_pre_aggregated_rows(outputs, fake_hadoop):
+    reg = make_registry(outputs, fake_hadoop.url, fake_hadoop.url)
+    for fam in reg.collect():
+        for s in fam.samples:
+            assert not set(s.labels) & TARGET_LABELS, (s.name, s.labels)
+            assert "all" not in s.labels.values(), (s.name, s.labels)
+
+
+def test_sum_rebuilds_what_the_all_rows_said(outputs):
+    """The jobs' "all" rows are not exported: sum() over the labelled series gives them."""
+    reg = make_registry(outputs)
+    funnel = dict(output_rows(latest_run_dir(outputs, "funnel")))
+    daily = {tuple(k): v for k, v in output_rows(latest_run_dir(outputs, "daily_revenue"))}
+    newest = max(day for day, _ in daily)
+
+    def total(name):
+        return sum(s.value for fam in reg.collect() if fam.name == name for s in fam.samples)
+
+    assert total("ecommerce_funnel_sessions") == funnel["all"]["sessions"]
+    assert total("ecommerce_funnel_stage_sessions") == sum(
+        funnel["all"][f"reached_{s}"] for s in ("view", "add_to_cart", "checkout", "purchase"))
+    assert total("ecommerce_daily_revenue_orders") == daily[(newest, "all")]["orders"]
+    assert total("ecommerce_daily_revenue_net_amount") == pytest.approx(
+        daily[(newest, "all")]["net_revenue"])
+
+
+def test_the_families_table_is_what_the_exporter_serves(outputs, fake_hadoop):
+    """exporters/families.py (read by the dashboards, rules and docs) = the served families."""
+    from exporters import families as F
+
+    reg = make_registry(outputs, fake_hadoop.url, fake_hadoop.url)
+    business = {fam.name for t in OUTPUT_TABLES for fam in t.families}
+    served = {}
+    for fam in reg.collect():
+        if fam.name in business or fam.name.startswith("hadoop_"):
+            continue
+        name = fam.name + ("_total" if fam.type == "counter" else "")
+        served[name] = (fam.type, {k for s in fam.samples for k in s.labels})
+    assert served == {m.name: (m.type, set(m.labels)) for m in F.ALL}
+
+
+def test_build_info_names_the_version_revision_and_python(tmp_path):
+    import platform
+    import subprocess
+
+    from ecomsuite import __version__
+
+    reg = make_registry(tmp_path)
+    (sample,) = [s for fam in reg.collect() if fam.name == "ecommerce_exporter_build_info"
+                 for s in fam.samples]
+    head = subprocess.run(["git", "-C", os.path.dirname(__file__), "rev-parse", "HEAD"],
+                          capture_output=True, text=True)
+    assert sample.value == 1
+    assert sample.labels["version"] == __version__
+    assert sample.labels["python_version"] == platform.python_version()
+    if head.returncode == 0:  # a checkout: its commit; an exported tree: "unknown"
+        assert head.stdout.startswith(sample.labels["revision"])
+    else:
+        assert sample.labels["revision"] == "unknown"
+
+
 def test_sources_that_are_off_are_not_listed(outputs):
     reg = make_registry(outputs)
     assert up(reg, "outputs") == 1
@@ -131,13 +206,24 @@ def _per_key(label, fields):
 
 
 def _funnel(rows):
+    """Per device; the output's "all" row only as the totals sum() cannot rebuild."""
     out = {}
     for device, obj in rows:
+        steps = ("view_to_add_to_cart", "add_to_cart_to_checkout", "checkout_to_purchase")
+        if device == "all":
+            for step in steps:
+                out[("ecommerce_funnel_total_step_ratio", (("step", step),))] = obj[step]
+            out[("ecommerce_funnel_total_conversion_ratio", ())] = obj["overall_conversion"]
+            if obj["biggest_drop_off_rate"] is not None:
+                out[("ecommerce_funnel_total_biggest_drop_off_ratio", ())] = \
+                    obj["biggest_drop_off_rate"]
+            continue
         d = (("device", device),)
         out[("ecommerce_funnel_sessions", d)] = obj["sessions"]
         for stage in ("view", "add_to_cart", "checkout", "purchase"):
-            out[("ecommerce_funnel_stage_sessions", d + (("stage", stage),))] = obj[f"reached_{stage}"]
-        for step in ("view_to_add_to_cart", "add_to_cart_to_checkout", "checkout_to_purchase"):
+            out[("ecommerce_funnel_stage_sessions", d + (("funnel_stage", stage),))] = \
+                obj[f"reached_{stage}"]
+        for step in steps:
             out[("ecommerce_funnel_step_ratio", d + (("step", step),))] = obj[step]
         out[("ecommerce_funnel_conversion_ratio", d)] = obj["overall_conversion"]
         if obj["biggest_drop_off_rate"] is not None:
@@ -150,16 +236,21 @@ def _daily_revenue(rows):
     y, m, d = map(int, newest.split("-"))
     out = {("ecommerce_daily_revenue_day_timestamp_seconds", ()): calendar.timegm((y, m, d, 0, 0, 0))}
     for (day, region), obj in rows:
-        r = (("region", region),)
-        key = ("ecommerce_daily_revenue_anomalies_in_window", r)
+        total = region == "all"
+        r = () if total else (("sales_region", region),)
+        prefix = "ecommerce_daily_revenue_total_" if total else "ecommerce_daily_revenue_"
+        key = (prefix + "anomalies_in_window", r)
         out[key] = out.get(key, 0) + (1 if obj["anomaly"] else 0)
-        if day == newest:
-            out[("ecommerce_daily_revenue_anomaly", r)] = 1 if obj["anomaly"] else 0
-            for fld, metric in (("orders", "orders"), ("gross_revenue", "gross_amount"),
-                                ("net_revenue", "net_amount"), ("refunded_amount", "refunded_amount"),
-                                ("average_order_value", "average_order_value")):
-                if obj[fld] is not None:
-                    out[(f"ecommerce_daily_revenue_{metric}", r)] = obj[fld]
+        if day != newest:
+            continue
+        out[(prefix + "anomaly", r)] = 1 if obj["anomaly"] else 0
+        fields = (("average_order_value", "average_order_value"),) if total else (
+            ("orders", "orders"), ("gross_revenue", "gross_amount"),
+            ("net_revenue", "net_amount"), ("refunded_amount", "refunded_amount"),
+            ("average_order_value", "average_order_value"))
+        for fld, metric in fields:
+            if obj[fld] is not None:
+                out[(prefix + metric, r)] = obj[fld]
     return out
 
 
@@ -177,9 +268,6 @@ def _fraud(rows):
 def _segments(rows):
     out = {}
     for (segment, tier, intent), obj in rows:
-        cell = (("intent", intent), ("segment", segment), ("tier", tier))
-        out[("ecommerce_segment_customers", cell)] = obj["customers"]
-        out[("ecommerce_segment_customer_ratio", cell)] = obj["share"]
         if tier == intent == "all":
             s = (("segment", segment),)
             out[("ecommerce_segment_average_orders", s)] = obj["average_orders"]
@@ -187,6 +275,10 @@ def _segments(rows):
             if obj["average_days_since_last_order"] is not None:
                 out[("ecommerce_segment_average_time_since_last_order_seconds", s)] = \
                     obj["average_days_since_last_order"] * 86400
+            continue
+        cell = (("intent", intent), ("segment", segment), ("tier", tier))
+        out[("ecommerce_segment_customers", cell)] = obj["customers"]
+        out[("ecommerce_segment_customer_ratio", cell)] = obj["share"]
     return out
 
 
@@ -194,17 +286,21 @@ def _top_products(rows):
     out = {}
     for (region, ranking, rank), obj in rows:
         p = obj["product_id"]
-        out[("ecommerce_top_product_rank", (("product_id", p), ("ranking", ranking),
-                                            ("region", region)))] = rank
-        out[("ecommerce_top_product_revenue_amount", (("product_id", p), ("region", region)))] = \
-            obj["revenue"]
-        out[("ecommerce_top_product_units", (("product_id", p), ("region", region)))] = obj["units"]
+        if region == "all":
+            out[("ecommerce_top_product_overall_rank", (("product_id", p), ("ranking", ranking)))] = rank
+            out[("ecommerce_top_product_overall_revenue_amount", (("product_id", p),))] = obj["revenue"]
+            out[("ecommerce_top_product_overall_units", (("product_id", p),))] = obj["units"]
+            continue
+        r = ("sales_region", region)
+        out[("ecommerce_top_product_rank", (("product_id", p), ("ranking", ranking), r))] = rank
+        out[("ecommerce_top_product_revenue_amount", (("product_id", p), r))] = obj["revenue"]
+        out[("ecommerce_top_product_units", (("product_id", p), r))] = obj["units"]
     return out
 
 
 # How each job's output should look as metrics, worked out here independently of the exporter.
 EXPECTED_BUSINESS = {
-    "sales_by_region": _per_key("region", {
+    "sales_by_region": _per_key("sales_region", {
         "orders": "ecommerce_sales_orders", "gross_sales": "ecommerce_sales_gross_amount",
         "completed_orders": "ecommerce_sales_completed_orders",
         "completed_sales": "ecommerce_sales_completed_amount",
@@ -266,7 +362,8 @@ def test_the_core_outputs_have_their_documented_fields(outputs):
                                                "completed_sales", "average_order_value"}
     reg = make_registry(outputs)
     total = sum(r["gross_sales"] for r in sales.values())
-    got = sum(reg.get_sample_value("ecommerce_sales_gross_amount", {"region": k}) for k in sales)
+    got = sum(reg.get_sample_value("ecommerce_sales_gross_amount", {"sales_region": k})
+              for k in sales)
     assert got == pytest.approx(total)
     tiers = dict(output_rows(latest_run_dir(outputs, "customer_tiers")))
     assert sum(reg.get_sample_value("ecommerce_customer_tier_ratio", {"tier": t})
@@ -292,8 +389,8 @@ def test_job_health_equals_the_run_record(outputs, job):
     assert rec["malformed_rows"], "the small dataset has malformed rows for every job"
     for reason, n in rec["malformed_rows"].items():
         assert g(PREFIX + "job_last_run_malformed_rows", {**labels, "reason": reason}) == n
-    assert g(PREFIX + "job_runs_total", {**labels, "status": "succeeded"}) == 1
-    assert g(PREFIX + "job_runs_total", {**labels, "status": "failed"}) == 0
+    assert g(PREFIX + "job_recent_runs", {**labels, "status": "succeeded"}) == 1
+    assert g(PREFIX + "job_recent_runs", {**labels, "status": "failed"}) == 0
     assert g(PREFIX + "job_schedule_period_seconds", {"job_name": job}) == 86400
 
 
@@ -311,7 +408,7 @@ def test_a_failed_run_is_the_last_run_but_not_the_last_success(outputs, small_da
     assert g(PREFIX + "job_last_run_success", labels) == 0
     assert g(PREFIX + "job_last_run_timestamp_seconds", labels) == failed["finished_at"]
     assert g(PREFIX + "job_last_success_timestamp_seconds", labels) == ok["finished_at"]
-    assert g(PREFIX + "job_runs_total", {**labels, "status": "failed"}) == 1
+    assert g(PREFIX + "job_recent_runs", {**labels, "status": "failed"}) == 1
     assert g(PREFIX + "job_last_run_output_rows", labels) is None  # a failed run wrote none
     # the business metrics still come from the last complete output
     for device, obj in before.items():
@@ -363,7 +460,7 @@ def test_a_newer_run_without_success_marker_is_ignored(outputs):
     for ignored in ("_tmp-29991231T235959Z-0001", "_failed-29991231T235959Z-0002"):
         _rewrite_first_row(_copy_run(outputs, job, ignored), "orders", 888_888)
     reg = make_registry(outputs)
-    assert reg.get_sample_value("ecommerce_sales_orders", {"region": region}) \
+    assert reg.get_sample_value("ecommerce_sales_orders", {"sales_region": region}) \
         == expected[region]["orders"]
     assert up(reg, "outputs") == 1 and errors(reg, "outputs") == 0
 
@@ -373,7 +470,7 @@ def test_a_newer_complete_run_wins(outputs):
     newer = _copy_run(outputs, job, "29991231T235959Z-beef")
     region = _rewrite_first_row(newer, "orders", 12345)
     reg = make_registry(outputs)
-    assert reg.get_sample_value("ecommerce_sales_orders", {"region": region}) == 12345
+    assert reg.get_sample_value("ecommerce_sales_orders", {"sales_region": region}) == 12345
     assert up(reg, "outputs") == 1
 
 
@@ -393,7 +490,9 @@ def _assert_job_dropped_others_served(reg, job):
     # the job's health from its run record is still there
     assert reg.get_sample_value(PREFIX + "job_last_run_success",
                                 {"job_name": job, "runner": "inline"}) == 1
-    assert up(reg, "outputs") == 0
+    # one bad output is skipped and counted; the source itself is up
+    assert up(reg, "outputs") == 1 and errors(reg, "outputs") == 0
+    assert skipped(reg, "bad_output") >= 1
     return text
 
 
@@ -402,8 +501,8 @@ def test_a_part_file_cut_mid_line_drops_only_that_job(outputs):
     with open(part, "rb+") as f:
         f.truncate(os.path.getsize(part) - 7)
     reg = make_registry(outputs)
-    assert errors(reg, "outputs") == 1  # the first scrape (each get_sample_value is one)
-    assert errors(reg, "outputs") == 2  # and every scrape after it
+    assert skipped(reg, "bad_output") == 1  # the first scrape (each get_sample_value is one)
+    assert skipped(reg, "bad_output") == 2  # and every scrape after it
     text = _assert_job_dropped_others_served(reg, "sales_by_region")
     assert "ecommerce_sales_orders{" not in text
 
@@ -441,14 +540,18 @@ def test_a_garbled_run_record_is_skipped(outputs, content):
     with open(path, "wb") as f:
         f.write(content)
     reg = make_registry(outputs)
-    assert errors(reg, "outputs") == 1
+    assert skipped(reg, "bad_run_record") == 1  # skipped and counted
     (rec,) = records(outputs, "customer_tiers")
     assert reg.get_sample_value(PREFIX + "job_last_run_success",
                                 {"job_name": "sales_by_region", "runner": "inline"}) == 1
     assert reg.get_sample_value(PREFIX + "job_last_success_timestamp_seconds",
                                 {"job_name": "customer_tiers", "runner": "inline"}) \
         == rec["finished_at"]
-    assert up(reg, "outputs") == 0
+    # never the whole source: it is up, every job's output is served
+    assert up(reg, "outputs") == 1 and errors(reg, "outputs") == 0
+    for job in TABLE_JOBS:
+        assert reg.get_sample_value(PREFIX + "output_rows", {"job_name": job}) is not None
+    assert skipped(reg, "bad_output") == 0
 
 
 def test_a_record_being_written_is_not_read(outputs):
@@ -475,10 +578,33 @@ def test_an_empty_output_root_is_fine(tmp_path):
 
 
 def test_too_many_output_rows_are_refused_not_exported(tmp_path):
-    rows = [(f"k{i}", {"n": i}) for i in range(MAX_ROWS_PER_OUTPUT + 1)]
+    rows = [(f"k{i}", {"n": i}) for i in range(MAX_SERIES_PER_OUTPUT + 1)]
     table = keyed("wide", "Wide", "key", (("n", "wide_n", "help", "short"),))
     with pytest.raises(OutputFormatError):
         table.samples(rows)
+
+
+def test_a_long_daily_history_is_not_refused():
+    """180 days x (6 regions + "all") = 1,260 daily_revenue rows: the cap is on series, and
+    daily_revenue aggregates to the newest day, so its metrics are exported (issue 14)."""
+    import datetime
+
+    from ecomsuite import schemas
+    from exporters.business import tables_by_job
+
+    table = tables_by_job()["daily_revenue"]
+    first = datetime.date(2026, 5, 1)
+    fields = {"orders": 3, "completed_orders": 1, "gross_revenue": 30.0, "net_revenue": 20.0,
+              "average_order_value": 10.0, "refunds": 1, "refunded_amount": 10.0,
+              "judged": True, "anomaly": False, "anomalies": []}
+    rows = [([str(first + datetime.timedelta(days=d)), region], dict(fields))
+            for d in range(180) for region in (*schemas.REGIONS, "all")]
+    assert len(rows) > MAX_SERIES_PER_OUTPUT
+    samples = table.samples(rows)
+    assert len(samples) <= 10 * len(schemas.REGIONS)
+    got = {(name, labels): v for name, labels, v in samples}
+    assert got[("ecommerce_daily_revenue_orders", (schemas.REGIONS[0],))] == 3
+    assert got[("ecommerce_daily_revenue_total_anomalies_in_window", ())] == 0
 
 
 # --- the extension point -----------------------------------------------------------------
@@ -499,7 +625,7 @@ def test_a_new_job_table_is_picked_up(tmp_path):
         (run / "_SUCCESS").write_text("")
     collector = OutputsCollector(LocalStore(str(root)), tables=(day_table, funnel_table))
     got = {s.name: s for fam in collector.collect() for s in fam.samples}
-    assert not collector.problems
+    assert not collector.skipped
     assert got["ecommerce_test_daily_revenue_amount"].value == 12.25
     assert got["ecommerce_test_daily_revenue_amount"].labels == {}
     funnel = {}
@@ -572,7 +698,7 @@ def test_a_broken_hadoop_endpoint_is_that_source_down(outputs, fake_hadoop, mode
         assert up(reg, "namenode") == 0
         # nothing half-read from a broken source
         assert not [n for n in families(reg) if n.startswith("hadoop_namenode_")]
-    assert reg.get_sample_value("ecommerce_sales_orders", {"region": "US-EAST"}) is not None
+    assert reg.get_sample_value("ecommerce_sales_orders", {"sales_region": "US-EAST"}) is not None
 
 
 def test_unreachable_hadoop_counts_an_error_per_scrape(outputs):

@@ -64,7 +64,7 @@ def test_webhdfs_down_is_the_outputs_source_down(webhdfs):
     webhdfs.down = True
     reg = make_registry("hdfs:///data/output", webhdfs_url=webhdfs.url)
     assert reg.get_sample_value("ecommerce_exporter_source_up", {"source": "outputs"}) == 0
-    assert reg.get_sample_value("ecommerce_sales_orders", {"region": "US-EAST"}) is None
+    assert reg.get_sample_value("ecommerce_sales_orders", {"sales_region": "US-EAST"}) is None
 
 
 def test_a_missing_hdfs_root_is_the_outputs_source_down(webhdfs):
