@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
+from exporters.cli import DEFAULT_LISTEN_ADDRESS
 from tests.terraform import tfhelpers as tf
 
 # Template variables the cluster may set differently from the local cluster:
@@ -191,7 +192,8 @@ def test_monitoring_is_wired_on_the_master(master_script):
     s = master_script
     assert "apt-get install -y -q --no-install-recommends prometheus" in s
     assert "promtool check config /etc/prometheus/prometheus.yml" in s
-    assert "--web.listen-address=127.0.0.1:9308" in s and "ecom-exporter" in s
+    # the exporter listens where prometheus/prometheus.yml (shipped as it is) scrapes it
+    assert f"--web.listen-address={DEFAULT_LISTEN_ADDRESS}" in s and "ecom-exporter" in s
     assert 'fetch "$GRAFANA_DEB_URL" /tmp/grafana.deb sha256sum "$GRAFANA_DEB_SHA256"' in s
 
 
