@@ -7,6 +7,9 @@ SUCCESS_MARKER = "_SUCCESS"        # written last into a complete dataset or job
 PART_GLOB = "part-*"               # the data files of a dataset directory
 RUNNERS = ("inline", "local", "hadoop")
 
-# Environment for job processes: mrjob imports distutils, and setuptools'
-# shim of it pulls in pkg_resources (about 0.2 s per task start-up).
+# Environment for job processes (every runner; mrjob.conf's cmdenv says the same,
+# a test checks). mrjob imports distutils: on 3.10 and 3.11 this takes the standard
+# library's instead of setuptools' shim of it (the shim cost about 0.2 s per task
+# start-up). On 3.12+, where the standard library has none, it keeps setuptools' shim
+# off too, and ecomsuite.mrjob_compat provides the two names mrjob uses.
 JOB_ENV = {"SETUPTOOLS_USE_DISTUTILS": "stdlib"}

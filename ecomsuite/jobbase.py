@@ -23,6 +23,9 @@ import sys
 from dataclasses import dataclass, field
 from itertools import islice
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.job import MRJob
 from mrjob.step import StepFailedException
 

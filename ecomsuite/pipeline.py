@@ -43,6 +43,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.step import StepFailedException
 
 from ecomsuite import config, hdfsio
