@@ -53,7 +53,9 @@ from ecomsuite.jobbase import (
     DEFAULT_MAX_MALFORMED_SHARE,
     RowStats,
     TooManyMalformedRows,
+    catching_task_errors,
     check_malformed,
+    task_failure_text,
 )
 from ecomsuite.registry import job_classes
 from ecomsuite.report import format_table, parse_output_lines
@@ -67,6 +69,10 @@ DEFAULT_HADOOP_PARALLEL = 2
 
 class PipelineError(Exception):
     """A problem the user can fix (missing input, bad arguments)."""
+
+
+class JobFailed(Exception):
+    """A job's run failed: its text says why (the failed task's error and log)."""
 
 
 def new_run_id(now=None):
@@ -312,7 +318,10 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
                             *extra_args, *inputs])
         with job.make_runner() as mr_runner:
             try:
-                mr_runner.run()
+                with catching_task_errors() as task_errors:
+                    mr_runner.run()
+            except Exception as e:  # a task failed (any runner) or the job's code raised (inline)
+                raise JobFailed(task_failure_text(e, task_errors.causes)) from e
             finally:
                 if runner == "hadoop":
                     record["yarn_application_ids"], record["hadoop_job_ids"] = \
@@ -330,7 +339,7 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
         final = store.publish(temp, job_cls.NAME, run_id)
         record.update(status="succeeded", output_dir=final,
                       output_rows=len(parse_output_lines(store.read_output(final))))
-    except (PipelineError, TooManyMalformedRows, StepFailedException, OSError,
+    except (PipelineError, JobFailed, TooManyMalformedRows, StepFailedException, OSError,
             subprocess.CalledProcessError) as e:
         record["error"] = str(e)
         record["output_dir"] = store.set_aside(temp, job_cls.NAME, run_id)
@@ -414,7 +423,10 @@ def make_store(args):
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(format="%(name)s: %(message)s")
-    logging.getLogger("mrjob").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    mrjob_log = logging.getLogger("mrjob")
+    mrjob_log.setLevel(logging.INFO if args.verbose else logging.ERROR)
+    # a failed task's error reaches the user in the job's record and summary (run_job)
+    mrjob_log.propagate = args.verbose
     classes = job_classes()
     names = args.jobs.split(",") if args.jobs else list(classes)
     unknown = [n for n in names if n not in classes]
@@ -445,8 +457,9 @@ def main(argv=None):
     failed = [r for r in records if r["status"] != "succeeded"]
     if not args.quiet:
         print(summarize(store, records))
-    for r in failed:
-        print(f"ecom-run: {r['job']} failed: {r['error']}", file=sys.stderr)
+    for r in failed:  # the whole error is in the summary above, unless --quiet
+        error = r["error"] if args.quiet else r["error"].splitlines()[0]
+        print(f"ecom-run: {r['job']} failed: {error}", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -1,0 +1,87 @@
+"""A failed map task says why: its Python error and where its whole log is reach the user,
+from the job's own command line and from ecom-run, on the inline and local runners
+(the hadoop runner goes through the same code: mrjob reads the container's log)."""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from ecomsuite import config, pipeline
+from tests.core.mr_failing import MESSAGE, MRFailing
+
+JOB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mr_failing.py")
+
+
+def task_log_of(text):
+    """The path after 'full task log:' in an error text."""
+    (line,) = [ln for ln in text.splitlines() if "full task log:" in ln]
+    return line.split("full task log:", 1)[1].strip()
+
+
+def orders_files(data):
+    return sorted(glob.glob(os.path.join(str(data), "orders", "part-*")))
+
+
+@pytest.fixture(autouse=True)
+def task_tmp(tmp_path, monkeypatch):
+    """mrjob keeps a failed run's task directories (the logs named): in tmp_path."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]])
+def test_job_command_line_on_local_runner_prints_the_task_error_and_its_log(
+        generated_data, task_tmp, quiet):
+    result = subprocess.run(
+        [sys.executable, JOB_SCRIPT, "-r", "local", "--no-conf", *quiet,
+         *orders_files(generated_data)], capture_output=True, text=True,
+        env={**os.environ, **config.JOB_ENV, "TMPDIR": str(task_tmp)})
+    assert result.returncode == 1
+    error = result.stderr[result.stderr.index("error: Step 1 of 1 failed"):]
+    assert "task error (last lines):" in error
+    assert f"ValueError: {MESSAGE} with " in error       # the task's own exception, last
+    assert "in mapper_raw_fail" in error                 # and where it was raised
+    log = task_log_of(error)
+    assert log.endswith("stderr") and os.path.exists(log)
+    with open(log) as f:
+        assert MESSAGE in f.read()
+
+
+def test_job_command_line_on_inline_runner_shows_the_python_error(generated_data):
+    result = subprocess.run(
+        [sys.executable, JOB_SCRIPT, "--no-conf", *orders_files(generated_data)],
+        capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"ValueError: {MESSAGE} with " in result.stderr
+
+
+@pytest.mark.parametrize("runner", ["inline", "local"])
+def test_ecom_run_reports_the_task_error_in_summary_and_record(
+        generated_data, tmp_path, capsys, monkeypatch, runner):
+    monkeypatch.setattr(pipeline, "job_classes", lambda: {"failing": MRFailing})
+    out = tmp_path / "out"
+    assert pipeline.main(["--runner", runner, "--data", str(generated_data),
+                          "--output", str(out)]) == 1
+    printed = capsys.readouterr()
+    (path,) = glob.glob(f"{out}/_runs/failing/*.json")
+    with open(path) as f:
+        record = json.load(f)
+    assert record["status"] == "failed"
+    for text in (record["error"], printed.out):
+        assert f"ValueError: {MESSAGE} with " in text
+        assert "in mapper_raw_fail" in text
+    if runner == "local":
+        assert record["error"].startswith("Step 1 of 1 failed")
+        log = task_log_of(record["error"])
+        assert os.path.exists(log) and MESSAGE in open(log).read()
+        assert log.startswith(str(tmp_path))
+    else:
+        assert record["error"].startswith(f"ValueError: {MESSAGE}")
+    # the closing line names the job and the first line of the error
+    assert f"ecom-run: failing failed: {record['error'].splitlines()[0]}" in printed.err
+    assert not glob.glob(f"{out}/failing/2*")   # nothing published
