@@ -34,8 +34,7 @@ def test_help():
 
 def test_console_script():
     script = os.path.join(os.path.dirname(sys.executable), "ecom-datagen")
-    if not os.path.exists(script):
-        pytest.skip("the project is not installed with its console scripts")
+    assert os.path.exists(script), f"{script}: install the suite (make setup) to get its scripts"
     r = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "ecom-datagen" in r.stdout
 
