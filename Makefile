@@ -2,12 +2,10 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-# One virtualenv per Python minor version in .venvs/X.Y; .venv links to the one in use
-# (PYTHON= picks it: see "Python" below), so $(BIN) and $(PY) are always .venv's.
+# One virtualenv per Python minor version in .venvs/X.Y (PYTHON= picks it: see "Python"
+# below); .venv links to the one last set up, for typing `.venv/bin/...` by hand.
 VENV       ?= .venv
 VENVS      ?= .venvs
-BIN        := $(VENV)/bin
-PY         := $(BIN)/python
 LOCK       := requirements/lock.txt
 DATA_DIR   ?= data/raw
 OUTPUT_DIR ?= output
@@ -27,10 +25,16 @@ PICKED         := $(shell mk/pick-python.sh '$(PYTHON)' $(VENV) 2>/dev/null)
 PYTHON_VERSION := $(word 1,$(PICKED))
 PYTHON_EXE     := $(word 2,$(PICKED))
 VENV_DIR       := $(VENVS)/$(or $(PYTHON_VERSION),none)
+# the chosen Python's virtualenv (not through the .venv link, which a run with another
+# PYTHON= may move while this one runs)
+BIN            := $(VENV_DIR)/bin
+PY             := $(BIN)/python
+# The core suite: what depends on the Python version; no cluster, Prometheus or Terraform.
+CORE_TESTS     := -m 'not hadoop and not prometheus' --ignore=tests/terraform
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help setup lock generate-data run-inline run-local demo test lint clean distclean
+.PHONY: help setup lock generate-data run-inline run-local demo test test-core test-pythons lint clean distclean
 
 ## List every target with what it does
 help:
@@ -82,6 +86,14 @@ demo: setup
 ## Set up and run the whole test suite
 test: setup $(TEST_PREREQS)
 	$(BIN)/pytest $(PYTEST_ARGS) tests
+
+## Set up and run the core tests (no Hadoop, Prometheus or Terraform) on the chosen Python
+test-core: setup
+	$(BIN)/pytest $(PYTEST_ARGS) $(CORE_TESTS) tests
+
+## On every supported Python found (nox, noxfile.py): make demo and the core tests
+test-pythons: setup
+	$(BIN)/nox --noxfile noxfile.py $(NOX_ARGS)
 
 ## Lint the code (ruff)
 lint: setup

@@ -11,7 +11,7 @@ import pytest
 from datagen import cli
 from datagen.sinks import LocalSink
 from ecomsuite import schemas
-from tests.datagen.helpers import all_files, load_json, read_rows
+from tests.helpers import all_files, load_json, read_dataset
 
 TINY = ["--orders", "500", "--customers", "50", "--clicks", "800"]
 
@@ -142,4 +142,4 @@ def test_hdfs_out_uses_the_hdfs_sink(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "datagen.hdfs_sink", module)
     assert cli.main(["--out", "hdfs://nn:9870/raw", "--overwrite", "--quiet", *TINY]) == 0
     assert made == [("hdfs://nn:9870/raw", True)]
-    assert len(read_rows(str(tmp_path), "orders")) == 500
+    assert len(read_dataset(str(tmp_path), "orders")) == 500

@@ -10,7 +10,7 @@ import pytest
 
 from datagen import cli, writer
 from datagen.sinks import SUCCESS, DatasetExists, LocalSink
-from tests.datagen.helpers import all_files, read_rows
+from tests.helpers import all_files, read_dataset
 
 TINY = ["--orders", "500", "--customers", "50", "--clicks", "800", "--quiet"]
 
@@ -163,7 +163,7 @@ def test_data_written_through_a_failing_sink_is_not_committed(tmp_path):
         cli.generate(plan, BrokenSink(tmp_path), cli.Progress(sys.stderr, enabled=False))
     assert os.listdir(tmp_path) == []
     cli.generate(plan, LocalSink(tmp_path), cli.Progress(sys.stderr, enabled=False))
-    assert len(read_rows(str(tmp_path), "clickstream")) == 800
+    assert len(read_dataset(str(tmp_path), "clickstream")) == 800
 
 
 def test_write_error_exits_1_with_a_message(tmp_path, monkeypatch, capsys):
