@@ -9,6 +9,9 @@ the Makefile, so the matrix checks the Makefile too:
 local runner, then the core tests: everything but the Hadoop, Prometheus and Terraform
 tests, which do not depend on the Python version and run in `make test`).
 
+With FULL_SUITE_PYTHON=3.X (as .ci/run sets it), that Python's session runs the
+whole suite (`make test`, which holds the core tests) instead of the core tests.
+
 A supported Python that cannot be found is skipped here, and an error when CI=true
 (CI must prove every version).
 """
@@ -37,5 +40,6 @@ def pythons(session, version):
             session.error(message)
         session.skip(message)
     session.log(f"Python {version}: {found.stdout.split()[1]}")
-    session.run("make", "--no-print-directory", "setup", "demo", "test-core",
+    tests = "test" if os.environ.get("FULL_SUITE_PYTHON") == version else "test-core"
+    session.run("make", "--no-print-directory", "setup", "demo", tests,
                 f"PYTHON={version}", *session.posargs, external=True)
