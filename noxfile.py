@@ -18,6 +18,7 @@ A supported Python that cannot be found is skipped here, and an error when CI=tr
 
 import os
 import subprocess
+import time
 
 import nox
 
@@ -41,5 +42,10 @@ def pythons(session, version):
         session.skip(message)
     session.log(f"Python {version}: {found.stdout.split()[1]}")
     tests = "test" if os.environ.get("FULL_SUITE_PYTHON") == version else "test-core"
-    session.run("make", "--no-print-directory", "setup", "demo", tests,
-                f"PYTHON={version}", *session.posargs, external=True)
+    took = []
+    for target in ("setup", "demo", tests):
+        start = time.monotonic()
+        session.run("make", "--no-print-directory", target, f"PYTHON={version}",
+                    *session.posargs, external=True)
+        took.append(f"make {target} {time.monotonic() - start:.0f} s")
+    session.log(f"Python {version}: " + ", ".join(took))
