@@ -1,4 +1,4 @@
-"""The Python-version matrix: `make test-pythons` (or `nox`; `nox -s "pythons-3.12"` for one).
+"""The Python-version matrix: `make test-pythons` (or `nox`; `nox -s 'pythons(3.12)'` for one).
 
 For each supported CPython this runs what a newcomer with that Python runs, through
 the Makefile, so the matrix checks the Makefile too:
@@ -30,8 +30,8 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = bool(os.environ.get("CI"))
 
 
-@nox.session(python=False)
-@nox.parametrize("version", PYTHONS, ids=PYTHONS)
+@nox.session(python=False)  # the Makefile makes the virtualenvs
+@nox.parametrize("version", PYTHONS, ids=PYTHONS)  # sessions pythons(3.10) ... pythons(3.13)
 def pythons(session, version):
     """make setup demo test-core with one Python (its own virtualenv: .venvs/X.Y)."""
     found = subprocess.run(["mk/pick-python.sh", version], capture_output=True, text=True)

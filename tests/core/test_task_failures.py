@@ -85,3 +85,16 @@ def test_ecom_run_reports_the_task_error_in_summary_and_record(
     # the closing line names the job and the first line of the error
     assert f"ecom-run: failing failed: {record['error'].splitlines()[0]}" in printed.err
     assert not glob.glob(f"{out}/failing/2*")   # nothing published
+
+
+@pytest.mark.hadoop
+def test_ecom_run_on_yarn_reports_the_task_error_from_the_container_log(
+        hadoop_cluster, hdfs_raw, hdfs_root):
+    """On YARN every attempt of the map task fails; mrjob reads the container's stderr."""
+    store = pipeline.HdfsStore(hdfs_raw, f"{hdfs_root}/failing")
+    record = pipeline.run_job(MRFailing, store, "hadoop")
+    assert record["status"] == "failed"
+    assert record["error"].startswith("Step 1 of 1 failed")
+    assert f"ValueError: {MESSAGE} with " in record["error"]
+    assert "in mapper_raw_fail" in record["error"]
+    assert task_log_of(record["error"])      # where the container's whole log is
