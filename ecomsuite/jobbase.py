@@ -377,21 +377,30 @@ def catching_task_errors():
         logger.setLevel(level)
 
 
+def _task_error(cause):
+    """(lines, log path or None) of the task's own error in mrjob's "Probable cause of
+    failure" text. On YARN that text is Hadoop's Java error first, then "caused by:"
+    and the task's stderr (the Python traceback), each followed by "(from <where>)";
+    on the local runner it is the task's stderr alone."""
+    parts = re.split(r"^caused by:$", cause, flags=re.MULTILINE)
+    lines, source = [], None
+    for line in parts[-1].splitlines():
+        found = _SOURCE.match(line.strip())
+        if found:
+            source = found.group(1)
+            break
+        if line.strip() and not line.startswith("+ "):  # '+ cmd': the setup script's trace
+            lines.append(line.rstrip())
+    return [ln for ln in lines if not ln.startswith("while reading input")], source
+
+
 def task_failure_text(error, causes=(), tail=TASK_ERROR_TAIL_LINES):
     """What to tell the user about a failed run: the runner's error, then the last
     lines of the failed task's error (its Python traceback) and where its whole log
     is; for an error raised in this process (the inline runner), its traceback's tail."""
     text = str(error) or type(error).__name__
     if causes:
-        lines, source = [], None
-        for line in causes[-1].splitlines():
-            found = _SOURCE.match(line.strip())
-            if found:
-                source = source or found.group(1)
-                break
-            if line.strip() and not line.startswith("+ "):  # '+ cmd': the setup script's trace
-                lines.append(line.rstrip())
-        lines = [ln for ln in lines if not ln.startswith("while reading input")]
+        lines, source = _task_error(causes[-1])
         text += "\n  task error (last lines):\n" + "\n".join(f"    {ln}" for ln in lines[-tail:])
         if source:
             text += f"\n  full task log: {source}"

@@ -10,8 +10,10 @@ import sys
 import tempfile
 
 import pytest
+from mrjob.step import StepFailedException
 
 from ecomsuite import config, pipeline
+from ecomsuite.jobbase import task_failure_text
 from tests.core.mr_failing import MESSAGE, MRFailing
 
 JOB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mr_failing.py")
@@ -85,6 +87,33 @@ def test_ecom_run_reports_the_task_error_in_summary_and_record(
     # the closing line names the job and the first line of the error
     assert f"ecom-run: failing failed: {record['error'].splitlines()[0]}" in printed.err
     assert not glob.glob(f"{out}/failing/2*")   # nothing published
+
+
+YARN_CAUSE = """Error: java.lang.RuntimeException: PipeMapRed.waitOutputThreads(): subprocess failed with code 1
+	at org.apache.hadoop.streaming.PipeMapRed.waitOutputThreads(PipeMapRed.java:326)
+
+(from lines 41-52 of /x/.run/hadoop/logs/userlogs/application_1_0001/container_1_0001_01_000002/syslog)
+
+caused by:
+
++ python3 mr_failing.py --step-num=0 --mapper
+Traceback (most recent call last):
+  File "mr_failing.py", line 25, in mapper_raw_fail
+    raise ValueError("deliberate")
+ValueError: deliberate
+
+(from lines 3-9 of /x/.run/hadoop/logs/userlogs/application_1_0001/container_1_0001_01_000002/stderr)
+
+while reading input from hdfs:///raw/orders/part-00001.csv"""
+
+
+def test_the_task_error_is_the_python_one_under_hadoops_java_error():
+    """mrjob's text on YARN: Hadoop's Java error, then 'caused by:' the task's stderr."""
+    text = task_failure_text(StepFailedException(step_num=0, num_steps=1), [YARN_CAUSE])
+    assert text.splitlines()[0] == "Step 1 of 1 failed"
+    assert text.splitlines()[-2].strip() == "ValueError: deliberate"
+    assert "java" not in text and "+ python3" not in text
+    assert task_log_of(text).endswith("container_1_0001_01_000002/stderr")
 
 
 @pytest.mark.hadoop
