@@ -48,9 +48,10 @@ setup: $(VENV_DIR)/.installed
 	@ln -sfn $(VENV_DIR) $(VENV)
 	@echo "setup: Python $$($(VENV_DIR)/bin/python -c 'import platform; print(platform.python_version())') ($(PYTHON_EXE)) in $(VENV_DIR); $(VENV) -> $(VENV_DIR)"
 
-$(VENVS)/none/.installed:
+ifeq ($(PYTHON_VERSION),)
+$(VENV_DIR)/.installed:  # no usable Python: say why
 	@mk/pick-python.sh '$(PYTHON)' $(VENV) >/dev/null; exit 1
-
+else
 $(VENV_DIR)/.installed: setup.cfg pyproject.toml $(LOCK)
 	@[ -x $(VENV_DIR)/bin/python ] || { echo "setup: creating $(VENV_DIR) with $(PYTHON_EXE)"; \
 	  $(PYTHON_EXE) -m venv $(VENV_DIR); }
@@ -58,6 +59,7 @@ $(VENV_DIR)/.installed: setup.cfg pyproject.toml $(LOCK)
 	$(VENV_DIR)/bin/python -m pip install -q --upgrade pip
 	$(VENV_DIR)/bin/python -m pip install -q -r $(LOCK) -e '.[test]'
 	@touch $@
+endif
 
 ## Resolve requirements/lock.txt again for every supported Python (after a change to setup.cfg)
 lock: $(VENV_DIR)/.installed
