@@ -15,9 +15,12 @@ link=${2:-.venv}
 
 # "X.Y" of a working interpreter (supported version, with venv and ensurepip), else nothing
 probe() {
-    "$1" -c 'import sys, venv, ensurepip
+    v=$("$1" -c 'import sys, venv, ensurepip
 v = "%d.%d" % sys.version_info[:2]
-print(v if v in sys.argv[1].split() else "")' "$SUPPORTED" 2>/dev/null
+print(v if v in sys.argv[1].split() else "")' "$SUPPORTED" 2>/dev/null)
+    case " $SUPPORTED " in
+        *" $v "*) [ -n "$v" ] && echo "$v" ;;
+    esac
 }
 
 # every candidate path for a command or version, PATH first, then pyenv's
