@@ -205,14 +205,14 @@ def customer_rfm(customer_files, order_files, click_files):
                    "clickstream": click_files})
     rank = _rank_case("action", ACTIONS)
     return con.execute(f"""
-        WITH o AS (SELECT customer_id, max(CAST(CAST(order_date AS TIMESTAMP) AS DATE)) last,
+        WITH o AS (SELECT customer_id, max(CAST(CAST(order_date AS TIMESTAMP) AS DATE)) last_day,
                           count(*) n,
                           coalesce(sum(CAST(total_amount AS DECIMAL(18, 2)))
                                    FILTER (WHERE status = 'COMPLETED'), 0) spend
                    FROM orders GROUP BY 1),
              s AS (SELECT customer_id, arg_max(action, {rank}) furthest FROM clickstream GROUP BY 1),
              a AS (SELECT max(CAST(CAST(order_date AS TIMESTAMP) AS DATE)) as_of FROM orders)
-        SELECT c.customer_id, c.tier, o.last, coalesce(o.n, 0), coalesce(o.spend, 0),
+        SELECT c.customer_id, c.tier, o.last_day, coalesce(o.n, 0), coalesce(o.spend, 0),
                s.furthest, a.as_of
         FROM customers c LEFT JOIN o USING (customer_id) LEFT JOIN s USING (customer_id), a
     """).fetchall()

@@ -248,7 +248,7 @@ def fraud_signals(files_by_dataset):
 def customer_segments(files_by_dataset):
     con = connect(files_by_dataset)
     rows = con.execute(f"""
-        WITH o AS (SELECT customer_id, max(substr(order_date, 1, 10)) AS last, count(*) AS n,
+        WITH o AS (SELECT customer_id, max(substr(order_date, 1, 10)) AS last_day, count(*) AS n,
                           coalesce(sum(CAST(total_amount AS DECIMAL(18, 2)))
                                    FILTER (WHERE status = 'COMPLETED'), 0) AS spent
                    FROM orders GROUP BY 1),
@@ -256,7 +256,7 @@ def customer_segments(files_by_dataset):
         as_of AS (SELECT max(substr(order_date, 1, 10))::DATE AS d FROM orders),
         c AS (SELECT customer_id, min(tier) AS tier FROM customers GROUP BY 1),
         j AS (SELECT c.tier, o.n, o.spent,
-                     (SELECT d FROM as_of) - o.last::DATE AS days,
+                     (SELECT d FROM as_of) - o.last_day::DATE AS days,
                      CASE WHEN k.furthest IS NULL THEN 'inactive' WHEN k.furthest >= 3
                           THEN 'converter' WHEN k.furthest >= 1 THEN 'cart_abandoner'
                           ELSE 'browser' END AS intent,
