@@ -43,6 +43,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import yaml
+
 import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
 
 # isort: split
@@ -293,6 +295,34 @@ def split_hadoop_counters(step_counters):
     return job, hadoop
 
 
+TASK_LOG_SOURCE = "\n(from "   # how mrjob's text of a failure names the log it read
+
+
+def hadoop_log_dirs():
+    """The local directories of mrjob.conf's hadoop_log_dirs (environment variables
+    expanded): where the single-node cluster's NodeManager keeps containers' logs."""
+    with open(mrjob_conf_path(), encoding="utf-8") as f:
+        dirs = yaml.safe_load(f)["runners"]["hadoop"].get("hadoop_log_dirs") or []
+    return [os.path.expandvars(d) for d in dirs if "://" not in d]
+
+
+def container_errors(application_ids):
+    """A failed task's Python error from its container's stderr, in mrjob's format of a
+    failure's cause ("<stderr>\\n\\n(from <path>)"), or nothing. For when mrjob found
+    Hadoop's Java error but not the task log under it: the containers' logs of the
+    run's YARN applications in hadoop_log_dirs, the last one with a traceback."""
+    found = []
+    for application in filter(None, application_ids):
+        for directory in hadoop_log_dirs():
+            pattern = os.path.join(directory, "userlogs", application, "container_*", "stderr")
+            for path in sorted(glob.glob(pattern)):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    text = f.read().rstrip()
+                if "Traceback (most recent call last)" in text:
+                    found.append(f"{text}\n\n(from {path})")
+    return found[-1:]
+
+
 def yarn_ids(mr_runner):
     """(YARN application ids, MapReduce job ids), one per step that ran, as mrjob's
     hadoop runner read them from `hadoop jar`'s output."""
@@ -321,7 +351,10 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
                 with catching_task_errors() as task_errors:
                     mr_runner.run()
             except Exception as e:  # a task failed (any runner) or the job's code raised (inline)
-                raise JobFailed(task_failure_text(e, task_errors.causes)) from e
+                causes = task_errors.causes
+                if runner == "hadoop" and not any(TASK_LOG_SOURCE in c for c in causes):
+                    causes = [*causes, *container_errors(yarn_ids(mr_runner)[0])]
+                raise JobFailed(task_failure_text(e, causes)) from e
             finally:
                 if runner == "hadoop":
                     record["yarn_application_ids"], record["hadoop_job_ids"] = \
