@@ -104,7 +104,7 @@ lint: setup
 ## Remove generated data, job outputs and caches (keeps the virtual environment)
 clean:
 	rm -rf data output .pytest_cache .ruff_cache .hypothesis build *.egg-info
-	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	find . -name __pycache__ -not -path './$(VENV)/*' -not -path './$(VENVS)/*' -not -path './.nox/*' -prune -exec rm -rf {} +
 
 ## Remove everything `clean` does, and the virtual environment
 distclean: clean
