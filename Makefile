@@ -2,9 +2,11 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
+# One virtualenv per Python minor version in .venvs/X.Y (PYTHON= picks it: see "Python"
+# below); .venv links to the one last set up, for typing `.venv/bin/...` by hand.
 VENV       ?= .venv
-BIN        := $(VENV)/bin
-PY         := $(BIN)/python
+VENVS      ?= .venvs
+LOCK       := requirements/lock.txt
 DATA_DIR   ?= data/raw
 OUTPUT_DIR ?= output
 SCALE      ?= 1
@@ -16,33 +18,54 @@ PYTEST_ARGS  ?=
 # Areas append the setup their tests need (a JDK, Prometheus, ...).
 TEST_PREREQS :=
 
-# mrjob 0.7.4 runs on Python 3.10-3.12 only: pick the newest such interpreter.
-PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null \
-	&& { echo $$p; break; }; done)
+# Python: PYTHON=python3.12 (a command, a path or a version: 3.12) chooses; by default
+# the one .venv was built with, else the newest supported one on PATH or in pyenv.
+# mk/pick-python.sh prints "X.Y /path/to/python" (supported: setup.cfg's python_requires).
+PICKED         := $(shell mk/pick-python.sh '$(PYTHON)' $(VENV) 2>/dev/null)
+PYTHON_VERSION := $(word 1,$(PICKED))
+PYTHON_EXE     := $(word 2,$(PICKED))
+VENV_DIR       := $(VENVS)/$(or $(PYTHON_VERSION),none)
+# the chosen Python's virtualenv (not through the .venv link, which a run with another
+# PYTHON= may move while this one runs)
+BIN            := $(VENV_DIR)/bin
+PY             := $(BIN)/python
+# The core suite: what depends on the Python version; no cluster, Prometheus or Terraform.
+CORE_TESTS     := -m 'not hadoop and not prometheus' --ignore=tests/terraform
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help setup generate-data run-inline run-local demo test lint clean distclean
+.PHONY: help setup lock generate-data run-inline run-local demo test test-core test-pythons lint clean distclean
 
 ## List every target with what it does
 help:
 	@echo "Targets (variables: DATA_DIR=$(DATA_DIR) OUTPUT_DIR=$(OUTPUT_DIR) SCALE=$(SCALE) SEED=$(SEED) TARGET=$(TARGET)):"
 	@awk '/^## /{d=substr($$0,4); next} /^[a-zA-Z0-9_.-]+:/{if(d!=""){split($$0,t,":"); printf "  %-18s %s\n", t[1], d}} {d=""}' $(MAKEFILE_LIST)
 
-## Create the virtual environment and install the suite with its test tools
-setup: $(VENV)/.installed
+## Create the virtual environment (.venv -> .venvs/X.Y; PYTHON= chooses) and install the suite from the lock
+setup: $(VENV_DIR)/.installed
+	@if [ -e $(VENV) ] && [ ! -L $(VENV) ]; then \
+	  echo "setup: replacing the old $(VENV) directory with a link to $(VENV_DIR)"; rm -rf $(VENV); fi
+	@ln -sfn $(VENV_DIR) $(VENV)
+	@echo "setup: Python $$($(VENV_DIR)/bin/python -c 'import platform; print(platform.python_version())') ($(PYTHON_EXE)) in $(VENV_DIR); $(VENV) -> $(VENV_DIR)"
 
-$(VENV)/.installed: setup.cfg pyproject.toml
-	@if [ -z "$(PYTHON)" ]; then \
-	  echo "error: no Python 3.10-3.12 found. mrjob 0.7.4 imports 'pipes' (removed in 3.13);"; \
-	  echo "       install python3.12/3.11/3.10 or run 'make setup PYTHON=/path/to/python3.11'."; exit 1; fi
-	@$(PYTHON) -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' || { \
-	  echo "error: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); mrjob 0.7.4 needs 3.10-3.12."; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+ifeq ($(PYTHON_VERSION),)
+$(VENV_DIR)/.installed:  # no usable Python: say why
+	@mk/pick-python.sh '$(PYTHON)' $(VENV) >/dev/null; exit 1
+else
+$(VENV_DIR)/.installed: setup.cfg pyproject.toml $(LOCK)
+	@[ -x $(VENV_DIR)/bin/python ] || { echo "setup: creating $(VENV_DIR) with $(PYTHON_EXE)"; \
+	  $(PYTHON_EXE) -m venv $(VENV_DIR); }
+	@echo $(PYTHON_EXE) > $(VENV_DIR)/.base-python
+	$(VENV_DIR)/bin/python -m pip install -q --upgrade pip
+	$(VENV_DIR)/bin/python -m pip install -q -r $(LOCK) -e '.[test]'
 	@touch $@
+endif
+
+## Resolve requirements/lock.txt again for every supported Python (after a change to setup.cfg)
+lock: $(VENV_DIR)/.installed
+	$(VENV_DIR)/bin/python -m pip install -q 'uv >= 0.5'
+	$(VENV_DIR)/bin/uv pip compile -q --universal --python-version 3.10 --extra test \
+	  --output-file $(LOCK) setup.cfg
 
 ## Write orders, customers and clickstream CSVs (TARGET=hdfs loads them into HDFS)
 generate-data: setup
@@ -66,6 +89,14 @@ demo: setup
 test: setup $(TEST_PREREQS)
 	$(BIN)/pytest $(PYTEST_ARGS) tests
 
+## Set up and run the core tests (no Hadoop, Prometheus or Terraform) on the chosen Python
+test-core: setup
+	$(BIN)/pytest $(PYTEST_ARGS) $(CORE_TESTS) tests
+
+## On every supported Python found (nox, noxfile.py): make demo and the core tests
+test-pythons: setup
+	$(BIN)/nox --noxfile noxfile.py $(NOX_ARGS)
+
 ## Lint the code (ruff)
 lint: setup
 	$(BIN)/ruff check .
@@ -73,8 +104,8 @@ lint: setup
 ## Remove generated data, job outputs and caches (keeps the virtual environment)
 clean:
 	rm -rf data output .pytest_cache .ruff_cache .hypothesis build *.egg-info
-	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	find . -name __pycache__ -not -path './$(VENV)/*' -not -path './$(VENVS)/*' -not -path './.nox/*' -prune -exec rm -rf {} +
 
 ## Remove everything `clean` does, and the virtual environment
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(VENVS) .nox

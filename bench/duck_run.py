@@ -8,7 +8,7 @@ The benchmark times this whole process, as it times the mrjob job's.
 import json
 import sys
 
-from bench.sql import reference_for
+from reference.sql import reference_for
 
 
 def main(argv):

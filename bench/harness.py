@@ -4,7 +4,7 @@
 
 For each scale the harness generates (or reuses) seeded data with the suite's
 generator, then for each job and runner runs the mrjob job and its DuckDB
-reference (bench/sql.py) as whole processes, one warm-up pair and then
+reference (reference/sql.py) as whole processes, one warm-up pair and then
 ``--runs`` timed pairs, alternating which of the two goes first. Each pair
 gives a ratio (mrjob time / DuckDB time), so load from other users of the
 machine hits both sides of a ratio alike; the load average is recorded with
@@ -36,7 +36,7 @@ import time
 import urllib.request
 
 from bench import report
-from bench.sql import reference_for
+from reference.sql import reference_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable
@@ -800,7 +800,7 @@ def main(argv=None):
     no_reference = [j.name for j in jobs if reference_for(j.name) is None]
     timed_jobs = [j for j in jobs if reference_for(j.name) is not None]
     for name in no_reference:
-        log(f"no DuckDB reference for {name} in bench/sql.py: not timed")
+        log(f"no DuckDB reference for {name} in reference/sql.py: not timed")
     for path, error in broken.items():
         log(f"{path} does not import ({error}): not timed")
     work_dir = os.path.join(args.results, "tmp")

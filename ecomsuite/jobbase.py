@@ -15,14 +15,21 @@ status 3 and says so.
 
 import base64
 import codecs
+import contextlib
 import datetime
 import functools
 import logging
 import posixpath
+import re
 import sys
+import threading
+import traceback
 from dataclasses import dataclass, field
 from itertools import islice
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.job import MRJob
 from mrjob.step import StepFailedException
 
@@ -324,6 +331,88 @@ def check_malformed(job_name, stats, threshold):
         raise TooManyMalformedRows(job_name, stats, threshold)
 
 
+# --- why a task failed ---------------------------------------------------------
+
+TASK_ERROR_TAIL_LINES = 12   # lines of a failed task's error shown to the user
+_PROBABLE_CAUSE = "Probable cause of failure:"
+_SOURCE = re.compile(r"^\(from (?:lines \d+-\d+ of )?(.+)\)$")
+
+
+class TaskErrors(logging.Handler):
+    """What mrjob found in a failed task's log, caught while a runner runs.
+
+    mrjob's local and hadoop runners read the stderr of a failed task (the local
+    task's file; on YARN the container's log) and log it as "Probable cause of
+    failure", ending with where it came from. The runner's own exception only says
+    "Step 1 of 1 failed: Command [...] returned non-zero exit status 1". Only
+    records of the thread that made this handler are kept (ecom-run runs jobs in
+    threads on the hadoop runner).
+    """
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.causes = []
+
+    def emit(self, record):
+        if record.thread == self.thread:
+            message = record.getMessage()
+            if _PROBABLE_CAUSE in message:
+                self.causes.append(message.split(_PROBABLE_CAUSE, 1)[1].strip("\n"))
+
+
+@contextlib.contextmanager
+def catching_task_errors():
+    """Collect mrjob's explanation of a failed task (see TaskErrors) while the body runs."""
+    handler = TaskErrors()
+    logger = logging.getLogger("mrjob")
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.ERROR:
+        logger.setLevel(logging.ERROR)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _task_error(cause):
+    """(lines, log path or None) of the task's own error in mrjob's "Probable cause of
+    failure" text. On YARN that text is Hadoop's Java error first, then "caused by:"
+    and the task's stderr (the Python traceback), each followed by "(from <where>)";
+    on the local runner it is the task's stderr alone."""
+    parts = re.split(r"^caused by:$", cause, flags=re.MULTILINE)
+    lines, source = [], None
+    for line in parts[-1].splitlines():
+        found = _SOURCE.match(line.strip())
+        if found:
+            source = found.group(1)
+            break
+        if line.strip() and not line.startswith("+ "):  # '+ cmd': the setup script's trace
+            lines.append(line.rstrip())
+    return [ln for ln in lines if not ln.startswith("while reading input")], source
+
+
+def task_failure_text(error, causes=(), tail=TASK_ERROR_TAIL_LINES):
+    """What to tell the user about a failed run: the runner's error, then the last
+    lines of the failed task's error (its Python traceback) and where its whole log
+    is; for an error raised in this process (the inline runner), its traceback's tail."""
+    text = str(error) or type(error).__name__
+    if causes:
+        lines, source = _task_error(causes[-1])
+        text += "\n  task error (last lines):\n" + "\n".join(f"    {ln}" for ln in lines[-tail:])
+        if source:
+            text += f"\n  full task log: {source}"
+    elif not isinstance(error, StepFailedException) and error.__traceback__ is not None:
+        lines = "".join(traceback.format_exception(error)).rstrip().splitlines()
+        text = (f"{type(error).__name__}: {text}\n  traceback (last lines):\n"
+                + "\n".join(f"    {ln}" for ln in lines[-tail:]))
+    elif isinstance(error, StepFailedException):
+        text += "\n  (mrjob found no task log to explain it: run again with --verbose)"
+    return text
+
+
 class CSVJob(MRJob):
     """A job over one of the suite's CSV datasets.
 
@@ -423,9 +512,12 @@ class CSVJob(MRJob):
                             stream=codecs.getwriter("utf_8")(self.stderr))
         with self.make_runner() as runner:
             try:
-                runner.run()
+                with catching_task_errors() as task_errors:
+                    runner.run()
             except StepFailedException as e:
-                log.error(str(e))
+                self.stderr.write(
+                    f"error: {task_failure_text(e, task_errors.causes)}\n".encode())
+                self.stderr.flush()
                 sys.exit(1)
             stats = RowStats.from_counters(runner.counters())
             self.stderr.write((stats.report(self.NAME) + "\n").encode())

@@ -43,6 +43,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import yaml
+
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.step import StepFailedException
 
 from ecomsuite import config, hdfsio
@@ -50,7 +55,9 @@ from ecomsuite.jobbase import (
     DEFAULT_MAX_MALFORMED_SHARE,
     RowStats,
     TooManyMalformedRows,
+    catching_task_errors,
     check_malformed,
+    task_failure_text,
 )
 from ecomsuite.registry import job_classes
 from ecomsuite.report import format_table, parse_output_lines
@@ -64,6 +71,10 @@ DEFAULT_HADOOP_PARALLEL = 2
 
 class PipelineError(Exception):
     """A problem the user can fix (missing input, bad arguments)."""
+
+
+class JobFailed(Exception):
+    """A job's run failed: its text says why (the failed task's error and log)."""
 
 
 def new_run_id(now=None):
@@ -284,6 +295,34 @@ def split_hadoop_counters(step_counters):
     return job, hadoop
 
 
+TASK_LOG_SOURCE = "\n(from "   # how mrjob's text of a failure names the log it read
+
+
+def hadoop_log_dirs():
+    """The local directories of mrjob.conf's hadoop_log_dirs (environment variables
+    expanded): where the single-node cluster's NodeManager keeps containers' logs."""
+    with open(mrjob_conf_path(), encoding="utf-8") as f:
+        dirs = yaml.safe_load(f)["runners"]["hadoop"].get("hadoop_log_dirs") or []
+    return [os.path.expandvars(d) for d in dirs if "://" not in d]
+
+
+def container_errors(application_ids):
+    """A failed task's Python error from its container's stderr, in mrjob's format of a
+    failure's cause ("<stderr>\\n\\n(from <path>)"), or nothing. For when mrjob found
+    Hadoop's Java error but not the task log under it: the containers' logs of the
+    run's YARN applications in hadoop_log_dirs, the last one with a traceback."""
+    found = []
+    for application in filter(None, application_ids):
+        for directory in hadoop_log_dirs():
+            pattern = os.path.join(directory, "userlogs", application, "container_*", "stderr")
+            for path in sorted(glob.glob(pattern)):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    text = f.read().rstrip()
+                if "Traceback (most recent call last)" in text:
+                    found.append(f"{text}\n\n(from {path})")
+    return found[-1:]
+
+
 def yarn_ids(mr_runner):
     """(YARN application ids, MapReduce job ids), one per step that ran, as mrjob's
     hadoop runner read them from `hadoop jar`'s output."""
@@ -309,7 +348,13 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
                             *extra_args, *inputs])
         with job.make_runner() as mr_runner:
             try:
-                mr_runner.run()
+                with catching_task_errors() as task_errors:
+                    mr_runner.run()
+            except Exception as e:  # a task failed (any runner) or the job's code raised (inline)
+                causes = task_errors.causes
+                if runner == "hadoop" and not any(TASK_LOG_SOURCE in c for c in causes):
+                    causes = [*causes, *container_errors(yarn_ids(mr_runner)[0])]
+                raise JobFailed(task_failure_text(e, causes)) from e
             finally:
                 if runner == "hadoop":
                     record["yarn_application_ids"], record["hadoop_job_ids"] = \
@@ -327,7 +372,7 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
         final = store.publish(temp, job_cls.NAME, run_id)
         record.update(status="succeeded", output_dir=final,
                       output_rows=len(parse_output_lines(store.read_output(final))))
-    except (PipelineError, TooManyMalformedRows, StepFailedException, OSError,
+    except (PipelineError, JobFailed, TooManyMalformedRows, StepFailedException, OSError,
             subprocess.CalledProcessError) as e:
         record["error"] = str(e)
         record["output_dir"] = store.set_aside(temp, job_cls.NAME, run_id)
@@ -411,7 +456,10 @@ def make_store(args):
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(format="%(name)s: %(message)s")
-    logging.getLogger("mrjob").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    mrjob_log = logging.getLogger("mrjob")
+    mrjob_log.setLevel(logging.INFO if args.verbose else logging.ERROR)
+    # a failed task's error reaches the user in the job's record and summary (run_job)
+    mrjob_log.propagate = args.verbose
     classes = job_classes()
     names = args.jobs.split(",") if args.jobs else list(classes)
     unknown = [n for n in names if n not in classes]
@@ -442,8 +490,9 @@ def main(argv=None):
     failed = [r for r in records if r["status"] != "succeeded"]
     if not args.quiet:
         print(summarize(store, records))
-    for r in failed:
-        print(f"ecom-run: {r['job']} failed: {r['error']}", file=sys.stderr)
+    for r in failed:  # the whole error is in the summary above, unless --quiet
+        error = r["error"] if args.quiet else r["error"].splitlines()[0]
+        print(f"ecom-run: {r['job']} failed: {error}", file=sys.stderr)
     return 1 if failed else 0
 
 

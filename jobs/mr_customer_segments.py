@@ -2,6 +2,9 @@
 
 import datetime
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import (

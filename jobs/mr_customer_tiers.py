@@ -1,5 +1,8 @@
 """Customer tier distribution: customers per tier, their share of all customers, average lifetime value."""
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, half_up_div, money, ratio

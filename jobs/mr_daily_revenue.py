@@ -4,6 +4,9 @@ import datetime
 import math
 from fractions import Fraction
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, day_numbers, day_text, half_up_div, money

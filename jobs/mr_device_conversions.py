@@ -1,5 +1,8 @@
 """Device conversions: sessions, converted sessions, conversion rate and purchases per device."""
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, ratio

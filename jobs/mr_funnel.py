@@ -2,6 +2,9 @@
 
 from fractions import Fraction
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.protocol import JSONProtocol
 from mrjob.step import MRStep
 

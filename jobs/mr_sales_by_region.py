@@ -1,5 +1,8 @@
 """Sales per region: orders, gross sales, completed orders and sales, average completed order value."""
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, half_up_div, money

@@ -1,5 +1,8 @@
 """Top products: the top-k products by completed revenue and by completed units, per region and overall."""
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import CSVJob, money

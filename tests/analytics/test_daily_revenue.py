@@ -6,10 +6,9 @@ import pytest
 
 from ecomsuite.schemas import REGIONS
 from jobs.mr_daily_revenue import MRDailyRevenue, judge
-from tests.analytics import reference
+from reference import analytics as reference
 from tests.analytics.conftest import ANOMALIES
-from tests.analytics.support import append_lines, copy_dataset, dataset_files, run_job
-from tests.helpers import write_lines
+from tests.helpers import append_lines, copy_dataset, dataset_files, run_job, write_lines
 
 pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
 

@@ -5,16 +5,16 @@ import os
 import pytest
 
 from jobs.mr_fraud_signals import MRFraudSignals
-from tests.analytics import reference
-from tests.analytics.support import (
+from reference import analytics as reference
+from tests.helpers import (
     append_lines,
     copy_dataset,
     dataset_files,
     injected,
-    read_rows,
+    read_csv_rows,
     run_job,
+    write_lines,
 )
-from tests.helpers import write_lines
 
 pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
 
@@ -52,8 +52,8 @@ def test_finds_every_injected_actor_and_equals_the_reference(fraud_data):
 def false_positive_rates(root, got):
     """Flagged entities that were not injected, over the entities each rule judged."""
     truth = injected(root) if os.path.exists(os.path.join(root, "_injected.json")) else {}
-    clicks_ = read_rows(dataset_files(root, "clickstream"), "clickstream")
-    orders_ = read_rows(dataset_files(root, "orders"), "orders")
+    clicks_ = read_csv_rows(dataset_files(root, "clickstream"), "clickstream")
+    orders_ = read_csv_rows(dataset_files(root, "orders"), "orders")
     per_customer = {}
     for o in orders_:
         per_customer[o["customer_id"]] = per_customer.get(o["customer_id"], 0) + 1

@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 
 from ecomsuite.schemas import ACTIONS, DEVICES
 from jobs.mr_funnel import MRFunnel
-from tests.analytics import reference
-from tests.analytics.support import append_lines, copy_dataset, dataset_files, run_job
-from tests.helpers import write_lines
+from reference import analytics as reference
+from tests.helpers import append_lines, copy_dataset, dataset_files, run_job, write_lines
 
 pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
 

@@ -13,8 +13,7 @@ import pytest
 
 from ecomsuite import parquet_export, pipeline
 from ecomsuite.schemas import DATASETS
-from tests.analytics.support import append_lines, copy_dataset, dataset_files, read_rows
-from tests.helpers import write_lines
+from tests.helpers import append_lines, copy_dataset, dataset_files, read_csv_rows, write_lines
 
 TYPED = {"int": int, "money": Decimal,
          "timestamp": lambda v: datetime.datetime.strptime(v, "%Y-%m-%d %H:%M:%S"),
@@ -67,7 +66,7 @@ def export(generated_data, tmp_path_factory):
 @pytest.mark.parametrize("dataset", list(DATASETS))
 def test_every_valid_row_round_trips(export, dataset):
     root, dest, manifests = export
-    rows = read_rows(dataset_files(root, dataset), dataset)
+    rows = read_csv_rows(dataset_files(root, dataset), dataset)
     valid = [typed(r, dataset) for r in rows if not r.get("order_id", "").startswith("ORD9999")
              or r["order_id"] == "ORD99997"]
     got = exported(dest, dataset)

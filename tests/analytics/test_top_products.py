@@ -4,9 +4,8 @@ import pytest
 
 from ecomsuite.schemas import REGIONS
 from jobs.mr_top_products import MRTopProducts
-from tests.analytics import reference
-from tests.analytics.support import append_lines, copy_dataset, dataset_files, run_job
-from tests.helpers import write_lines
+from reference import analytics as reference
+from tests.helpers import append_lines, copy_dataset, dataset_files, run_job, write_lines
 
 pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
 

@@ -9,7 +9,7 @@ from ecomsuite.jobbase import EXIT_TOO_MANY_MALFORMED
 from jobs.mr_customer_tiers import MRCustomerTiers
 from jobs.mr_device_conversions import MRDeviceConversions
 from jobs.mr_sales_by_region import MRSalesByRegion
-from tests import reference
+from reference import core as reference
 from tests.helpers import merged_counters, part_files, run_inline, write_lines
 
 CORE = [

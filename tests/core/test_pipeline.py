@@ -11,7 +11,7 @@ import pytest
 
 from ecomsuite import pipeline
 from ecomsuite.registry import job_classes
-from tests import reference
+from reference import core as reference
 from tests.helpers import part_files, write_lines
 
 CORE_REFERENCES = {"sales_by_region": ("orders", reference.sales_by_region),

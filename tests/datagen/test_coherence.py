@@ -9,13 +9,13 @@ import pytest
 
 from ecomsuite import schemas
 from ecomsuite.rows import RowParser
-from tests.datagen.helpers import (
+from tests.helpers import (
     cents,
     epoch_seconds,
     group,
     load_json,
     part_files,
-    read_rows,
+    read_dataset,
     timestamp,
 )
 
@@ -40,26 +40,26 @@ def window(root, days):
     ("customers", "customer_id", schemas.CUSTOMER_ID_PREFIX),
 ])
 def test_ids_are_a_counter(any_data, dataset, column, prefix):
-    ids = [r[column] for r in read_rows(any_data, dataset)]
+    ids = [r[column] for r in read_dataset(any_data, dataset)]
     assert ids == [schemas.make_id(prefix, i) for i in range(1, len(ids) + 1)]
 
 
 def test_session_ids_are_a_counter_in_file_order(any_data):
-    seen = list(dict.fromkeys(r["session_id"] for r in read_rows(any_data, "clickstream")))
+    seen = list(dict.fromkeys(r["session_id"] for r in read_dataset(any_data, "clickstream")))
     assert seen == [schemas.make_id(schemas.SESSION_ID_PREFIX, i) for i in range(1, len(seen) + 1)]
 
 
 # --- orders -----------------------------------------------------------------
 
 def test_orders_reference_customers_and_their_region(any_data):
-    region_of = {c["customer_id"]: c["region"] for c in read_rows(any_data, "customers")}
-    for o in read_rows(any_data, "orders"):
+    region_of = {c["customer_id"]: c["region"] for c in read_dataset(any_data, "customers")}
+    for o in read_dataset(any_data, "orders"):
         assert o["customer_id"] in region_of
         assert o["region"] == region_of[o["customer_id"]], o
 
 
 def test_order_money_and_products(any_data):
-    for o in read_rows(any_data, "orders"):
+    for o in read_dataset(any_data, "orders"):
         product = CATALOG[o["product_id"]]
         assert o["product_name"] == product.name
         quantity = int(o["quantity"])
@@ -71,7 +71,7 @@ def test_order_money_and_products(any_data):
 
 def test_order_dates_in_window_and_ascending_with_ids(any_data):
     first, last = window(any_data, schemas.DEFAULT_ORDER_DAYS)
-    times = [timestamp(o["order_date"]) for o in read_rows(any_data, "orders")]
+    times = [timestamp(o["order_date"]) for o in read_dataset(any_data, "orders")]
     assert all(first <= t.date() <= last for t in times)
     assert times == sorted(times)
     days = {t.date() for t in times}
@@ -79,7 +79,7 @@ def test_order_dates_in_window_and_ascending_with_ids(any_data):
 
 
 def test_order_status_mix(any_data):
-    statuses = Counter(o["status"] for o in read_rows(any_data, "orders"))
+    statuses = Counter(o["status"] for o in read_dataset(any_data, "orders"))
     n = sum(statuses.values())
     assert set(statuses) == set(schemas.STATUSES)
     assert statuses.most_common(1)[0][0] == "COMPLETED" and statuses["COMPLETED"] > 0.6 * n
@@ -90,7 +90,7 @@ def test_order_status_mix(any_data):
 def test_recent_orders_are_more_often_open(any_data):
     end = end_date(any_data)
     open_share = {True: [], False: []}
-    for o in read_rows(any_data, "orders"):
+    for o in read_dataset(any_data, "orders"):
         recent = (end - timestamp(o["order_date"]).date()).days < 2
         open_share[recent].append(o["status"] in ("PENDING", "SHIPPED"))
     assert statistics.mean(open_share[True]) > 3 * statistics.mean(open_share[False])
@@ -100,7 +100,7 @@ def test_recent_orders_are_more_often_open(any_data):
 
 def test_customer_fields(any_data):
     order_start, _ = window(any_data, schemas.DEFAULT_ORDER_DAYS)
-    for c in read_rows(any_data, "customers"):
+    for c in read_dataset(any_data, "customers"):
         assert c["first_name"].strip() and c["last_name"].strip() and c["city"].strip()
         assert c["region"] in schemas.REGIONS
         m = EMAIL_RE.fullmatch(c["email"])
@@ -114,12 +114,12 @@ def test_customer_fields(any_data):
 
 
 def test_emails_are_unique(any_data):
-    emails = [c["email"] for c in read_rows(any_data, "customers")]
+    emails = [c["email"] for c in read_dataset(any_data, "customers")]
     assert len(set(emails)) == len(emails)
 
 
 def test_lifetime_value_is_skewed_and_every_tier_occurs(any_data):
-    customers = read_rows(any_data, "customers")
+    customers = read_dataset(any_data, "customers")
     ltv = [cents(c["lifetime_value"]) for c in customers]
     assert statistics.mean(ltv) > 1.15 * statistics.median(ltv)
     tiers = Counter(c["tier"] for c in customers)
@@ -128,7 +128,7 @@ def test_lifetime_value_is_skewed_and_every_tier_occurs(any_data):
 
 
 def test_cities_and_names_come_from_small_pools_per_region(any_data):
-    customers = read_rows(any_data, "customers")
+    customers = read_dataset(any_data, "customers")
     by_region = group(customers, "region")
     assert set(by_region) == set(schemas.REGIONS)
     for rows in by_region.values():
@@ -141,13 +141,13 @@ def test_cities_and_names_come_from_small_pools_per_region(any_data):
 # --- clickstream ------------------------------------------------------------
 
 def sessions(root):
-    return group(read_rows(root, "clickstream"), "session_id")
+    return group(read_dataset(root, "clickstream"), "session_id")
 
 
 def test_clicks_reference_catalog_customers_and_window(any_data):
-    customers = {c["customer_id"] for c in read_rows(any_data, "customers")}
+    customers = {c["customer_id"] for c in read_dataset(any_data, "customers")}
     first, last = window(any_data, schemas.DEFAULT_CLICK_DAYS)
-    for e in read_rows(any_data, "clickstream"):
+    for e in read_dataset(any_data, "clickstream"):
         assert e["product_id"] in CATALOG
         assert e["customer_id"] in customers
         assert e["device"] in schemas.DEVICES
@@ -230,7 +230,7 @@ def test_every_line_parses_with_the_jobs_parser(clean_data, dataset):
         assert rows > 0
     assert not parser.malformed
     assert parser.headers == len(part_files(clean_data, dataset))
-    assert parser.valid == len(read_rows(clean_data, dataset))
+    assert parser.valid == len(read_dataset(clean_data, dataset))
 
 
 def test_fields_are_quoted_only_when_needed(clean_data):

@@ -4,7 +4,7 @@ import statistics
 from collections import Counter
 
 from tests.datagen.conftest import ANOMALIES, FRAUD_ACTORS
-from tests.datagen.helpers import (
+from tests.helpers import (
     amount_outliers,
     cents,
     epoch_seconds,
@@ -12,7 +12,7 @@ from tests.datagen.helpers import (
     load_json,
     most_events_in_window,
     orders_per_customer_day,
-    read_rows,
+    read_dataset,
 )
 
 MAX_EVENTS_PER_MINUTE = 8   # the bot rule: more events than this within 60 s
@@ -26,7 +26,7 @@ def truth(root):
 def session_bursts(root):
     """{session_id: most events within 60 s}."""
     return {sid: most_events_in_window([epoch_seconds(e["timestamp"]) for e in events])
-            for sid, events in group(read_rows(root, "clickstream"), "session_id").items()}
+            for sid, events in group(read_dataset(root, "clickstream"), "session_id").items()}
 
 
 def test_ground_truth_lists_everything_asked_for(injected_data):
@@ -38,8 +38,8 @@ def test_ground_truth_lists_everything_asked_for(injected_data):
 
 
 def test_anomaly_days_scale_the_order_count(injected_data, clean_data):
-    per_day = Counter(o["order_date"][:10] for o in read_rows(injected_data, "orders"))
-    clean = Counter(o["order_date"][:10] for o in read_rows(clean_data, "orders"))
+    per_day = Counter(o["order_date"][:10] for o in read_dataset(injected_data, "orders"))
+    clean = Counter(o["order_date"][:10] for o in read_dataset(clean_data, "orders"))
     anomalous = {d: f for d, f in ANOMALIES}
     normal = [n for d, n in per_day.items() if d not in anomalous]
     median = statistics.median(normal)
@@ -54,7 +54,7 @@ def test_anomaly_days_scale_the_order_count(injected_data, clean_data):
 def test_bot_sessions(injected_data):
     bots = set(truth(injected_data)["bot_sessions"])
     bursts = session_bursts(injected_data)
-    sessions = group(read_rows(injected_data, "clickstream"), "session_id")
+    sessions = group(read_dataset(injected_data, "clickstream"), "session_id")
     for sid in bots:
         events = sessions[sid]
         times = [epoch_seconds(e["timestamp"]) for e in events]
@@ -65,7 +65,7 @@ def test_bot_sessions(injected_data):
 
 def test_burst_customers(injected_data):
     listed = {(b["customer_id"], b["date"]) for b in truth(injected_data)["burst_customers"]}
-    counts = orders_per_customer_day(read_rows(injected_data, "orders"))
+    counts = orders_per_customer_day(read_dataset(injected_data, "orders"))
     for key in listed:
         assert counts[key] >= 15, key
     assert {k for k, n in counts.items() if n > MAX_NORMAL_ORDERS_PER_DAY} == listed
@@ -74,8 +74,8 @@ def test_burst_customers(injected_data):
 
 def test_outlier_orders(injected_data):
     listed = truth(injected_data)["outlier_orders"]
-    orders = {o["order_id"]: o for o in read_rows(injected_data, "orders")}
-    by_customer = group(read_rows(injected_data, "orders"), "customer_id")
+    orders = {o["order_id"]: o for o in read_dataset(injected_data, "orders")}
+    by_customer = group(read_dataset(injected_data, "orders"), "customer_id")
     for order_id in listed:
         o = orders[order_id]
         assert 20 <= int(o["quantity"]) <= 50
@@ -83,12 +83,12 @@ def test_outlier_orders(injected_data):
                   if x["order_id"] != order_id]
         assert len(others) >= 5
         assert cents(o["total_amount"]) > 10 * max(others)
-    assert sorted(amount_outliers(read_rows(injected_data, "orders"))) == sorted(listed)
+    assert sorted(amount_outliers(read_dataset(injected_data, "orders"))) == sorted(listed)
 
 
 def test_clean_data_has_none_of_the_patterns(clean_data):
     assert max(session_bursts(clean_data).values()) <= MAX_EVENTS_PER_MINUTE
-    orders = read_rows(clean_data, "orders")
+    orders = read_dataset(clean_data, "orders")
     assert max(orders_per_customer_day(orders).values()) <= MAX_NORMAL_ORDERS_PER_DAY
     assert amount_outliers(orders) == []
     assert amount_outliers(orders, factor=9.5) == []  # with some margin
@@ -97,7 +97,7 @@ def test_clean_data_has_none_of_the_patterns(clean_data):
 
 
 def test_injections_leave_other_datasets_alone(injected_data, clean_data):
-    assert read_rows(injected_data, "customers") == read_rows(clean_data, "customers")
+    assert read_dataset(injected_data, "customers") == read_dataset(clean_data, "customers")
 
 
 def test_every_bot_is_placed_across_chunk_boundaries(monkeypatch):

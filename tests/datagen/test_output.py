@@ -8,7 +8,7 @@ import pytest
 import datagen
 from ecomsuite import schemas
 from tests.datagen.conftest import SCALE, SEED, generate
-from tests.datagen.helpers import all_files, data_bytes, load_json, part_files, read_rows
+from tests.helpers import all_files, data_bytes, load_json, part_files, read_dataset
 
 TINY = ("--scale", "0.05")  # 2,500 orders, 250 customers, 10,000 clicks
 
@@ -36,7 +36,7 @@ def test_layout(clean_data):
 
 def test_row_counts_follow_the_scale(clean_data):
     for dataset in schemas.DATASETS:
-        assert len(read_rows(clean_data, dataset)) == scaled(dataset, float(SCALE))
+        assert len(read_dataset(clean_data, dataset)) == scaled(dataset, float(SCALE))
 
 
 def test_parts_are_balanced(clean_data):
@@ -55,7 +55,7 @@ def test_manifest(clean_data):
     assert m["parts"] == 3
     assert m["end_date"] == schemas.DEFAULT_END_DATE
     assert m["generator_version"] == datagen.__version__
-    assert m["rows"] == {d: len(read_rows(clean_data, d)) for d in schemas.DATASETS}
+    assert m["rows"] == {d: len(read_dataset(clean_data, d)) for d in schemas.DATASETS}
     for dataset in schemas.DATASETS:
         assert m["files"][dataset] == [os.path.basename(p) for p in part_files(clean_data, dataset)]
     assert m["options"]["fraud_actors"] == 0 and m["options"]["anomalies"] == []
@@ -72,7 +72,7 @@ def test_clean_ground_truth_is_empty(clean_data):
 def test_per_dataset_counts_override_the_scale(tmp_path):
     out = generate(tmp_path, "--scale", "3", "--orders", "1234", "--customers", "77",
                    "--clicks", "999", "--parts", "2")
-    counts = {d: len(read_rows(out, d)) for d in schemas.DATASETS}
+    counts = {d: len(read_dataset(out, d)) for d in schemas.DATASETS}
     assert counts == {"orders": 1234, "customers": 77, "clickstream": 999}
     assert load_json(out, "_manifest.json")["rows"] == counts
 
@@ -80,14 +80,14 @@ def test_per_dataset_counts_override_the_scale(tmp_path):
 def test_fractional_scale(tmp_path):
     out = generate(tmp_path, "--scale", "0.0123", "--parts", "1")
     for dataset in schemas.DATASETS:
-        assert len(read_rows(out, dataset)) == scaled(dataset, 0.0123)
+        assert len(read_dataset(out, dataset)) == scaled(dataset, 0.0123)
 
 
 def test_more_parts_than_rows(tmp_path):
     out = generate(tmp_path, "--orders", "3", "--customers", "2", "--clicks", "5", "--parts", "4")
     for dataset in schemas.DATASETS:
         assert len(part_files(out, dataset)) == 4
-    assert len(read_rows(out, "orders")) == 3
+    assert len(read_dataset(out, "orders")) == 3
 
 
 def test_same_seed_same_bytes(tmp_path):
@@ -126,8 +126,8 @@ def test_end_date(tmp_path, end):
     out = generate(tmp_path, "--scale", "0.02", "--end-date", end)
     last = dt.date.today() if end == "today" else dt.date.fromisoformat(end)
     assert load_json(out, "_manifest.json")["end_date"] == last.isoformat()
-    order_days = {r["order_date"][:10] for r in read_rows(out, "orders")}
-    click_days = {r["timestamp"][:10] for r in read_rows(out, "clickstream")}
+    order_days = {r["order_date"][:10] for r in read_dataset(out, "orders")}
+    click_days = {r["timestamp"][:10] for r in read_dataset(out, "clickstream")}
     assert max(order_days) == max(click_days) == last.isoformat()
     first = last - dt.timedelta(days=schemas.DEFAULT_ORDER_DAYS - 1)
     assert min(order_days) == first.isoformat()

@@ -10,7 +10,7 @@ import pytest
 
 from datagen import cli, writer
 from datagen.sinks import SUCCESS, DatasetExists, LocalSink
-from tests.datagen.helpers import all_files, read_rows
+from tests.helpers import all_files, read_dataset
 
 TINY = ["--orders", "500", "--customers", "50", "--clicks", "800", "--quiet"]
 
@@ -110,22 +110,44 @@ def test_interrupted_run_exits_130_and_cleans_up(tmp_path, monkeypatch, capsys):
     assert os.listdir(tmp_path) == []
 
 
+# The generator in a child process that stops while it writes: when it opens its second
+# part file (the first is written, into a hidden temporary directory), it says so with
+# a file and waits there to be terminated.
+PAUSED_GENERATOR = """
+import sys, time
+from datagen import cli
+from datagen.sinks import LocalSink
+
+ready, argv = sys.argv[1], sys.argv[2:]
+real_open_part = LocalSink.open_part
+opened = []
+
+def open_part(self, dataset, filename):
+    opened.append(filename)
+    if len(opened) == 2:
+        open(ready, "w").close()
+        time.sleep(300)  # SIGTERM ends it
+    return real_open_part(self, dataset, filename)
+
+LocalSink.open_part = open_part
+sys.exit(cli.main(argv))
+"""
+
+
 def test_sigterm_mid_write_leaves_nothing_behind(tmp_path):
     """A real process, terminated while it writes its temporary directories."""
-    proc = subprocess.Popen([sys.executable, "-m", "datagen", "--out", str(tmp_path),
-                             "--scale", "8", "--quiet"], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not hidden(tmp_path) and proc.poll() is None:
+    out, ready = tmp_path / "out", tmp_path / "ready"
+    proc = subprocess.Popen([sys.executable, "-c", PAUSED_GENERATOR, str(ready),
+                             "--out", str(out), *TINY], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    if proc.poll() is not None:
-        pytest.skip("the generator finished before it could be interrupted")
-    time.sleep(0.2)
+    assert ready.exists(), f"the generator did not reach its second part file: {proc.poll()}"
+    assert hidden(out), "the first part should be in a hidden temporary directory"
     proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=60)
-    if proc.returncode == 0:
-        pytest.skip("the generator finished before it could be interrupted")
-    assert proc.returncode == 128 + signal.SIGTERM
-    assert os.listdir(tmp_path) == []
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert os.listdir(out) == []
 
 
 def test_data_written_through_a_failing_sink_is_not_committed(tmp_path):
@@ -141,7 +163,7 @@ def test_data_written_through_a_failing_sink_is_not_committed(tmp_path):
         cli.generate(plan, BrokenSink(tmp_path), cli.Progress(sys.stderr, enabled=False))
     assert os.listdir(tmp_path) == []
     cli.generate(plan, LocalSink(tmp_path), cli.Progress(sys.stderr, enabled=False))
-    assert len(read_rows(str(tmp_path), "clickstream")) == 800
+    assert len(read_dataset(str(tmp_path), "clickstream")) == 800
 
 
 def test_write_error_exits_1_with_a_message(tmp_path, monkeypatch, capsys):

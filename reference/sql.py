@@ -1,9 +1,9 @@
 """The DuckDB side of the benchmark: for every job, the same analysis in SQL.
 
 Each reference takes ``{dataset: [part files]}`` and returns ``{key: value}``
-in the job's output shape. The three core jobs reuse ``tests/reference.py``
+in the job's output shape. The three core jobs reuse ``reference.core``
 (the queries the correctness tests check against). The further-analytics
-jobs get theirs here: tests/analytics/reference.py answers the same questions
+jobs get theirs here: reference.analytics answers the same questions
 for the tests, but reads fraud_signals' rows with the csv module and judges
 them in plain Python (and Python statistics elsewhere), which is right for a
 test and wrong for a speed reference; here every step over rows is SQL, and
@@ -12,18 +12,12 @@ Python only shapes the few result rows.
 
 import datetime
 import math
-import os
-import sys
 from decimal import Decimal
 from fractions import Fraction
 
-# tests/ is not installed: make the repository root importable.
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from ecomsuite.schemas import ACTIONS, CATALOG, DEVICES, REGIONS  # noqa: E402
-from tests import reference  # noqa: E402
+from ecomsuite.schemas import ACTIONS, CATALOG, DEVICES, REGIONS
+from reference import core
+from reference.common import connect
 
 # The further-analytics jobs' parameters, at their defaults (the benchmark runs
 # every job with its defaults).
@@ -55,7 +49,7 @@ def _ratio(part, whole):
 
 
 def top_products(files_by_dataset):
-    con = reference.connect(files_by_dataset)
+    con = connect(files_by_dataset)
     rows = con.execute(f"""
         WITH totals AS (
             SELECT CASE WHEN grouping(region) = 1 THEN 'all' ELSE region END AS region,
@@ -97,7 +91,7 @@ def _judge(value, window):
 
 
 def daily_revenue(files_by_dataset):
-    con = reference.connect(files_by_dataset)
+    con = connect(files_by_dataset)
     refunds = "('CANCELLED', 'RETURNED')"
     rows = con.execute(f"""
         SELECT substr(order_date, 1, 10) AS day,
@@ -153,7 +147,7 @@ def daily_revenue(files_by_dataset):
 def funnel(files_by_dataset):
     """Greedy in-order matching as SQL: stage i+1 is the first ACTIONS[i+1] event at or after
     stage i's event (the same second counts: events order by time, then action)."""
-    con = reference.connect(files_by_dataset)
+    con = connect(files_by_dataset)
     stage_ctes = []
     for i in range(1, len(ACTIONS)):
         stage_ctes.append(f"""
@@ -196,7 +190,7 @@ def funnel(files_by_dataset):
 
 
 def fraud_signals(files_by_dataset):
-    con = reference.connect(files_by_dataset)
+    con = connect(files_by_dataset)
     out = {}
     # Bots: the most events in any [t, t + 60 s) of a session; only a session with more
     # events in all than the limit can be one.
@@ -252,9 +246,9 @@ def fraud_signals(files_by_dataset):
 
 
 def customer_segments(files_by_dataset):
-    con = reference.connect(files_by_dataset)
+    con = connect(files_by_dataset)
     rows = con.execute(f"""
-        WITH o AS (SELECT customer_id, max(substr(order_date, 1, 10)) AS last, count(*) AS n,
+        WITH o AS (SELECT customer_id, max(substr(order_date, 1, 10)) AS last_day, count(*) AS n,
                           coalesce(sum(CAST(total_amount AS DECIMAL(18, 2)))
                                    FILTER (WHERE status = 'COMPLETED'), 0) AS spent
                    FROM orders GROUP BY 1),
@@ -262,7 +256,7 @@ def customer_segments(files_by_dataset):
         as_of AS (SELECT max(substr(order_date, 1, 10))::DATE AS d FROM orders),
         c AS (SELECT customer_id, min(tier) AS tier FROM customers GROUP BY 1),
         j AS (SELECT c.tier, o.n, o.spent,
-                     (SELECT d FROM as_of) - o.last::DATE AS days,
+                     (SELECT d FROM as_of) - o.last_day::DATE AS days,
                      CASE WHEN k.furthest IS NULL THEN 'inactive' WHEN k.furthest >= 3
                           THEN 'converter' WHEN k.furthest >= 1 THEN 'cart_abandoner'
                           ELSE 'browser' END AS intent,
@@ -298,9 +292,9 @@ def _one(dataset, fn):
 
 
 REFERENCES = {
-    "sales_by_region": _one("orders", reference.sales_by_region),
-    "customer_tiers": _one("customers", reference.customer_tiers),
-    "device_conversions": _one("clickstream", reference.device_conversions),
+    "sales_by_region": _one("orders", core.sales_by_region),
+    "customer_tiers": _one("customers", core.customer_tiers),
+    "device_conversions": _one("clickstream", core.device_conversions),
     "top_products": top_products,
     "daily_revenue": daily_revenue,
     "funnel": funnel,

@@ -1,40 +1,6 @@
-"""Independent reference computations of the core jobs, in DuckDB SQL.
+"""The core jobs (sales by region, customer tiers, device conversions) in DuckDB SQL."""
 
-These read the same CSV files the jobs read but share none of the jobs' code:
-DuckDB's own CSV reader, SQL aggregation, and exact decimals rounded half up
-in Python. They are meant for clean data (the generator's output).
-"""
-
-from decimal import ROUND_HALF_UP, Decimal
-
-import duckdb
-
-from ecomsuite.schemas import DATASETS
-
-CENT = Decimal("0.01")
-
-
-def connect(files_by_dataset):
-    """A DuckDB connection with a view per dataset over its CSV files, every column
-    VARCHAR (the SQL casts what it uses). Shared by every reference (core,
-    further analytics) and by the benchmark's queries (bench/sql.py)."""
-    con = duckdb.connect()
-    for dataset, files in files_by_dataset.items():
-        columns = {name: "VARCHAR" for name in DATASETS[dataset].names}
-        file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
-        con.execute(f"CREATE VIEW {dataset} AS SELECT * FROM read_csv({file_list}, "
-                    f"header=true, columns={columns!r}, quote='\"', escape='\"')")
-    return con
-
-
-def round_cents(value):
-    """An exact amount -> a float rounded half up to cents."""
-    return float(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def avg_cents(total, n):
-    """total / n rounded half up to cents, as a float."""
-    return float((Decimal(total) / n).quantize(CENT, rounding=ROUND_HALF_UP))
+from reference.common import avg_cents, connect, round_cents
 
 
 def sales_by_region(files):

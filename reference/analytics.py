@@ -20,8 +20,7 @@ from ecomsuite.schemas import (
     REGIONS,
     RFM_SEGMENTS,
 )
-from tests.analytics.support import read_rows
-from tests.reference import avg_cents, connect, round_cents
+from reference.common import avg_cents, connect, read_csv_rows, round_cents
 
 
 def _rank_case(column, values):
@@ -139,7 +138,7 @@ def fraud_signals(click_files, order_files, max_events=8, max_orders=10, factor=
                   min_others=3):
     out = {}
     sessions = defaultdict(list)
-    for r in read_rows(click_files, "clickstream"):
+    for r in read_csv_rows(click_files, "clickstream"):
         t = datetime.datetime.strptime(r["timestamp"], "%Y-%m-%d %H:%M:%S")
         sessions[r["session_id"]].append((t, r["customer_id"]))
     for session, events in sessions.items():
@@ -155,7 +154,7 @@ def fraud_signals(click_files, order_files, max_events=8, max_orders=10, factor=
                 "events_in_window": best, "window_start": start.strftime("%Y-%m-%d %H:%M:%S"),
                 "session_events": len(times), "limit": max_events}
     customers = defaultdict(list)
-    for r in read_rows(order_files, "orders"):
+    for r in read_csv_rows(order_files, "orders"):
         customers[r["customer_id"]].append(
             (r["order_id"], r["order_date"][:10], Decimal(r["total_amount"])))
     for customer, orders in customers.items():
@@ -206,14 +205,14 @@ def customer_rfm(customer_files, order_files, click_files):
                    "clickstream": click_files})
     rank = _rank_case("action", ACTIONS)
     return con.execute(f"""
-        WITH o AS (SELECT customer_id, max(CAST(CAST(order_date AS TIMESTAMP) AS DATE)) last,
+        WITH o AS (SELECT customer_id, max(CAST(CAST(order_date AS TIMESTAMP) AS DATE)) last_day,
                           count(*) n,
                           coalesce(sum(CAST(total_amount AS DECIMAL(18, 2)))
                                    FILTER (WHERE status = 'COMPLETED'), 0) spend
                    FROM orders GROUP BY 1),
              s AS (SELECT customer_id, arg_max(action, {rank}) furthest FROM clickstream GROUP BY 1),
              a AS (SELECT max(CAST(CAST(order_date AS TIMESTAMP) AS DATE)) as_of FROM orders)
-        SELECT c.customer_id, c.tier, o.last, coalesce(o.n, 0), coalesce(o.spend, 0),
+        SELECT c.customer_id, c.tier, o.last_day, coalesce(o.n, 0), coalesce(o.spend, 0),
                s.furthest, a.as_of
         FROM customers c LEFT JOIN o USING (customer_id) LEFT JOIN s USING (customer_id), a
     """).fetchall()

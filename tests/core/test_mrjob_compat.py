@@ -1,0 +1,116 @@
+"""ecomsuite.mrjob_compat: what mrjob 0.7.4 imports and Python 3.12/3.13 removed.
+
+The shims are checked on every Python (CI runs this file on 3.10-3.13): in this
+process where the real modules exist, and in a child process where `pipes` and
+`distutils` are made unimportable, as on 3.13 without setuptools.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+from ecomsuite import config, mrjob_compat
+from ecomsuite.mrjob_compat import LooseVersion, find_executable
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.mark.parametrize("older, newer", [
+    ("2.9.0", "2.10.1"), ("3.3", "3.3.6"), ("0.20.203", "1.0"), ("3.3.6", "3.4.0"),
+    ("1.0a", "1.0b"), ("1.0", "1.0.post1"), ("2.7.3", "2.7.10"),
+])
+def test_loose_version_orders_components_as_numbers_and_text(older, newer):
+    assert LooseVersion(older) < LooseVersion(newer)
+    assert LooseVersion(newer) > older          # a str on the other side, as mrjob does
+    assert LooseVersion(older) <= older and LooseVersion(older) >= older
+    assert LooseVersion(older) == older and not LooseVersion(older) == newer
+    assert LooseVersion(older) != LooseVersion(newer)
+
+
+def test_loose_version_sorts_like_mrjob_sorts_hadoop_versions():
+    versions = ["3.3.6", "0.20", "2.10.1", "1.0", "2.9.2", "3.3"]
+    assert [str(v) for v in sorted(map(LooseVersion, versions))] == \
+        ["0.20", "1.0", "2.9.2", "2.10.1", "3.3", "3.3.6"]
+    assert LooseVersion("3.3.6").version == [3, 3, 6]
+    assert LooseVersion("1.0rc2").version == [1, 0, "rc", 2]
+
+
+def test_find_executable_given_path_then_search_path_else_none(tmp_path):
+    tool = tmp_path / "bin" / "mytool"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\n")
+    search = os.pathsep.join([str(tmp_path / "missing"), str(tool.parent)])
+    assert find_executable("mytool", path=search) == str(tool)
+    assert find_executable(str(tool)) == str(tool)
+    assert find_executable("mytool", path=str(tmp_path / "missing")) is None
+    assert find_executable("mytool", path="") is None
+
+
+def test_real_modules_used_where_this_python_has_them():
+    """Nothing is replaced that exists: 3.10/3.11 keep distutils and pipes, 3.12 pipes."""
+    has_pipes = sys.version_info < (3, 13)
+    assert ("pipes" in mrjob_compat.PROVIDED) is not has_pipes
+    if mrjob_compat.PROVIDED:
+        import mrjob.util
+        assert mrjob.util.cmd_line(["a b", "c'd"]) == "'a b' 'c'\"'\"'d'"
+
+
+CHILD = textwrap.dedent("""
+    import importlib.abc, sys
+
+    class Removed(importlib.abc.MetaPathFinder):
+        # as on Python 3.13 without setuptools: no pipes, no distutils
+        def find_spec(self, name, path=None, target=None):
+            if name == "pipes" or name.split(".")[0] == "distutils":
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+    sys.meta_path.insert(0, Removed())
+    import ecomsuite.mrjob_compat as compat
+    import mrjob.bin, mrjob.compat, mrjob.hadoop, mrjob.job, mrjob.local, mrjob.util
+    assert sorted(compat.PROVIDED) == ["distutils", "distutils.spawn", "distutils.version", "pipes"]
+    assert mrjob.util.cmd_line(["a b", "c"]) == "'a b' c", mrjob.util.cmd_line(["a b", "c"])
+    assert mrjob.compat.version_gte("3.3.6", "2.10.0")
+    assert not mrjob.compat.version_gte("2.9.2", "2.10.0")
+    assert mrjob.compat.map_version("2.10.1", {"1.0": "old", "2.10": "new"}) == "new"
+    assert mrjob.compat.map_version("2.9", {"1.0": "old", "2.10": "new"}) == "old"
+    print("ok")
+""")
+
+
+def test_mrjob_imports_and_works_on_a_python_without_pipes_and_distutils():
+    result = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
+                            cwd=ROOT, env={**os.environ, **config.JOB_ENV})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_job_environment_lets_a_task_import_mrjob_on_this_python():
+    """The tasks' environment (the 3.12 bug: every task died on `import mrjob`)."""
+    code = "import ecomsuite.mrjob_compat, mrjob.job, mrjob.util; print('ok')"
+    result = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", code],
+                            capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, **config.JOB_ENV})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_mrjob_conf_cmdenv_is_the_job_environment():
+    with open(os.path.join(ROOT, "mrjob.conf")) as f:
+        conf = yaml.safe_load(f)
+    assert conf["runners"]["hadoop"]["cmdenv"] == config.JOB_ENV
+
+
+def test_every_job_script_loads_the_compat_layer_before_mrjob():
+    """The job scripts run as tasks: they must import the layer before mrjob themselves."""
+    jobs = os.path.join(ROOT, "jobs")
+    for name in sorted(os.listdir(jobs)):
+        if not name.startswith("mr_"):
+            continue
+        with open(os.path.join(jobs, name)) as f:
+            lines = [ln for ln in f if ln.startswith(("import ", "from "))]
+        first_mrjob = next(i for i, ln in enumerate(lines) if ln.split()[1].split(".")[0] == "mrjob")
+        assert "ecomsuite.mrjob_compat" in "".join(lines[:first_mrjob]), name
