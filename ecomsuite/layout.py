@@ -453,7 +453,7 @@ class RunRecord:
     job: str
     run_id: str
     runner: str
-    started_at: float
+    started_at: float | None = None
     status: str = "failed"                 # "succeeded" | "failed"
     finished_at: float | None = None
     duration_seconds: float | None = None
@@ -477,10 +477,31 @@ class RunRecord:
     def to_json(self):
         return _to_json(self)
 
+    # Read like the JSON it is written as: record["status"], record.get("error").
+    def __getitem__(self, key):
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key):
+        return key in self.__dataclass_fields__ and getattr(self, key) is not None
+
+    def get(self, key, default=None):
+        return getattr(self, key, default) if key in self else default
+
     @classmethod
-    def from_json(cls, data, where="run record"):
+    def from_json(cls, data, where="run record", job=None):
+        """Parse and check a record (RecordError, a ValueError, names what is wrong);
+        `job` fills in the job name of a record that lacks it (its directory says)."""
+        if job is not None:
+            try:
+                raw = json.loads(data)
+            except (UnicodeDecodeError, ValueError):
+                raw = None
+            if isinstance(raw, dict) and "job" not in raw:
+                data = json.dumps({**raw, "job": job})
         record = _from_json(cls, data, where, ("job", "run_id", "runner", "status",
-                                                "finished_at", "started_at"))
+                                                "finished_at"))
         if record.status not in RUN_STATUSES:
             raise RecordError(f"{where}: unknown status {record.status!r}")
         if not _number(record.finished_at):
@@ -697,6 +718,8 @@ class DataLayout:
         parts = fnmatch.filter(names, PART_GLOB)
         if not parts:
             raise LayoutError(f"input dataset {directory} has no part files")
+        if self.store.kind == "hdfs":  # one glob per dataset: Hadoop expands it
+            return [self.store.join(directory, PART_GLOB)]
         return [self.store.join(directory, p) for p in parts]
 
     # writing a day
@@ -960,6 +983,9 @@ class OutputLayout:
     def versions(self, job, day=None):
         return Versions(self.store, self.job_dir(job, day))
 
+    def runs_root(self):
+        return self.store.join(self.root, RUNS)
+
     def runs_dir(self, job):
         return self.store.join(self.root, RUNS, job)
 
@@ -970,7 +996,7 @@ class OutputLayout:
         """Job names with outputs or run records here."""
         seen = {n for n in self.store.names(self.root) if not n.startswith(("_", "."))
                 and self.store.is_dir(self.store.join(self.root, n))}
-        seen |= set(self.store.names(self.store.join(self.root, RUNS)))
+        seen |= set(self.store.names(self.runs_root()))
         return sorted(seen)
 
     def write_record(self, record):
@@ -991,7 +1017,7 @@ class OutputLayout:
                 continue  # *.json.tmp: a record being written
             path = self.store.join(self.runs_dir(job), name)
             try:
-                records.append(RunRecord.from_json(self.store.read_bytes(path), path))
+                records.append(RunRecord.from_json(self.store.read_bytes(path), path, job))
             except (OSError, ValueError) as e:
                 problems.append((name, e))
         records.sort(key=lambda r: (r.finished_at, str(r.run_id)))

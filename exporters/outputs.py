@@ -1,10 +1,10 @@
 """Business results and job health, read from the output root (local or HDFS).
 
-Layout (ecomsuite.pipeline)::
+Layout and records: ecomsuite.layout (``OutputLayout``, ``RunRecord``)::
 
     <root>/<job>/<run_id>/part-*  + _SUCCESS   a complete output (run ids sort by time)
     <root>/<job>/_tmp-<run_id>/, _failed-<run_id>/   ignored
-    <root>/_runs/<job>/<run_id>.json           one record per run, good or bad
+    <root>/_runs/<job>/<run_id>.json           one RunRecord per run, good or bad
 
 A run directory without ``_SUCCESS`` is being written (or was abandoned) and
 is skipped: the newest directory that has one is the job's latest complete
@@ -12,13 +12,13 @@ output. Files under a complete output or a run record never change, so they
 are parsed once and cached by (path, size, mtime).
 """
 
-import json
+import fnmatch
 import logging
 from collections import OrderedDict, defaultdict
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from ecomsuite import config
+from ecomsuite import layout
 from ecomsuite.report import parse_output_lines
 from exporters import PREFIX
 from exporters.business import OUTPUT_TABLES, OutputFormatError, tables_by_job
@@ -56,23 +56,11 @@ def parse_output(data, where):
 
 
 def parse_record(data, where):
-    """The bytes of one run record -> the few fields the exporter uses; ValueError if garbled."""
+    """The bytes of one run record -> its RunRecord (the writer's class); ValueError if garbled."""
     try:
-        record = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise OutputFormatError(f"{where}: not a JSON run record ({e})") from e
-    if not isinstance(record, dict):
-        raise OutputFormatError(f"{where}: not a JSON object")
-    missing = [k for k in ("run_id", "runner", "status", "finished_at") if k not in record]
-    if missing:
-        raise OutputFormatError(f"{where}: no {', '.join(missing)}")
-    if record["status"] not in STATUSES:
-        raise OutputFormatError(f"{where}: unknown status {record['status']!r}")
-    if not isinstance(record["finished_at"], (int, float)) or isinstance(record["finished_at"], bool):
-        raise OutputFormatError(f"{where}: finished_at is not a number")
-    keep = ("run_id", "runner", "status", "finished_at", "duration_seconds", "input_rows",
-            "output_rows", "malformed_rows", "malformed_share")
-    return {k: record.get(k) for k in keep}
+        return layout.RunRecord.from_json(data, where)
+    except layout.RecordError as e:
+        raise OutputFormatError(str(e)) from e
 
 
 def _number(value):
@@ -119,62 +107,71 @@ class OutputsCollector:
             log.warning("outputs: %s", message)
         self.problems.append(message)
 
-    def _cached_read(self, cache, parser, entry, *parts):
-        key = ("/".join(parts), entry.size, entry.mtime)
+    @property
+    def outputs(self):
+        return self.store.outputs  # the layout: every path comes from it
+
+    def _cached_read(self, cache, parser, entry, path):
+        key = (path, entry.size, entry.mtime)
         if key in cache:
             return cache[key]
-        return cache.put(key, parser(self.store.read(*parts), "/".join(parts)))
+        return cache.put(key, parser(self.store.read_bytes(path), path))
 
-    def _list(self, *parts):
+    def _list(self, path):
         """A directory's entries; [] if it does not exist (a job that never ran)."""
         try:
-            return self.store.list(*parts)
+            return self.store.list(path)
         except FileNotFoundError:
             return []
 
     def read_records(self, job):
         """The job's readable run records, oldest first."""
         records = []
-        for e in self._list(config.RUNS_DIRNAME, job):
+        runs = self.outputs.runs_dir(job)
+        for e in self._list(runs):
             if e.is_dir or not e.name.endswith(".json"):
                 continue  # *.json.tmp: a record being written
             try:
                 records.append(self._cached_read(self._records, parse_record, e,
-                                                 config.RUNS_DIRNAME, job, e.name))
+                                                 self.store.join(runs, e.name)))
             except (OSError, ValueError) as err:
                 self._problem(f"run record {job}/{e.name}: {err}")
         return sorted(records, key=lambda r: (r["finished_at"], str(r["run_id"])))
 
     def latest_complete_output(self, job):
-        """(run_id, _SUCCESS entry, part entries) of the newest run dir with _SUCCESS, or None."""
-        runs = sorted((e.name for e in self._list(job)
+        """(run_id, _SUCCESS entry, part paths and entries) of the newest run dir with
+        _SUCCESS, or None."""
+        versions = self.outputs.versions(job)
+        runs = sorted((e.name for e in self._list(versions.base)
                        if e.is_dir and not e.name.startswith(("_", "."))), reverse=True)
         for run_id in runs:
-            entries = self._list(job, run_id)
-            marker = [e for e in entries if e.name == config.SUCCESS_MARKER]
+            run_dir = versions.final(run_id)
+            entries = self._list(run_dir)
+            marker = [e for e in entries if e.name == layout.SUCCESS]
             if marker:
-                parts = sorted((e for e in entries if not e.is_dir and e.name.startswith("part-")),
-                               key=lambda e: e.name)
+                parts = sorted(((self.store.join(run_dir, e.name), e) for e in entries
+                                if not e.is_dir and fnmatch.fnmatch(e.name, layout.PART_GLOB)),
+                               key=lambda pe: pe[1].name)
                 return run_id, marker[0], parts
         return None
 
     def read_output(self, job, run_id, parts):
         rows = []
-        for e in parts:
-            rows.extend(self._cached_read(self._outputs, parse_output, e, job, run_id, e.name))
+        for path, e in parts:
+            rows.extend(self._cached_read(self._outputs, parse_output, e, path))
         return rows
 
     # --- collecting --------------------------------------------------------
 
     def job_names(self, root_entries):
         seen = {e.name for e in root_entries if e.is_dir and not e.name.startswith(("_", "."))}
-        seen |= {e.name for e in self._list(config.RUNS_DIRNAME) if e.is_dir}
+        seen |= {e.name for e in self._list(self.outputs.runs_root()) if e.is_dir}
         return list(self.known_jobs) + sorted(seen - set(self.known_jobs))
 
     def collect(self):
         self._reported = set(self.problems)
         self.problems = []
-        root = self.store.list()  # raises if the root cannot be read: the source is down
+        root = self.store.list(self.outputs.root)  # raises if unreadable: the source is down
         jobs = self.job_names(root)
 
         fams = {}

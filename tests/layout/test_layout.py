@@ -113,7 +113,7 @@ def test_run_record_round_trip_and_validation(tmp_path):
     got, problems = out.read_records("funnel")
     assert got == [rec]
     assert [(n, str(e).split(": ", 1)[1]) for n, e in problems] == [
-        ("bad.json", "no run_id, runner, status, finished_at, started_at"),
+        ("bad.json", "no run_id, runner, status, finished_at"),
         ("worse.json", "unknown status 'odd'")]
 
 
