@@ -1047,20 +1047,57 @@ class OutputLayout:
 
 # --- the Parquet export ---------------------------------------------------------------
 
+class PointedVersions(Versions):
+    """Versions under ``<dest>/_versions/<name>/`` and a pointer ``<dest>/<name>``, a symlink
+    to the newest one, replaced in one step (local disk only: the Parquet export).
+
+    Readers use ``<dest>/<name>/...`` as a plain folder; the previous version is kept
+    after a swap, so a reader that resolved the link just before still reads a whole one.
+    """
+
+    VERSIONS = "_versions"
+
+    def __init__(self, dest, name):
+        super().__init__(LocalStore(), os.path.join(dest, self.VERSIONS, name))
+        self.link = os.path.join(dest, name)
+
+    def publish(self, temp, version, manifest=None):
+        final = super().publish(temp, version, manifest)
+        if os.path.isdir(self.link) and not os.path.islink(self.link):
+            os.rename(self.link, self.final(f"{version}-0-before-versions"))  # an older layout
+        pointer = os.path.join(os.path.dirname(self.link),
+                               f"{TEMP_PREFIX}{os.path.basename(self.link)}-{version}")
+        os.makedirs(os.path.dirname(pointer), exist_ok=True)
+        os.symlink(os.path.relpath(final, os.path.dirname(self.link)), pointer)
+        os.replace(pointer, self.link)
+        self.prune(keep=2)
+        return self.link
+
+    def discard(self, temp):
+        """Remove a failed version being written (and its folder if that leaves it empty)."""
+        self.store.delete(temp, recursive=True)
+        for path in (self.base, os.path.dirname(self.base)):
+            try:
+                os.rmdir(path)
+            except OSError:
+                break
+
+
 class ParquetLayout:
-    """``<dest>/<dataset>/<version>/`` and ``<dest>/jobs/<job>/<version>/``, each versioned."""
+    """``<dest>/<dataset>`` and ``<dest>/jobs/<job>``, each a pointer to a whole version."""
 
     JOBS = "jobs"
 
-    def __init__(self, dest=DEFAULT_PARQUET_ROOT, store=None):
-        self.dest = normalize_root(dest)
-        self.store = store or store_for(self.dest)
+    def __init__(self, dest=DEFAULT_PARQUET_ROOT):
+        if is_hdfs(dest):
+            raise LayoutError(f"{dest}: the Parquet export writes to local disk only")
+        self.dest = os.fspath(dest)
 
     def dataset(self, name):
-        return Versions(self.store, self.store.join(self.dest, name))
+        return PointedVersions(self.dest, name)
 
     def job(self, name):
-        return Versions(self.store, self.store.join(self.dest, self.JOBS, name))
+        return PointedVersions(self.dest, os.path.join(self.JOBS, name))
 
 
 # --- bench: where generated data sets are kept ---------------------------------------
