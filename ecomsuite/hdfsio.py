@@ -80,7 +80,7 @@ def _conf_value(conf_dir, filename, name):
     return None
 
 
-def _uri_web_url(uri):
+def uri_web_url(uri):
     """``hdfs://nn:8020/x`` -> ``http://nn:9870``; another port is taken as the web port."""
     if not is_hdfs_uri(uri):
         return None
@@ -102,7 +102,7 @@ def namenode_web_url(uri=None):
     url = os.environ.get("ECOM_WEBHDFS_URL")
     if url:
         return url.rstrip("/")
-    from_uri = _uri_web_url(uri)
+    from_uri = uri_web_url(uri)
     if from_uri:
         return from_uri
     conf_dir = os.environ.get("HADOOP_CONF_DIR") or _DEFAULT_CONF_DIR
@@ -110,7 +110,7 @@ def namenode_web_url(uri=None):
     if address:
         return f"http://{address}"
     default_fs = _conf_value(conf_dir, "core-site.xml", "fs.defaultFS")
-    from_conf = _uri_web_url(default_fs)
+    from_conf = uri_web_url(default_fs)
     if from_conf:
         return from_conf
     raise NoNameNode(

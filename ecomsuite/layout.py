@@ -76,6 +76,8 @@ FAILED_PREFIX = "_failed-"
 VERSION_PREFIX = "v-"
 DAY_PREFIX = "dt="
 LANDED_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
+SNAPSHOT_TEMP_MARK = ".tmp-"
+SNAPSHOT_OLD_MARK = ".old-"
 
 DEFAULT_DATA_ROOT = "data"
 DEFAULT_OUTPUT_ROOT = "output"
@@ -618,12 +620,32 @@ class DataLayout:
     def snapshot_file(self, name):
         return self._p(name)
 
+    def snapshot_temp(self, name, owner):
+        """Where a snapshot dataset (or root file) is written before its rename: a hidden
+        sibling ``.<name>.tmp-<owner>``, which readers and Hadoop skip."""
+        return self._p(f".{name}{SNAPSHOT_TEMP_MARK}{owner}")
+
+    def snapshot_old(self, name, owner):
+        """Where the previous snapshot dataset waits while the new one is renamed in."""
+        return self._p(f".{name}{SNAPSHOT_OLD_MARK}{owner}")
+
+    def snapshot_leftovers(self, name):
+        """[(path, owner)] of temporary and old copies of `name` under the root."""
+        out = []
+        for entry in self.store.names(self.root):
+            for mark in (SNAPSHOT_TEMP_MARK, SNAPSHOT_OLD_MARK):
+                prefix = f".{name}{mark}"
+                if entry.startswith(prefix):
+                    out.append((self._p(entry), entry[len(prefix):]))
+        return out
+
     # reading the landing zone
     def has_landing(self):
         return self.store.is_dir(self.landing())
 
     def days(self):
-        """Every day with at least one commit, oldest first (date objects)."""
+        """Every day with a commit folder, oldest first (date objects); latest_commit() of a
+        day whose first commit is still being written is None."""
         days = []
         for name in self.store.names(self._p(LANDING, COMMITS)):
             if name.startswith(DAY_PREFIX):
@@ -832,9 +854,10 @@ class DayWriter:
             self._first_file = False
             kill_point("land:after-first-file")
 
-    def commit(self, closed=True, keep_previous=True):
+    def commit(self, closed=True, keep_previous=True, append=False):
         """Publish: one new DayCommit naming this run's files for its datasets (and, with
-        `keep_previous`, the previous commit's files for the other datasets)."""
+        `keep_previous`, the previous commit's files for the other datasets; with `append`,
+        this run's files are added to the previous commit's files of the same dataset)."""
         kill_point("land:before-commit")
         store, layout = self.store, self.layout
         commits = layout.commits_dir(self.day)
@@ -843,7 +866,8 @@ class DayWriter:
             previous = layout.latest_commit(self.day)
             datasets = dict(previous.datasets) if previous and keep_previous else {}
             for name, files in self.files.items():
-                datasets[name] = [asdict(f) for f in files]
+                before = datasets.get(name, []) if append else []
+                datasets[name] = list(before) + [asdict(f) for f in files]
             seq = (previous.seq if previous else 0) + 1
             commit = DayCommit(day=self.day.isoformat(), seq=seq, run_id=self.run_id,
                                committed_at=time.time(), datasets=datasets, closed=closed,
