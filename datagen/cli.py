@@ -20,7 +20,7 @@ from datagen.plan import DATASET_ORDER, Options, Plan, PlanError
 from datagen.sinks import DatasetExists, LocalSink
 from ecomsuite import hdfsio, layout, schemas
 
-DEFAULT_OUT = "data/raw"            # a snapshot (without --days)
+DEFAULT_OUT = layout.DEFAULT_SNAPSHOT_ROOT   # a snapshot (without --days)
 DEFAULT_DAYS_OUT = layout.DEFAULT_DATA_ROOT  # landing days: <out>/landing/...
 DEFAULT_FOLLOW_INTERVAL = 5.0
 INJECTED = layout.INJECTED

@@ -80,6 +80,7 @@ SNAPSHOT_TEMP_MARK = ".tmp-"
 SNAPSHOT_OLD_MARK = ".old-"
 
 DEFAULT_DATA_ROOT = "data"
+DEFAULT_SNAPSHOT_ROOT = os.path.join(DEFAULT_DATA_ROOT, "raw")
 DEFAULT_OUTPUT_ROOT = "output"
 DEFAULT_PARQUET_ROOT = os.path.join(DEFAULT_DATA_ROOT, "parquet")
 DEFAULT_HDFS_DATA_ROOT = "hdfs:///ecommerce"
