@@ -461,7 +461,7 @@ class RunRecord:
     finished_at: float | None = None
     duration_seconds: float | None = None
     inputs: list = field(default_factory=list)
-    input_days: list = field(default_factory=list)
+    input_days: list = field(default_factory=list)   # landing days read (empty: a snapshot)
     output_dir: str | None = None
     error: str | None = None
     input_rows: int | None = None

@@ -277,7 +277,9 @@ def summarize(store, records):
             chunks.append(f"{title}\n  FAILED: {r['error']}")
         if "input_rows" in r:
             malformed = ", ".join(f"{k}={v}" for k, v in r["malformed_rows"].items()) or "none"
-            chunks.append(f"  rows read: {r['input_rows']:,}, valid: {r['valid_rows']:,}, "
+            days = r.get("input_days") or []
+            over = f" over {len(days)} day(s) {days[0]}..{days[-1]}" if days else ""
+            chunks.append(f"  rows read{over}: {r['input_rows']:,}, valid: {r['valid_rows']:,}, "
                           f"malformed: {r['malformed_total']:,} ({r['malformed_share']:.2%}; "
                           f"{malformed})")
     return "\n\n".join(chunks)
