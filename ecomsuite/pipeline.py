@@ -111,15 +111,22 @@ class RunStore:
         return self.outputs.store.client
 
     def input_paths(self, datasets):
+        return [p for _, paths in self.input_groups(datasets) for p in paths]
+
+    def input_groups(self, datasets):
+        """[(dataset, its input files)], in the order of `datasets`."""
+        groups = []
         with _store_errors(f"reading {self.data_root}", self.hdfs):
-            paths, self.input_days = self.data.input_files(
-                datasets, self.HOW_TO_MAKE.format(root=self.data_root))
-        return paths
+            for name in datasets:
+                paths, self.input_days = self.data.input_files(
+                    [name], self.HOW_TO_MAKE.format(root=self.data_root))
+                groups.append((name, paths))
+        return groups
 
     def temp_output(self, job, run_id):
         return self.outputs.versions(job).temp(run_id)
 
-    def bundled(self, paths):
+    def bundled(self, groups):
         """The inputs as at most BUNDLES files per dataset, for the inline and local runners.
 
         The jobs read whole files (``mapper_raw``: one map task per file), and a task
@@ -128,6 +135,9 @@ class RunStore:
         BUNDLES files of about equal size; a header line anywhere is skipped by the
         jobs, so the answer is the same. Compressed files are passed as they are.
         """
+        if len(groups) != 1:
+            return [p for group in groups for p in self.bundled([group])]
+        paths = groups[0][1]
         plain = [p for p in paths if layout.compression_of(p) is None]
         if len(plain) <= BUNDLES or self.outputs.store.kind != "local":
             return paths
@@ -274,12 +284,13 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
                               started_at=started)
     temp = store.temp_output(job_cls.NAME, run_id)
     try:
-        inputs = store.input_paths(job_cls.input_datasets())
+        groups = store.input_groups(job_cls.input_datasets())
+        inputs = [p for _, paths in groups for p in paths]
         record.inputs, record.input_days = inputs, list(store.input_days)
         if runner == "hadoop":
             prepare_hadoop_runner()
         else:
-            inputs = store.bundled(inputs)
+            inputs = store.bundled(groups)
         job = job_cls(args=[*runner_args(runner), "--output-dir", temp,
                             "--max-malformed-share", str(max_malformed_share),
                             *extra_args, *inputs])

@@ -146,7 +146,7 @@ def test_a_killed_landing_leaves_whole_days_and_recovers(tmp_path, point):
             assert len(os.listdir(target.day_dir(dataset, day))) == 1
 
 
-def test_ecom_run_reads_every_complete_day(tmp_path, capsys):
+def test_ecom_run_reads_every_complete_day(tmp_path, capsys, monkeypatch):
     root = tmp_path / "lz"
     assert datagen(root, "--days", "3", "--start-date", "2026-03-01").returncode == 0
     # an incomplete day (one dataset landed by hand) is not read
@@ -155,8 +155,21 @@ def test_ecom_run_reads_every_complete_day(tmp_path, capsys):
     subprocess.run([sys.executable, "-m", "ecomsuite.land", "--data", str(root), "--dataset",
                     "orders", "--day", "2026-03-09", "--quiet", str(extra)], check=True)
     out = tmp_path / "out"
+    jobs = "sales_by_region,fraud_signals,customer_segments"
     assert pipeline.main(["--runner", "inline", "--data", str(root), "--output", str(out),
-                          "--jobs", "sales_by_region", "--quiet"]) == 0
+                          "--jobs", jobs, "--quiet"]) == 0
+    # the days' files are bundled per dataset (one map task per core): the same answers
+    unbundled = tmp_path / "unbundled"
+    monkeypatch.setattr(pipeline, "BUNDLES", 1000)
+    assert pipeline.main(["--runner", "inline", "--data", str(root), "--output", str(unbundled),
+                          "--jobs", jobs, "--quiet"]) == 0
+    for job in jobs.split(","):
+        a = layout.OutputLayout(str(out))
+        b = layout.OutputLayout(str(unbundled))
+        ((ra,), _), ((rb,), _) = a.read_records(job), b.read_records(job)
+        assert ra.malformed_total == 0 and ra.valid_rows == rb.valid_rows
+        assert sorted(a.read_output_lines(ra.output_dir)) == \
+            sorted(b.read_output_lines(rb.output_dir))
     records, _ = layout.OutputLayout(str(out)).read_records("sales_by_region")
     (record,) = records
     assert record.input_days == ["2026-03-01", "2026-03-02", "2026-03-03"]
