@@ -18,7 +18,7 @@ import datagen
 from datagen import writer
 from datagen.plan import DATASET_ORDER, Options, Plan, PlanError
 from datagen.sinks import DatasetExists, LocalSink
-from ecomsuite import hdfsio, layout, schemas
+from ecomsuite import layout, schemas
 
 DEFAULT_OUT = layout.DEFAULT_SNAPSHOT_ROOT   # a snapshot (without --days)
 DEFAULT_DAYS_OUT = layout.DEFAULT_DATA_ROOT  # landing days: <out>/landing/...
@@ -401,9 +401,6 @@ def land_main(parser, args):
     except PlanError as e:
         parser.error(str(e))
     except layout.LayoutError as e:
-        print(f"ecom-datagen: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except hdfsio.NoNameNode as e:
         print(f"ecom-datagen: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -42,6 +42,7 @@ places.
 """
 
 import bz2
+import contextlib
 import datetime as dt
 import fnmatch
 import gzip
@@ -308,8 +309,14 @@ class LocalStore(Store):
         return os.path.abspath(path)
 
 
+class StoreError(OSError):
+    """A store operation failed (HDFS unreachable, refused, ...): the message says which."""
+
+
 class HdfsStore(Store):
-    """HDFS through WebHDFS (``ecomsuite.hdfsio``, the transport)."""
+    """HDFS through WebHDFS (``ecomsuite.hdfsio``, the transport). Its errors come out as
+    OSErrors (FileNotFoundError, FileExistsError, StoreError) and a missing NameNode
+    configuration as LayoutError, so callers need not know the transport."""
 
     kind = "hdfs"
 
@@ -317,51 +324,60 @@ class HdfsStore(Store):
         self._client = client
         self._uri = uri
 
-    @property
-    def client(self):
-        if self._client is None:
-            from ecomsuite import hdfsio
-            self._client = hdfsio.client(uri=self._uri)
-        return self._client
-
     @staticmethod
     def _io():
         from ecomsuite import hdfsio
         return hdfsio
 
+    @property
+    def client(self):
+        if self._client is None:
+            io_ = self._io()
+            try:
+                self._client = io_.client(uri=self._uri)
+            except io_.NoNameNode as e:
+                raise LayoutError(str(e)) from None
+        return self._client
+
+    @contextlib.contextmanager
+    def _errors(self, path):
+        io_ = self._io()
+        try:
+            yield
+        except io_.NoNameNode as e:
+            raise LayoutError(str(e)) from None
+        except io_.HdfsError as e:
+            text = f"{getattr(e, 'exception', '')} {e}"
+            if "FileNotFoundException" in text:
+                raise FileNotFoundError(2, "no such file or directory in HDFS", path) from e
+            if "FileAlreadyExistsException" in text:
+                raise FileExistsError(17, "already exists in HDFS", path) from e
+            raise StoreError(f"HDFS: {path}: {e}") from e
+
     def join(self, base, *parts):
         return posixpath.join(base, *parts)
 
-    def _translate(self, error, path):
-        text = f"{getattr(error, 'exception', '')} {error}"
-        if "FileNotFoundException" in text:
-            return FileNotFoundError(2, "no such file or directory in HDFS", path)
-        if "FileAlreadyExistsException" in text:
-            return FileExistsError(17, "already exists in HDFS", path)
-        return error
-
     def exists(self, path):
-        return self._io().exists(self.client, path)
+        with self._errors(path):
+            return self._io().exists(self.client, path)
 
     def is_dir(self, path):
-        return self._io().is_dir(self.client, path)
+        with self._errors(path):
+            return self._io().is_dir(self.client, path)
 
     def list(self, path):
-        try:
+        with self._errors(path):
             statuses = self._io().list_status(self.client, path)
-        except self._io().HdfsError as e:
-            raise self._translate(e, path) from e
         return [Entry(name, st.get("type") == "DIRECTORY", int(st.get("length", 0)),
                       st.get("modificationTime", 0) / 1000.0) for name, st in statuses]
 
     def makedirs(self, path):
-        self._io().makedirs(self.client, path)
+        with self._errors(path):
+            self._io().makedirs(self.client, path)
 
     def read_bytes(self, path):
-        try:
+        with self._errors(path):
             return self._io().read_bytes(self.client, path)
-        except self._io().HdfsError as e:
-            raise self._translate(e, path) from e
 
     def open_read(self, path):
         return _HdfsReader(self, path)
@@ -369,27 +385,27 @@ class HdfsStore(Store):
     def open_write(self, path):
         if self.exists(path):
             raise FileExistsError(17, "already exists in HDFS", path)
-        return self._io().open_writer(self.client, path)
+        with self._errors(path):
+            return self._io().open_writer(self.client, path)
 
     def rename(self, src, dst):
         io_ = self._io()
-        if io_.exists(self.client, dst):
+        if self.exists(dst):
             raise FileExistsError(17, "destination exists", dst)
-        parent = posixpath.dirname(io_.hdfs_path(dst))
-        io_.makedirs(self.client, parent)
-        try:
+        with self._errors(dst):
+            io_.makedirs(self.client, posixpath.dirname(io_.hdfs_path(dst)))
             io_.rename(self.client, src, dst)
-        except io_.HdfsError as e:
-            raise self._translate(e, dst) from e
         # WebHDFS RENAME returns false (not an error) when it did nothing.
-        if not io_.exists(self.client, dst):
+        if not self.exists(dst):
             raise FileExistsError(17, "rename did not happen (destination taken?)", dst)
 
     def replace_file(self, src, dst):
-        self._io().replace_file(self.client, src, dst)
+        with self._errors(dst):
+            self._io().replace_file(self.client, src, dst)
 
     def delete(self, path, recursive=False):
-        return self._io().delete(self.client, path, recursive=recursive)
+        with self._errors(path):
+            return self._io().delete(self.client, path, recursive=recursive)
 
     def describe(self, path):
         return self._io().to_uri(path)
@@ -397,10 +413,13 @@ class HdfsStore(Store):
 
 class _HdfsReader:
     def __init__(self, store, path):
-        self._cm = store.client.read(store._io().hdfs_path(path))
+        self._store, self._path = store, path
+        with store._errors(path):
+            self._cm = store._io().open_reader(store.client, path)
 
     def __enter__(self):
-        return self._cm.__enter__()
+        with self._store._errors(self._path):
+            return self._cm.__enter__()
 
     def __exit__(self, *exc):
         return self._cm.__exit__(*exc)

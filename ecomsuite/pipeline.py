@@ -47,7 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from mrjob.step import StepFailedException
 
-from ecomsuite import config, hdfsio, layout
+from ecomsuite import config, layout
 from ecomsuite.jobbase import (
     DEFAULT_MAX_MALFORMED_SHARE,
     RowStats,
@@ -84,8 +84,8 @@ def _store_errors(what, hdfs):
         yield
     except layout.LayoutError as e:
         raise PipelineError(str(e)) from e
-    except (hdfsio.HdfsError, OSError) as e:
-        if not hdfs or isinstance(e, hdfsio.NoNameNode):
+    except OSError as e:  # the layout's stores raise OSErrors, whatever the transport
+        if not hdfs:
             raise PipelineError(f"{what} failed: {e}") from e
         raise PipelineError(f"HDFS: {what} failed ({e}); is the cluster up? "
                             "(`make cluster-status`)") from e
@@ -206,7 +206,7 @@ class HdfsStore(RunStore):
 
     def __init__(self, data_root, output_root, client=None):
         for root in (data_root, output_root):
-            if not hdfsio.is_hdfs_uri(root):
+            if not layout.is_hdfs(root):
                 raise PipelineError(f"{root}: the hadoop runner reads and writes HDFS: "
                                     "give --data and --output as hdfs:///... URIs")
         store = layout.HdfsStore(client, uri=output_root)
@@ -389,7 +389,7 @@ def parse_args(argv):
         parser.error(f"--parallel {args.parallel}: only the hadoop runner runs jobs at once "
                      "(the inline and local runners already use every core for one job)")
     for option, value in (("--data", args.data), ("--output", args.output)):
-        if hdfsio.is_hdfs_uri(value) != hadoop:
+        if layout.is_hdfs(value) != hadoop:
             parser.error(f"{option} {value}: " + (
                 "the hadoop runner reads and writes HDFS: give an hdfs:///... URI" if hadoop
                 else "HDFS paths need --runner hadoop"))

@@ -114,3 +114,30 @@ def test_generated_days_land_in_hdfs_and_continue(hadoop_cluster, hdfs_root, tmp
         got = [hdfs_days.store.read_bytes(p) for p in hdfs_days.input_files([dataset])[0]]
         want = [local_days.store.read_bytes(p) for p in local_days.input_files([dataset])[0]]
         assert got == want
+
+
+def test_run_records_and_versions_on_hdfs(hadoop_cluster, hdfs_root):
+    """RunRecords replaced in one rename (WebHDFS RENAME with OVERWRITE), versions published
+    with _SUCCESS last and pruned, as on local disk."""
+    out = layout.OutputLayout(f"{hdfs_root}/outputs")
+    rec = layout.RunRecord(job="funnel", run_id="20261125T000000Z-aa", runner="hadoop",
+                           started_at=1.0, finished_at=2.0)
+    out.write_record(rec)
+    rec.status, rec.output_rows = "succeeded", 7
+    out.write_record(rec)                                  # replaced in place
+    records, problems = out.read_records("funnel")
+    assert records == [rec] and problems == []
+    assert out.store.names(out.runs_dir("funnel")) == ["20261125T000000Z-aa.json"]
+    versions = out.versions("funnel")
+    for v in ("r1", "r2"):
+        temp = versions.temp(v)
+        out.store.makedirs(temp)
+        out.store.write_bytes(out.store.join(temp, "part-00000"), v.encode())
+        versions.publish(temp, v)
+    with pytest.raises(FileExistsError):
+        out.store.rename(versions.final("r1"), versions.final("r2"))
+    assert versions.complete() == ["r1", "r2"]
+    versions.prune()
+    assert versions.complete() == ["r2"]
+    assert out.read_output_lines(versions.latest()) == ["r2"]
+

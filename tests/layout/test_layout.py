@@ -6,10 +6,12 @@ import gzip
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
-from ecomsuite import layout
+from ecomsuite import hdfsio, layout
 from tests.layout.landing import committed, run_land
 
 DAY = "2026-11-25"
@@ -196,3 +198,20 @@ def test_a_live_writers_version_is_not_collected(tmp_path):
     with open(lease, "w") as f:
         json.dump({"host": __import__("socket").gethostname(), "pid": 2 ** 22 + 7}, f)
     assert data.gc_day(DAY) == [data.version_dir("orders", DAY, "v-live")]
+
+
+def test_no_namenode_configured_is_named(tmp_path, monkeypatch):
+    """No cluster needed: with nothing configured, hdfs:// stops and says what it looked for."""
+    for name in ("ECOM_WEBHDFS_URL",):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HADOOP_CONF_DIR", str(tmp_path))
+    with pytest.raises(hdfsio.NoNameNode) as e:
+        hdfsio.namenode_web_url("hdfs:///ecommerce")
+    message = str(e.value)
+    assert str(tmp_path / "hdfs-site.xml") in message and str(tmp_path / "core-site.xml") in message
+    assert "hdfs://namenode:8020/path" in message
+    assert hdfsio.namenode_web_url("hdfs://nn.example:8020/x") == "http://nn.example:9870"
+    r = subprocess.run([sys.executable, "-m", "ecomsuite.land", "--data", "hdfs:///ecommerce",
+                        "--dataset", "orders", "--day", DAY, str(orders_file(tmp_path / "o.csv", 1, "X"))],
+                       capture_output=True, text=True, env={**os.environ})
+    assert r.returncode == 2 and "no NameNode configured" in r.stderr and "Traceback" not in r.stderr
