@@ -1,15 +1,17 @@
 """HDFS through WebHDFS (the ``hdfs`` package): URIs, a client, and small file operations.
 
-The generator's HdfsSink, the pipeline's HdfsStore, the cluster manager and
-the tests talk to HDFS through here, over the NameNode's HTTP port: no JVM
+ecomsuite.layout's HdfsStore (the landing zone, job outputs and run
+records), the generator's snapshot HdfsSink, the cluster manager and the
+tests talk to HDFS through here, over the NameNode's HTTP port: no JVM
 start per call, unlike ``hadoop fs``.
 
 URIs: ``hdfs:///a/b`` and ``hdfs://host:8020/a/b`` both name the path
 ``/a/b`` on the cluster's file system. The NameNode's web address comes from
-:func:`namenode_web_url`: ``$ECOM_WEBHDFS_URL``, else the Hadoop client
-configuration (``$HADOOP_CONF_DIR``'s hdfs-site.xml, or the local cluster's
-``.run/hadoop/conf``), else the URI's host; with none of them it raises
-:class:`NoNameNode` naming what it looked for (never a silent default).
+:func:`namenode_web_url`: ``$ECOM_WEBHDFS_URL``, else the URI's host, else
+the Hadoop client configuration (``$HADOOP_CONF_DIR``'s hdfs-site.xml or
+core-site.xml, or the local cluster's ``.run/hadoop/conf``); with none of
+them it raises :class:`NoNameNode` naming what it looked for (never a
+silent default).
 
 This module is the transport only (paths, markers and publishing belong to
 ``ecomsuite.layout``).
