@@ -23,6 +23,8 @@ from ecomsuite import layout, schemas
 DEFAULT_OUT = layout.DEFAULT_SNAPSHOT_ROOT   # a snapshot (without --days)
 DEFAULT_DAYS_OUT = layout.DEFAULT_DATA_ROOT  # landing days: <out>/landing/...
 DEFAULT_FOLLOW_INTERVAL = 5.0
+DEFAULT_PARTS = 2       # a snapshot: one map task per part and core
+DEFAULT_DAY_PARTS = 1   # a landed day: small, and ecom-run bundles days
 INJECTED = layout.INJECTED
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -155,9 +157,10 @@ def build_parser():
                         help=f"last day of the {schemas.DEFAULT_ORDER_DAYS}-day order window "
                              f"and the {schemas.DEFAULT_CLICK_DAYS}-day click window, or "
                              "'today' (default: %(default)s)")
-    parser.add_argument("--parts", type=_positive_int, default=2, metavar="N",
-                        help="part files per dataset; the rows do not depend on it "
-                             "(default: %(default)s)")
+    parser.add_argument("--parts", type=_positive_int, metavar="N",
+                        help="part files per dataset (with --days: per dataset and day); the "
+                             f"rows do not depend on it (default: {DEFAULT_PARTS}, with --days "
+                             f"{DEFAULT_DAY_PARTS})")
     parser.add_argument("--datasets", type=_datasets, default=DATASET_ORDER, metavar="LIST",
                         help="comma-separated datasets to write (default: all: "
                              f"{','.join(DATASET_ORDER)}); the others are still planned, so "
@@ -310,7 +313,7 @@ def main(argv=None):
     began = time.perf_counter()
     options = Options(
         seed=args.seed, scale=args.scale, orders=args.orders, customers=args.customers,
-        clicks=args.clicks, end_date=args.end_date, parts=args.parts,
+        clicks=args.clicks, end_date=args.end_date, parts=args.parts or DEFAULT_PARTS,
         anomalies=tuple(args.anomaly), fraud_actors=args.fraud_actors, datasets=args.datasets)
     try:
         sink = make_sink(args.out, args.overwrite)
@@ -381,8 +384,8 @@ def land_main(parser, args):
             return EXIT_USAGE
         totals = dict.fromkeys(DATASET_ORDER, 0)
         for i, date in enumerate(wanted, 1):
-            rows = daymod.land_day(target, days, date, parts=args.parts if args.parts != 2
-                                   else 1, anomaly=anomalies.get(date), jobs=args.jobs)
+            rows = daymod.land_day(target, days, date, parts=args.parts or DEFAULT_DAY_PARTS,
+                                   anomaly=anomalies.get(date), jobs=args.jobs)
             for name, count in rows.items():
                 totals[name] += count
             if sys.stderr.isatty() and not args.quiet:
@@ -390,9 +393,10 @@ def land_main(parser, args):
             layout.kill_point("datagen:between-days")
         if wanted and not args.quiet:
             counts = ", ".join(f"{totals[k]:,} {ROW_NOUNS[k]}" for k in SUMMARY_ORDER)
-            print(f"\rlanded {n} day(s) {wanted[0]}..{wanted[-1]}: {counts} into "
-                  f"{target.landing()} in {time.perf_counter() - began:.1f} s\x1b[K",
-                  file=sys.stderr)
+            tty = sys.stderr.isatty()
+            print(f"{chr(13) if tty else ''}landed {n} day(s) {wanted[0]}..{wanted[-1]}: "
+                  f"{counts} into {target.landing()} in {time.perf_counter() - began:.1f} s"
+                  f"{chr(27) + '[K' if tty else ''}", file=sys.stderr)
         if args.follow:
             first = (wanted[-1] if wanted else (landed[-1] if landed and args.start_date
                                                  is None else start - dt.timedelta(days=1)))
