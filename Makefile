@@ -7,12 +7,14 @@ SHELL := /bin/bash
 VENV       ?= .venv
 VENVS      ?= .venvs
 LOCK       := requirements/lock.txt
-DATA_DIR   ?= data/raw
+DATA_DIR   ?= data
 OUTPUT_DIR ?= output
 SCALE      ?= 1
 SEED       ?= 42
 TARGET     ?= local
-HDFS_RAW   ?= hdfs:///ecommerce/raw
+HDFS_RAW   ?= hdfs:///ecommerce
+DAYS       ?= 30
+START_DATE ?=
 DATAGEN_ARGS ?=
 PYTEST_ARGS  ?=
 # Areas append the setup their tests need (a JDK, Prometheus, ...).
@@ -67,9 +69,10 @@ lock: $(VENV_DIR)/.installed
 	$(VENV_DIR)/bin/uv pip compile -q --universal --python-version 3.10 --extra test \
 	  --output-file $(LOCK) setup.cfg
 
-## Write orders, customers and clickstream CSVs (TARGET=hdfs loads them into HDFS)
+## Land DAYS days of orders, customers and clickstream CSVs into DATA_DIR/landing (TARGET=hdfs: HDFS)
 generate-data: setup
-	$(PY) -m datagen --out $(if $(filter hdfs,$(TARGET)),$(HDFS_RAW),$(DATA_DIR)) \
+	$(PY) -m datagen --days $(DAYS) $(if $(START_DATE),--start-date $(START_DATE)) \
+	  --out $(if $(filter hdfs,$(TARGET)),$(HDFS_RAW),$(DATA_DIR)) \
 	  --scale $(SCALE) --seed $(SEED) $(if $(OVERWRITE),--overwrite) $(DATAGEN_ARGS)
 
 ## Run every job on mrjob's inline runner (one process, no cluster)
@@ -80,7 +83,7 @@ run-inline: setup
 run-local: setup
 	$(BIN)/ecom-run --runner local --data $(DATA_DIR) --output $(OUTPUT_DIR)
 
-## Set up, generate the default dataset and run every job end to end (no cluster)
+## Set up, land 30 days at the default scale and run every job over them (no cluster)
 demo: setup
 	$(MAKE) --no-print-directory generate-data OVERWRITE=1 TARGET=local
 	$(MAKE) --no-print-directory run-local

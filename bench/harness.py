@@ -56,6 +56,7 @@ CORE_ORDER = ("sales_by_region", "customer_tiers", "device_conversions")
 # (ecomsuite.config.JOB_ENV: mrjob imports distutils, and setuptools' shim of
 # it pulls in pkg_resources, 0.2 s per process). It is set for the DuckDB
 # process too, so both sides run in the same environment.
+from ecomsuite import layout  # noqa: E402
 from ecomsuite.config import JOB_ENV  # noqa: E402
 from ecomsuite.pipeline import DEFAULT_HADOOP_PARALLEL  # noqa: E402
 
@@ -213,7 +214,11 @@ def datagen_command(out, scale, seed, parts):
 
 
 def dataset_complete(directory, datasets=("orders", "customers", "clickstream")):
-    return all(os.path.exists(os.path.join(directory, d, "_SUCCESS")) for d in datasets)
+    try:
+        layout.DataLayout(directory).input_files(datasets)
+    except layout.LayoutError:
+        return False
+    return True
 
 
 def count_rows(files):
@@ -236,7 +241,7 @@ def count_rows(files):
 
 
 def part_files(directory, dataset):
-    return sorted(glob.glob(os.path.join(directory, dataset, "part-*")))
+    return sorted(layout.DataLayout(directory).input_files([dataset])[0])
 
 
 class Data:
@@ -466,9 +471,8 @@ def time_hadoop(jobs, data, inline_results, runs, work_dir, parallel=None):
         local_copy = os.path.join(work_dir, f"yarn-output-{i}")
         shutil.rmtree(local_copy, ignore_errors=True)
         hadoop_fs(env, "-copyToLocal", output, local_copy)
-        for path in glob.glob(os.path.join(local_copy, "_runs", "*", "*.json")):
-            with open(path) as f:
-                record = json.load(f)
+        copied = layout.OutputLayout(local_copy)
+        for record in (r for job in copied.jobs() for r in copied.read_records(job)[0]):
             entry = durations.setdefault(record["job"], {"durations": [], "equal": []})
             entry["durations"].append(record["duration_seconds"])
             if record["status"] == "succeeded":
@@ -500,9 +504,10 @@ def time_hadoop(jobs, data, inline_results, runs, work_dir, parallel=None):
 
 def yarn_output_equal(job, data, local_copy, record, work_dir):
     """The job's output, copied back from HDFS, against its DuckDB reference."""
-    run_dir = os.path.join(local_copy, job.name, record["run_id"])
+    copied = layout.OutputLayout(local_copy)
+    run_dir = copied.versions(job.name).final(record["run_id"])
     got = {}
-    for part in sorted(glob.glob(os.path.join(run_dir, "part-*"))):
+    for part in copied.part_files(run_dir):
         got.update(parse_job_output(part))
     m = run_measured(duck_command(job, data.files(job.datasets)), work_dir, f"{job.name}-ref")
     return m.returncode == 0 and not diff_outputs(got, parse_duck_output(m.stdout_path))

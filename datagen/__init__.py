@@ -6,4 +6,4 @@ the data, the options and the guarantees.
 
 # The output's version: bump it whenever the same seed and options would
 # give different bytes (it is recorded in OUT/_manifest.json).
-__version__ = "1.0.0"
+__version__ = "1.1.0"  # 1.1: customers drawn by whole chunks (any range of them is the same)

@@ -18,10 +18,14 @@ import datagen
 from datagen import writer
 from datagen.plan import DATASET_ORDER, Options, Plan, PlanError
 from datagen.sinks import DatasetExists, LocalSink
-from ecomsuite import schemas
+from ecomsuite import layout, schemas
 
-DEFAULT_OUT = os.path.join("data", "raw")
-INJECTED = "_injected.json"
+DEFAULT_OUT = layout.DEFAULT_SNAPSHOT_ROOT   # a snapshot (without --days)
+DEFAULT_DAYS_OUT = layout.DEFAULT_DATA_ROOT  # landing days: <out>/landing/...
+DEFAULT_FOLLOW_INTERVAL = 5.0
+DEFAULT_PARTS = 2       # a snapshot: one map task per part and core
+DEFAULT_DAY_PARTS = 1   # a landed day: small, and ecom-run bundles days
+INJECTED = layout.INJECTED
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -29,6 +33,20 @@ PROGRESS_INTERVAL_SECONDS = 0.2
 DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 ROW_NOUNS = {"orders": "orders", "customers": "customers", "clickstream": "clickstream events"}
 SUMMARY_ORDER = ("orders", "customers", "clickstream")
+
+
+def _start(text):
+    return text if text == "next" else _date(text)
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+    return value
 
 
 def _date(text):
@@ -86,17 +104,41 @@ def build_parser():
             "files with headers, deterministically from a seed (same seed, options and\n"
             "package versions: same bytes). Layout:\n"
             "  OUT/<dataset>/part-NNNNN.csv ... and an empty _SUCCESS written last\n"
-            "  OUT/_manifest.json (what was generated), OUT/_injected.json (ground truth)"),
+            "  OUT/_manifest.json (what was generated), OUT/_injected.json (ground truth)\n"
+            "With --days N it lands days instead (docs/datagen.md):\n"
+            "  OUT/landing/<dataset>/dt=YYYY-MM-DD/... each day committed whole or not at all,\n"
+            "  continuing the same customers and catalog when called again for later days."),
         epilog=(
             "examples:\n"
             "  python -m datagen                                  # scale 1 into data/raw\n"
             "  python -m datagen --scale 10 --parts 4 --out /tmp/s10 --overwrite\n"
             "  python -m datagen --anomaly 2025-06-10:3.0 --anomaly 2025-06-20:0.2 "
             "--fraud-actors 3\n"
-            "  python -m datagen --out hdfs://namenode:9870/data/raw   # needs datagen.hdfs_sink"),
+            "  python -m datagen --out hdfs://namenode:9870/data/raw   # needs datagen.hdfs_sink\n"
+            "  python -m datagen --days 30                        # 30 days into data/landing\n"
+            "  python -m datagen --days 5 --start-date next       # the 5 days after the newest\n"
+            "  python -m datagen --follow --interval 2 --ticks 48 # an hour of data every 2 s"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
-                        help="output root: a directory, or hdfs://... (default: %(default)s)")
+    parser.add_argument("--out", metavar="DIR",
+                        help=f"output root: a directory, or hdfs://... (default: {DEFAULT_OUT}; "
+                             f"with --days or --follow: {DEFAULT_DAYS_OUT})")
+    parser.add_argument("--days", type=_count, metavar="N",
+                        help="land N days into OUT/landing/<dataset>/dt=YYYY-MM-DD/, each "
+                             "committed whole (sizes are per day: scale x 50,000/30 orders, "
+                             "x 200,000/30 clicks; --orders/--clicks are per day, --customers "
+                             "the backlog before the first day)")
+    parser.add_argument("--start-date", type=_start, metavar="YYYY-MM-DD|next",
+                        help="first day to land (default: the N days ending at --end-date; "
+                             "'next': the day after the newest landed day)")
+    parser.add_argument("--follow", action="store_true",
+                        help="then keep landing: one simulated hour of the next day every "
+                             "--interval seconds (a new file per dataset and hour, the day "
+                             "closed at its last hour); Ctrl-C stops")
+    parser.add_argument("--interval", type=_seconds, default=DEFAULT_FOLLOW_INTERVAL,
+                        metavar="SECONDS", help="--follow: seconds between hours "
+                        "(default: %(default)s)")
+    parser.add_argument("--ticks", type=_count, metavar="N",
+                        help="--follow: stop after N hours (default: never)")
     parser.add_argument("--seed", type=int, default=42,
                         help="random seed; same seed and options give the same bytes "
                              "(default: %(default)s)")
@@ -115,9 +157,10 @@ def build_parser():
                         help=f"last day of the {schemas.DEFAULT_ORDER_DAYS}-day order window "
                              f"and the {schemas.DEFAULT_CLICK_DAYS}-day click window, or "
                              "'today' (default: %(default)s)")
-    parser.add_argument("--parts", type=_positive_int, default=2, metavar="N",
-                        help="part files per dataset; the rows do not depend on it "
-                             "(default: %(default)s)")
+    parser.add_argument("--parts", type=_positive_int, metavar="N",
+                        help="part files per dataset (with --days: per dataset and day); the "
+                             f"rows do not depend on it (default: {DEFAULT_PARTS}, with --days "
+                             f"{DEFAULT_DAY_PARTS})")
     parser.add_argument("--datasets", type=_datasets, default=DATASET_ORDER, metavar="LIST",
                         help="comma-separated datasets to write (default: all: "
                              f"{','.join(DATASET_ORDER)}); the others are still planned, so "
@@ -262,10 +305,15 @@ def summary(plan, out, seconds):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.days is not None or args.follow:
+        return land_main(parser, args)
+    if args.start_date is not None or args.ticks is not None:
+        parser.error("--start-date and --ticks go with --days or --follow")
+    args.out = args.out or DEFAULT_OUT
     began = time.perf_counter()
     options = Options(
         seed=args.seed, scale=args.scale, orders=args.orders, customers=args.customers,
-        clicks=args.clicks, end_date=args.end_date, parts=args.parts,
+        clicks=args.clicks, end_date=args.end_date, parts=args.parts or DEFAULT_PARTS,
         anomalies=tuple(args.anomaly), fraud_actors=args.fraud_actors, datasets=args.datasets)
     try:
         sink = make_sink(args.out, args.overwrite)
@@ -289,6 +337,86 @@ def main(argv=None):
         signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
         print(summary(plan, args.out, time.perf_counter() - began), file=sys.stderr)
+    return 0
+
+
+def land_main(parser, args):
+    """--days / --follow: land days into OUT/landing (datagen.days)."""
+    from datagen import days as daymod
+
+    out = args.out or DEFAULT_DAYS_OUT
+    if args.fraud_actors:
+        parser.error("--fraud-actors needs a snapshot (without --days): outlier orders need "
+                     "several orders of one customer in one plan")
+    if args.datasets != DATASET_ORDER:
+        parser.error("--datasets: a landed day holds every dataset (it is committed whole)")
+    if args.days == 0 and not args.follow:
+        parser.error("--days must be at least 1")
+    began = time.perf_counter()
+    say = (lambda text: None) if args.quiet else (
+        lambda text: print(text, file=sys.stderr, flush=True))
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        target = layout.DataLayout(out)
+        landed = target.days()
+        if args.start_date == "next":
+            if not landed:
+                parser.error(f"--start-date next: {target.landing()} has no landed day yet")
+            start = landed[-1] + dt.timedelta(days=1)
+        elif args.start_date is not None:
+            start = args.start_date
+        else:
+            start = args.end_date - dt.timedelta(days=(args.days or 1) - 1)
+        n = args.days or 0
+        world = daymod.open_world(target, args.seed, args.scale, start, args.orders,
+                                  args.customers, args.clicks)
+        days = daymod.Days(world)
+        wanted = [start + dt.timedelta(days=i) for i in range(n)]
+        anomalies = dict(args.anomaly)
+        outside = sorted(set(anomalies) - set(wanted))
+        if outside:
+            parser.error(f"--anomaly {outside[0]}: not one of the days being landed")
+        taken = [d for d in wanted if d in set(landed)]
+        if taken and not args.overwrite:
+            print(f"ecom-datagen: refusing to overwrite: {taken[0]} is already landed in "
+                  f"{target.landing()} ({len(taken)} of the days); pass --overwrite to land "
+                  "them again, or --start-date next", file=sys.stderr)
+            return EXIT_USAGE
+        totals = dict.fromkeys(DATASET_ORDER, 0)
+        for i, date in enumerate(wanted, 1):
+            rows = daymod.land_day(target, days, date, parts=args.parts or DEFAULT_DAY_PARTS,
+                                   anomaly=anomalies.get(date), jobs=args.jobs)
+            for name, count in rows.items():
+                totals[name] += count
+            if sys.stderr.isatty() and not args.quiet:
+                print(f"\rlanded {date} ({i}/{n})\x1b[K", end="", file=sys.stderr, flush=True)
+            layout.kill_point("datagen:between-days")
+        if wanted and not args.quiet:
+            counts = ", ".join(f"{totals[k]:,} {ROW_NOUNS[k]}" for k in SUMMARY_ORDER)
+            tty = sys.stderr.isatty()
+            print(f"{chr(13) if tty else ''}landed {n} day(s) {wanted[0]}..{wanted[-1]}: "
+                  f"{counts} into {target.landing()} in {time.perf_counter() - began:.1f} s"
+                  f"{chr(27) + '[K' if tty else ''}", file=sys.stderr)
+        if args.follow:
+            first = (wanted[-1] if wanted else (landed[-1] if landed and args.start_date
+                                                 is None else start - dt.timedelta(days=1)))
+            first = first + dt.timedelta(days=1)
+            daymod.follow(target, days, first, args.interval, args.ticks, say=say)
+    except PlanError as e:
+        parser.error(str(e))
+    except layout.LayoutError as e:
+        print(f"ecom-datagen: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\necom-datagen: interrupted; the day being landed was not committed",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as e:
+        print(f"\necom-datagen: cannot land into {out}: {e}; the day being landed was not "
+              "committed", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -219,7 +219,8 @@ def chunk(plan, k):
     start = np.minimum(start, last_second - span)
     fields = {
         "timestamp": TimestampField(start[session] + offset),
-        "session_id": IntField(first_session + session + 1, schemas.ID_DIGITS["SESSION"],
+        "session_id": IntField(first_session + session + 1 + plan.session_id_offset,
+                               schemas.ID_DIGITS["SESSION"],
                                schemas.SESSION_ID_PREFIX.encode()),
         "customer_id": IntField(customer[session] + 1, schemas.ID_DIGITS["CUST"],
                                 schemas.CUSTOMER_ID_PREFIX.encode()),

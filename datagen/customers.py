@@ -62,26 +62,35 @@ def customer_regions(seed, n):
 
 
 def chunk_count(plan):
-    return -(-plan.rows["customers"] // CHUNK_ROWS)
+    """Chunks holding customers [customer_first, customers): numbered from chunk 0 of the
+    world, so a customer's row is the same whichever day writes it."""
+    first, n = plan.customer_first, plan.rows["customers"]
+    if n <= first:
+        return 0
+    return (n - 1) // CHUNK_ROWS - first // CHUNK_ROWS + 1
 
 
 def chunk(plan, k):
-    """(rows, CSV bytes) of customers chunk `k`."""
-    lo = k * CHUNK_ROWS
-    hi = min(plan.rows["customers"], lo + CHUNK_ROWS)
+    """(rows, CSV bytes) of customers chunk `k` (of the written range)."""
+    a = plan.customer_first // CHUNK_ROWS + k   # the world's chunk number
+    lo = max(plan.customer_first, a * CHUNK_ROWS)
+    hi = min(plan.rows["customers"], (a + 1) * CHUNK_ROWS)
     n = hi - lo
-    rng = randomness.stream(plan.seed, randomness.CUSTOMERS, k)
+    at = slice(lo - a * CHUNK_ROWS, hi - a * CHUNK_ROWS)
+    rng = randomness.stream(plan.customer_seed, randomness.CUSTOMERS, a)
     number = np.arange(lo + 1, hi + 1, dtype=np.int64)
     region = plan.regions[lo:hi].astype(np.int64)
-    u = rng.random((4, n))
+    u = rng.random((4, CHUNK_ROWS))[:, at]      # whole chunks drawn: any range is the same
+    normal = rng.standard_normal(CHUNK_ROWS)[at]
     first = region * FIRST_NAMES_PER_REGION + (u[0] * FIRST_NAMES_PER_REGION).astype(np.int64)
     last = region * LAST_NAMES_PER_REGION + (u[1] * LAST_NAMES_PER_REGION).astype(np.int64)
     city = region * CITIES_PER_REGION + (u[2] * CITIES_PER_REGION).astype(np.int64)
     days_before = 1 + (SIGNUP_DAYS * u[3] ** SIGNUP_RECENCY).astype(np.int64)
-    signup = plan.order_first_day - days_before
-    tenure = days_before / SIGNUP_DAYS  # 0..1; the average customer ~0.4
+    new = number > plan.backlog                  # signed up on the plan's (only) day
+    signup = np.where(new, plan.end_day, plan.signup_anchor - days_before)
+    tenure = np.where(new, 0.0, days_before / SIGNUP_DAYS)  # 0..1; the average customer ~0.4
     median = LTV_MEDIAN_CENTS * (0.6 + tenure) * LTV_BAND_FACTOR[plan.bands[lo:hi]]
-    ltv = np.rint(median * np.exp(LTV_SIGMA * rng.standard_normal(n))).astype(np.int64)
+    ltv = np.rint(median * np.exp(LTV_SIGMA * normal)).astype(np.int64)
     pools = plan.pool_tables
     fields = {
         "customer_id": IntField(number, schemas.ID_DIGITS["CUST"],

@@ -30,25 +30,16 @@ port 8020 is taken as the web port), else from ``ecomsuite.hdfsio``
 """
 
 import os
-import posixpath
 import socket
-from urllib.parse import urlparse
 
 from datagen.plan import PlanError
-from datagen.sinks import OLD_MARK, SUCCESS, TEMP_MARK, DatasetExists, Sink, pid_alive
-from ecomsuite import hdfsio
-
-NAMENODE_RPC_PORT = 8020
-NAMENODE_WEB_PORT = 9870
+from datagen.sinks import SUCCESS, DatasetExists, Sink, pid_alive
+from ecomsuite import hdfsio, layout
 
 
 def web_url_for(uri):
-    """The WebHDFS base URL for an ``hdfs://`` URI (None: the configured default)."""
-    parsed = urlparse(uri)
-    if not parsed.hostname:
-        return None
-    port = parsed.port if parsed.port not in (None, NAMENODE_RPC_PORT) else NAMENODE_WEB_PORT
-    return f"http://{parsed.hostname}:{port}"
+    """The WebHDFS base URL an ``hdfs://`` URI names (None: it names no host)."""
+    return hdfsio.uri_web_url(uri)
 
 
 class HdfsSink(Sink):
@@ -58,7 +49,11 @@ class HdfsSink(Sink):
         self.url = url
         self.root = hdfsio.hdfs_path(url)
         self.overwrite = overwrite
-        self.client = client or hdfsio.client(web_url_for(url))
+        self.layout = layout.DataLayout(url, layout.HdfsStore(client, uri=url))
+        try:
+            self.client = client or hdfsio.client(uri=url)
+        except hdfsio.NoNameNode as e:
+            raise PlanError(f"--out {url}: {e}") from None
         self.owner = f"{socket.gethostname()}-{os.getpid()}"
         try:
             self.client.status("/")
@@ -71,26 +66,25 @@ class HdfsSink(Sink):
         return f"HdfsSink({self.url!r}, overwrite={self.overwrite})"
 
     def final_dir(self, dataset):
-        return posixpath.join(self.root, dataset)
+        return hdfsio.hdfs_path(self.layout.snapshot_dir(dataset))
 
     def temp_dir(self, dataset):
-        return posixpath.join(self.root, f".{dataset}{TEMP_MARK}{self.owner}")
+        return hdfsio.hdfs_path(self.layout.snapshot_temp(dataset, self.owner))
 
     def old_dir(self, dataset):
-        return posixpath.join(self.root, f".{dataset}{OLD_MARK}{self.owner}")
+        return hdfsio.hdfs_path(self.layout.snapshot_old(dataset, self.owner))
 
     def _uri(self, path):
         return hdfsio.to_uri(path)
 
     def _remove_stale(self, dataset):
         """Delete this host's leftovers of killed runs (their process is gone)."""
+        self.layout.store._client = self.client
         host = socket.gethostname()
-        for name in hdfsio.list_names(self.client, self.root):
-            for mark in (TEMP_MARK, OLD_MARK):
-                prefix = f".{dataset}{mark}{host}-"
-                pid = name[len(prefix):]
-                if name.startswith(prefix) and pid.isdigit() and not pid_alive(int(pid)):
-                    hdfsio.delete(self.client, posixpath.join(self.root, name), recursive=True)
+        for path, owner in self.layout.snapshot_leftovers(dataset):
+            pid = owner[len(host) + 1:]
+            if owner.startswith(f"{host}-") and pid.isdigit() and not pid_alive(int(pid)):
+                hdfsio.delete(self.client, path, recursive=True)
 
     def begin(self, dataset):
         final = self.final_dir(dataset)
@@ -105,11 +99,12 @@ class HdfsSink(Sink):
     def open_part(self, dataset, filename):
         if "/" in filename or filename.startswith((".", "_")):
             raise ValueError(f"bad part file name {filename!r}")
-        return hdfsio.open_writer(self.client, posixpath.join(self.temp_dir(dataset), filename))
+        return hdfsio.open_writer(self.client,
+                                  self.layout.store.join(self.temp_dir(dataset), filename))
 
     def commit(self, dataset):
         final, temp, old = self.final_dir(dataset), self.temp_dir(dataset), None
-        hdfsio.write_bytes(self.client, posixpath.join(temp, SUCCESS), b"")
+        hdfsio.write_bytes(self.client, self.layout.store.join(temp, SUCCESS), b"")
         if hdfsio.exists(self.client, final):
             if not self.overwrite:
                 raise DatasetExists(self._uri(final))
@@ -125,7 +120,7 @@ class HdfsSink(Sink):
 
     def write_json(self, filename, obj):
         self.client.makedirs(self.root)
-        path = posixpath.join(self.root, filename)
-        temp = posixpath.join(self.root, f".{filename}{TEMP_MARK}{self.owner}")
+        path = self.layout.snapshot_file(filename)
+        temp = self.layout.snapshot_temp(filename, self.owner)
         hdfsio.write_bytes(self.client, temp, self.json_bytes(obj), overwrite=True)
         hdfsio.replace_file(self.client, temp, path)

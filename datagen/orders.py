@@ -181,7 +181,7 @@ def chunk(plan, k):
     quantity = np.minimum(np.searchsorted(QUANTITY_CDF, u[2], side="right") + 1,
                           BAND_QUANTITY_CAP[band, product])
     discount = DISCOUNT_PERCENT[np.searchsorted(DISCOUNT_CDF, u[3], side="right")]
-    age = plan.order_days - 1 - day
+    age = plan.order_days - 1 - day if plan.status_age is None else np.full(n, plan.status_age)
     age_group = np.searchsorted(STATUS_AGE_FROM, age, side="right") - 1
     status = np.empty(n, dtype=np.int64)
     for group, cdf in enumerate(STATUS_CDF):
@@ -194,7 +194,8 @@ def chunk(plan, k):
 
     price = (PRODUCT_CENTS[product] * (100 - discount) + 50) // 100
     fields = {
-        "order_id": IntField(g + 1, schemas.ID_DIGITS["ORD"], schemas.ORDER_ID_PREFIX.encode()),
+        "order_id": IntField(g + 1 + plan.order_id_offset, schemas.ID_DIGITS["ORD"],
+                             schemas.ORDER_ID_PREFIX.encode()),
         "customer_id": IntField(customer + 1, schemas.ID_DIGITS["CUST"],
                                 schemas.CUSTOMER_ID_PREFIX.encode()),
         "product_id": TextField(PRODUCT_ID_TABLE, product),

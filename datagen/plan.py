@@ -31,6 +31,25 @@ class PlanError(ValueError):
 
 
 @dataclass(frozen=True)
+class DayContext:
+    """What makes a one-day plan part of a world of days (see datagen/days.py).
+
+    The customers (regions, bands, names) come from `world_seed`; the day's own
+    orders and sessions from the plan's seed. Customers ``[customer_first, customers)``
+    are the day's new sign-ups (the first day: the backlog too); ``backlog`` customers
+    signed up before the `origin` day. Order and session numbers start after the offsets.
+    """
+
+    world_seed: int
+    origin_day: int          # epoch day of the world's first landed day
+    backlog: int             # customers who signed up before origin_day
+    customer_first: int      # first customer index written on this day
+    order_id_offset: int
+    session_id_offset: int
+    status_age: int          # orders land with the status of an order this many days old
+
+
+@dataclass(frozen=True)
 class Options:
     seed: int = 42
     scale: float = 1.0
@@ -42,6 +61,7 @@ class Options:
     anomalies: tuple = ()          # ((date, factor), ...)
     fraud_actors: int = 0
     datasets: tuple = DATASET_ORDER  # the datasets to write (all are planned)
+    day: DayContext | None = None  # one day of a world of days (datagen.days)
 
 
 def scaled(dataset, scale):
@@ -57,20 +77,58 @@ class Plan:
     def seed(self):
         return self.options.seed
 
+    @property
+    def customer_seed(self):
+        """Customers are the world's: the same on every day of it."""
+        day = self.options.day
+        return day.world_seed if day else self.options.seed
+
+    @property
+    def customer_first(self):
+        return self.options.day.customer_first if self.options.day else 0
+
+    @property
+    def backlog(self):
+        """Customers who signed up before the (first) window; the rest sign up on the day."""
+        return self.options.day.backlog if self.options.day else self.rows["customers"]
+
+    @property
+    def signup_anchor(self):
+        """The backlog's signups lie within SIGNUP_DAYS before this epoch day."""
+        return self.options.day.origin_day if self.options.day else self.order_first_day
+
+    @property
+    def order_id_offset(self):
+        return self.options.day.order_id_offset if self.options.day else 0
+
+    @property
+    def session_id_offset(self):
+        return self.options.day.session_id_offset if self.options.day else 0
+
+    @property
+    def status_age(self):
+        return self.options.day.status_age if self.options.day else None
+
+    def write_rows(self, dataset):
+        """Rows written for `dataset` (a day writes only its new customers)."""
+        if dataset == "customers":
+            return max(0, self.rows["customers"] - self.customer_first)
+        return self.rows[dataset]
+
     @classmethod
     def build(cls, options, with_pools=True):
         plan = cls(options)
         plan._size()
         plan._calendar()
-        plan.regions = customers.customer_regions(plan.seed, plan.rows["customers"])
-        plan.bands = orders.customer_bands(plan.seed, plan.rows["customers"])
+        plan.regions = customers.customer_regions(plan.customer_seed, plan.rows["customers"])
+        plan.bands = orders.customer_bands(plan.customer_seed, plan.rows["customers"])
         plan._inject_orders()
         plan._inject_bots()
         plan.click_chunks, plan.bot_sessions = clickstream.layout(plan)
         if len(plan.bot_sessions) != len(plan.bot_targets):
             raise PlanError("could not place every bot session; use more --clicks")
         with_pools = with_pools and "customers" in options.datasets
-        plan.pool_tables = pools.build_pools(plan.seed).tables() if with_pools else None
+        plan.pool_tables = pools.build_pools(plan.customer_seed).tables() if with_pools else None
         return plan
 
     # --- sizes and calendars ------------------------------------------------
@@ -100,9 +158,9 @@ class Plan:
     def _calendar(self):
         o = self.options
         self.end_day = timeline.epoch_day(o.end_date)
-        self.order_days = schemas.DEFAULT_ORDER_DAYS
+        self.order_days = 1 if o.day else schemas.DEFAULT_ORDER_DAYS
         self.order_first_day = self.end_day - self.order_days + 1
-        self.click_days = schemas.DEFAULT_CLICK_DAYS
+        self.click_days = 1 if o.day else schemas.DEFAULT_CLICK_DAYS
         self.click_first_day = self.end_day - self.click_days + 1
         self.base_orders = self.rows["orders"]
         counts = orders.day_counts(self.base_orders, self.order_first_day, self.order_days)

@@ -34,10 +34,12 @@ import json
 import os
 import shutil
 
-MANIFEST = "_manifest.json"
-SUCCESS = "_SUCCESS"
-TEMP_MARK = ".tmp-"
-OLD_MARK = ".old-"
+from ecomsuite import layout
+
+MANIFEST = layout.MANIFEST
+SUCCESS = layout.SUCCESS
+TEMP_MARK = layout.SNAPSHOT_TEMP_MARK
+OLD_MARK = layout.SNAPSHOT_OLD_MARK
 
 
 class DatasetExists(Exception):
@@ -74,15 +76,7 @@ class Sink:
         return (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode()
 
 
-def pid_alive(pid):
-    """Whether a process with this id exists (a temp dir's writer may still be at work)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+pid_alive = layout.pid_alive  # whether a temp dir's writer may still be at work
 
 
 class LocalSink(Sink):
@@ -99,6 +93,7 @@ class LocalSink(Sink):
 
     def __init__(self, root, overwrite=False):
         self.root = os.fspath(root)
+        self.layout = layout.DataLayout(self.root, layout.LocalStore())
         self.overwrite = overwrite
         self.pid = os.getpid()
 
@@ -106,18 +101,15 @@ class LocalSink(Sink):
         return f"LocalSink({self.root!r}, overwrite={self.overwrite})"
 
     def final_dir(self, dataset):
-        return os.path.join(self.root, dataset)
+        return self.layout.snapshot_dir(dataset)
 
     def temp_dir(self, dataset):
-        return os.path.join(self.root, f".{dataset}{TEMP_MARK}{self.pid}")
+        return self.layout.snapshot_temp(dataset, self.pid)
 
     def _remove_stale(self, dataset):
-        prefixes = (f".{dataset}{TEMP_MARK}", f".{dataset}{OLD_MARK}")
-        for name in os.listdir(self.root):
-            for prefix in prefixes:
-                pid = name[len(prefix):]
-                if name.startswith(prefix) and pid.isdigit() and not pid_alive(int(pid)):
-                    shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
+        for path, owner in self.layout.snapshot_leftovers(dataset):
+            if owner.isdigit() and not pid_alive(int(owner)):
+                shutil.rmtree(path, ignore_errors=True)
 
     def begin(self, dataset):
         final = self.final_dir(dataset)
@@ -132,7 +124,7 @@ class LocalSink(Sink):
     def open_part(self, dataset, filename):
         if os.sep in filename or filename.startswith("."):
             raise ValueError(f"bad part file name {filename!r}")
-        return open(os.path.join(self.temp_dir(dataset), filename), "wb")
+        return open(self.layout.store.join(self.temp_dir(dataset), filename), "wb")
 
     def commit(self, dataset):
         final, temp = self.final_dir(dataset), self.temp_dir(dataset)
@@ -140,11 +132,11 @@ class LocalSink(Sink):
         if os.path.lexists(final):
             if not self.overwrite:
                 raise DatasetExists(final)
-            old = os.path.join(self.root, f".{dataset}{OLD_MARK}{self.pid}")
+            old = self.layout.snapshot_old(dataset, self.pid)
             shutil.rmtree(old, ignore_errors=True)
             os.rename(final, old)
         os.rename(temp, final)
-        with open(os.path.join(final, SUCCESS), "wb"):
+        with open(self.layout.store.join(final, SUCCESS), "wb"):
             pass
         if old:
             if os.path.isdir(old) and not os.path.islink(old):
@@ -157,8 +149,8 @@ class LocalSink(Sink):
 
     def write_json(self, filename, obj):
         os.makedirs(self.root, exist_ok=True)
-        path = os.path.join(self.root, filename)
-        temp = os.path.join(self.root, f".{filename}{TEMP_MARK}{self.pid}")
+        path = self.layout.snapshot_file(filename)
+        temp = self.layout.snapshot_temp(filename, self.pid)
         with open(temp, "wb") as f:
             f.write(self.json_bytes(obj))
         os.replace(temp, path)

@@ -89,7 +89,7 @@ def write_dataset(sink, plan, dataset, chunks, on_rows=None):
 
     `on_rows(n)` is called after each piece written. Returns the part file names.
     """
-    total = plan.rows[dataset]
+    total = plan.write_rows(dataset)
     parts = plan.options.parts
     names = part_names(parts)
     bounds = [p * total // parts for p in range(parts + 1)]

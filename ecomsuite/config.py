@@ -1,10 +1,16 @@
-"""Paths and names shared by the generator, the pipeline, the exporter and the tests."""
+"""Settings shared by the generator, the pipeline, the exporter and the tests.
 
-DEFAULT_DATA_DIR = "data/raw"      # datagen writes <dir>/<dataset>/part-NNNNN.csv
-DEFAULT_OUTPUT_DIR = "output"      # the pipeline writes <dir>/<job>/<run_id>/part-*
-RUNS_DIRNAME = "_runs"             # run records: <output>/_runs/<job>/<run_id>.json
-SUCCESS_MARKER = "_SUCCESS"        # written last into a complete dataset or job output
-PART_GLOB = "part-*"               # the data files of a dataset directory
+Paths, markers and records belong to ecomsuite.layout; the names below are its,
+re-exported for the modules that only need a default.
+"""
+
+from ecomsuite import layout
+
+DEFAULT_DATA_DIR = layout.DEFAULT_DATA_ROOT
+DEFAULT_OUTPUT_DIR = layout.DEFAULT_OUTPUT_ROOT
+RUNS_DIRNAME = layout.RUNS
+SUCCESS_MARKER = layout.SUCCESS
+PART_GLOB = layout.PART_GLOB
 RUNNERS = ("inline", "local", "hadoop")
 
 # Environment for job processes (every runner; mrjob.conf's cmdenv says the same,

@@ -1,12 +1,20 @@
 """HDFS through WebHDFS (the ``hdfs`` package): URIs, a client, and small file operations.
 
-The generator's HdfsSink, the pipeline's HdfsStore, the cluster manager and
-the tests talk to HDFS through here, over the NameNode's HTTP port: no JVM
+ecomsuite.layout's HdfsStore (the landing zone, job outputs and run
+records), the generator's snapshot HdfsSink, the cluster manager and the
+tests talk to HDFS through here, over the NameNode's HTTP port: no JVM
 start per call, unlike ``hadoop fs``.
 
 URIs: ``hdfs:///a/b`` and ``hdfs://host:8020/a/b`` both name the path
-``/a/b`` on the cluster's file system (the host part is not used: the
-NameNode's web address comes from :func:`namenode_web_url`).
+``/a/b`` on the cluster's file system. The NameNode's web address comes from
+:func:`namenode_web_url`: ``$ECOM_WEBHDFS_URL``, else the URI's host, else
+the Hadoop client configuration (``$HADOOP_CONF_DIR``'s hdfs-site.xml or
+core-site.xml, or the local cluster's ``.run/hadoop/conf``); with none of
+them it raises :class:`NoNameNode` naming what it looked for (never a
+silent default).
+
+This module is the transport only (paths, markers and publishing belong to
+``ecomsuite.layout``).
 
 WebHDFS acts as one user, the same everywhere: ``$ECOM_HDFS_USER``, else
 ``$HADOOP_USER_NAME``, else the current login (which is also who submits
@@ -18,21 +26,28 @@ import io
 import os
 import posixpath
 import xml.etree.ElementTree as ET
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
+import requests
 from hdfs import HdfsError, InsecureClient
 
 SCHEME = "hdfs"
-DEFAULT_WEB_ADDRESS = "127.0.0.1:9870"
+RPC_PORT = 8020                 # hdfs://host:8020/... names the RPC port: the web port is 9870
+WEB_PORT = 9870
 PART_BUFFER_BYTES = 1 << 20     # WebHDFS uploads go out in chunks of this size
 TIMEOUT_SECONDS = 60
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DEFAULT_CONF_DIR = os.path.join(_ROOT, ".run", "hadoop", "conf")
 
-__all__ = ["HdfsError", "is_hdfs_uri", "hdfs_path", "to_uri", "namenode_web_url",
+__all__ = ["HdfsError", "NoNameNode", "is_hdfs_uri", "hdfs_path", "to_uri", "namenode_web_url",
            "hdfs_user", "client", "exists", "is_dir", "list_names", "write_bytes",
-           "read_bytes", "rename", "replace_file", "delete", "open_writer"]
+           "read_bytes", "rename", "replace_file", "delete", "open_writer", "makedirs",
+           "list_status", "open_reader"]
+
+
+class NoNameNode(HdfsError):
+    """No NameNode address is configured for an hdfs:// path."""
 
 
 def is_hdfs_uri(path):
@@ -67,15 +82,46 @@ def _conf_value(conf_dir, filename, name):
     return None
 
 
-def namenode_web_url():
-    """The NameNode's web (WebHDFS) address: ``$ECOM_WEBHDFS_URL``, else the
-    rendered hdfs-site.xml's ``dfs.namenode.http-address``, else 127.0.0.1:9870."""
+def uri_web_url(uri):
+    """``hdfs://nn:8020/x`` -> ``http://nn:9870``; another port is taken as the web port."""
+    if not is_hdfs_uri(uri):
+        return None
+    parts = urlparse(uri)
+    if not parts.hostname:
+        return None
+    port = parts.port if parts.port and parts.port != RPC_PORT else WEB_PORT
+    return f"http://{parts.hostname}:{port}"
+
+
+def namenode_web_url(uri=None):
+    """The NameNode's web (WebHDFS) address for `uri` (or the default file system).
+
+    ``$ECOM_WEBHDFS_URL``; else ``dfs.namenode.http-address`` in
+    ``$HADOOP_CONF_DIR/hdfs-site.xml`` (default dir: the local cluster's
+    ``.run/hadoop/conf``); else the host named in `uri`. Raises
+    :class:`NoNameNode` naming every place it looked when none of them says.
+    """
     url = os.environ.get("ECOM_WEBHDFS_URL")
     if url:
         return url.rstrip("/")
+    from_uri = uri_web_url(uri)
+    if from_uri:
+        return from_uri
     conf_dir = os.environ.get("HADOOP_CONF_DIR") or _DEFAULT_CONF_DIR
     address = _conf_value(conf_dir, "hdfs-site.xml", "dfs.namenode.http-address")
-    return f"http://{address or DEFAULT_WEB_ADDRESS}"
+    if address:
+        return f"http://{address}"
+    default_fs = _conf_value(conf_dir, "core-site.xml", "fs.defaultFS")
+    from_conf = uri_web_url(default_fs)
+    if from_conf:
+        return from_conf
+    raise NoNameNode(
+        f"{uri or 'hdfs://'}: no NameNode configured: looked for $ECOM_WEBHDFS_URL, "
+        f"dfs.namenode.http-address in {os.path.join(conf_dir, 'hdfs-site.xml')}, "
+        f"fs.defaultFS in {os.path.join(conf_dir, 'core-site.xml')} "
+        f"(HADOOP_CONF_DIR={os.environ.get('HADOOP_CONF_DIR') or 'unset'}), and a host in "
+        "the URI; start the local cluster (`make cluster-up`), set HADOOP_CONF_DIR, or name "
+        "the NameNode in the URI (hdfs://namenode:8020/path)")
 
 
 def hdfs_user():
@@ -83,9 +129,9 @@ def hdfs_user():
             or getpass.getuser())
 
 
-def client(url=None, user=None):
-    """A WebHDFS client acting as :func:`hdfs_user`."""
-    return InsecureClient(url or namenode_web_url(), user=user or hdfs_user(),
+def client(url=None, user=None, uri=None):
+    """A WebHDFS client acting as :func:`hdfs_user` (NameNode: `url`, else for `uri`)."""
+    return InsecureClient(url or namenode_web_url(uri), user=user or hdfs_user(),
                           timeout=TIMEOUT_SECONDS)
 
 
@@ -125,9 +171,38 @@ def rename(c, src, dst):
 
 
 def replace_file(c, src, dst):
-    """Rename file `src` over file `dst` in one step (WebHDFS RENAME with OVERWRITE)."""
-    # hdfs's Client.rename() has no options; its request method passes them through.
-    c._rename(hdfs_path(src), destination=hdfs_path(dst), renameoptions="OVERWRITE")
+    """Rename file `src` over file `dst` in one step (WebHDFS RENAME, renameoptions=OVERWRITE).
+
+    The ``hdfs`` package's ``rename`` takes no options, so this is the REST call itself.
+    """
+    response = requests.put(
+        f"{c.url.rstrip('/')}/webhdfs/v1{quote(hdfs_path(src))}",
+        params={"op": "RENAME", "destination": hdfs_path(dst), "renameoptions": "OVERWRITE",
+                "user.name": getattr(c, "user", None) or hdfs_user()},
+        timeout=TIMEOUT_SECONDS)
+    if response.status_code != 200:
+        try:
+            message = response.json()["RemoteException"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text[:200]
+        raise HdfsError(f"cannot rename {src} over {dst}: {message}")
+    # RENAME with options (rename2) answers 200 with no body; plain RENAME {"boolean": ...}.
+    if response.text.strip() and response.json().get("boolean") is False:
+        raise HdfsError(f"cannot rename {src} over {dst}: the NameNode refused")
+
+
+def makedirs(c, path):
+    c.makedirs(hdfs_path(path))
+
+
+def list_status(c, path):
+    """[(name, FileStatus dict)] of directory `path`, sorted by name."""
+    return sorted(c.list(hdfs_path(path), status=True))
+
+
+def open_reader(c, path, chunk_size=PART_BUFFER_BYTES):
+    """A context manager yielding a file-like reader of `path` (streamed)."""
+    return c.read(hdfs_path(path), chunk_size=0)
 
 
 def delete(c, path, recursive=False):

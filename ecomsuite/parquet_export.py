@@ -23,10 +23,11 @@ reported, and an export whose malformed share is above
 repeated headers are skipped. Money above 9,999,999,999.99 does not fit
 decimal(12,2) and counts as bad_number.
 
-Each folder is written under ``<dest>/_tmp-<id>/`` and renamed into place
-(the previous version is moved aside first, then removed), so a reader never
-sees a partial folder under the real name; a failed export leaves the
-previous version as it was.
+Each folder is a pointer to a whole version (ecomsuite.layout.PointedVersions):
+``<dest>/<name>`` is a symlink to ``<dest>/_versions/<name>/<version>/``, written
+as ``_tmp-<version>``, renamed, given ``_SUCCESS``, and then pointed at in one
+step (the previous version is kept), so a reader never sees a partial folder
+or none; a failed export leaves the previous version as it was.
 
 Query with DuckDB:
 
@@ -36,11 +37,8 @@ Query with DuckDB:
 """
 
 import argparse
-import glob
 import json
 import os
-import secrets
-import shutil
 import sys
 import time
 
@@ -50,7 +48,7 @@ import pyarrow.csv as pcsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ecomsuite import config, rows, schemas
+from ecomsuite import layout, rows, schemas
 from ecomsuite.jobbase import (
     DEFAULT_MAX_MALFORMED_SHARE,
     EXIT_TOO_MANY_MALFORMED,
@@ -61,11 +59,10 @@ from ecomsuite.jobbase import (
 from ecomsuite.pipeline import LocalStore, PipelineError
 from ecomsuite.registry import job_classes
 
-DEFAULT_DEST = "data/parquet"
+DEFAULT_DEST = layout.DEFAULT_PARQUET_ROOT
 DEFAULT_BLOCK_BYTES = 1 << 20     # CSV bytes per record batch (about 10,000 rows)
 MIN_ROWS_PER_GROUP = 16_384       # rows buffered per partition before a row group is written
-JOBS_DIRNAME = "jobs"
-MANIFEST = "_manifest.json"
+JOBS_DIRNAME = layout.ParquetLayout.JOBS
 MONEY_TYPE = pa.decimal128(12, 2)
 MONEY_INTEGER_DIGITS = 10
 PARTITION_BY = {"orders": "order_date", "clickstream": "timestamp"}
@@ -217,44 +214,10 @@ class CSVConverter:
         return out
 
 
-# --- writing, atomically ------------------------------------------------------------
+# --- writing, atomically (ecomsuite.layout's pointed versions) ----------------------
 
-def write_json(path, data):
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, sort_keys=True)
-    os.replace(path + ".tmp", path)
-
-
-class AtomicFolder:
-    """Build `<dest>/<name>` in `<dest>/_tmp-<id>/<name>`; publish() swaps it into place."""
-
-    def __init__(self, dest, name):
-        self.dest = dest
-        self.name = name
-        self.token = secrets.token_hex(4)
-        self.temp_root = os.path.join(dest, f"_tmp-{self.token}")
-        self.temp = os.path.join(self.temp_root, name)
-        self.final = os.path.join(dest, name)
-
-    def __enter__(self):
-        os.makedirs(os.path.dirname(self.temp), exist_ok=True)
-        return self
-
-    def publish(self, manifest):
-        write_json(os.path.join(self.temp, MANIFEST), manifest)
-        open(os.path.join(self.temp, config.SUCCESS_MARKER), "wb").close()
-        os.makedirs(os.path.dirname(self.final), exist_ok=True)
-        old = None
-        if os.path.exists(self.final):
-            old = os.path.join(self.dest, f"_old-{self.token}")
-            os.replace(self.final, old)
-        os.replace(self.temp, self.final)
-        if old:
-            shutil.rmtree(old)
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.temp_root, ignore_errors=True)
-        return False
+def _manifest_bytes(data):
+    return json.dumps(data, indent=2, sort_keys=True).encode()
 
 
 def export_dataset(store, dest, dataset, block_bytes=DEFAULT_BLOCK_BYTES,
@@ -272,10 +235,13 @@ def export_dataset(store, dest, dataset, block_bytes=DEFAULT_BLOCK_BYTES,
         for path in files:
             yield from converter.batches(path)
 
-    with AtomicFolder(dest, dataset.name) as folder:
-        os.makedirs(folder.temp)
+    versions = layout.ParquetLayout(dest).dataset(dataset.name)
+    version = layout.new_id()
+    temp = versions.temp(version)
+    try:
+        os.makedirs(temp)
         ds.write_dataset(
-            all_batches(), folder.temp, schema=converter.schema, format="parquet",
+            all_batches(), temp, schema=converter.schema, format="parquet",
             partitioning=partitioning() if converter.partition_column else None,
             basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore",
             min_rows_per_group=MIN_ROWS_PER_GROUP, max_rows_per_group=8 * MIN_ROWS_PER_GROUP,
@@ -285,19 +251,15 @@ def export_dataset(store, dest, dataset, block_bytes=DEFAULT_BLOCK_BYTES,
                     "header_rows": stats.headers, "malformed_rows": dict(sorted(
                         stats.malformed.items())), "malformed_total": stats.malformed_total,
                     "malformed_share": round(stats.malformed_share, 6),
-                    "partitioned_by": converter.partition_column, "exported_at": time.time()}
+                    "partitioned_by": converter.partition_column, "exported_at": time.time(),
+                    "version": version, "input_days": store.input_days}
         check_malformed(f"parquet export of {dataset.name}", stats, max_malformed_share)
-        folder.publish(manifest)
+        versions.publish(temp, version, _manifest_bytes(manifest))
+    except BaseException:
+        versions.discard(temp)
+        raise
     manifest["report"] = stats.report(f"{dataset.name} -> parquet")
     return manifest
-
-
-def latest_complete_run(job_dir):
-    """The newest run folder (run ids sort by time) that has _SUCCESS, or None."""
-    runs = sorted(d for d in glob.glob(os.path.join(job_dir, "*"))
-                  if not os.path.basename(d).startswith("_")
-                  and os.path.exists(os.path.join(d, config.SUCCESS_MARKER)))
-    return runs[-1] if runs else None
 
 
 def job_output_table(lines, key_fields=None):
@@ -346,25 +308,27 @@ def export_job_outputs(output_root, dest):
     """Export the latest complete output of every job found under `output_root`."""
     manifests = []
     classes = job_classes()
-    for job_dir in sorted(glob.glob(os.path.join(output_root, "*"))):
-        job = os.path.basename(job_dir)
-        if job.startswith("_") or not os.path.isdir(job_dir):
-            continue
-        run = latest_complete_run(job_dir)
+    outputs = layout.OutputLayout(output_root)
+    for job in outputs.jobs():
+        run = outputs.latest_output(job)
         if run is None:
             continue
-        lines = []
-        for part in sorted(glob.glob(os.path.join(run, config.PART_GLOB))):
-            with open(part, encoding="utf-8") as f:
-                lines.extend(f)
+        lines = outputs.read_output_lines(run)
         key_fields = getattr(classes.get(job), "KEY_FIELDS", None)
         table = job_output_table(lines, key_fields)
-        with AtomicFolder(dest, os.path.join(JOBS_DIRNAME, job)) as folder:
-            os.makedirs(folder.temp)
-            pq.write_table(table, os.path.join(folder.temp, "part-0.parquet"))
+        versions = layout.ParquetLayout(dest).job(job)
+        version = layout.new_id()
+        temp = versions.temp(version)
+        try:
+            os.makedirs(temp)
+            pq.write_table(table, os.path.join(temp, "part-0.parquet"))
             manifest = {"job": job, "source": run, "run_id": os.path.basename(run),
-                        "exported_rows": table.num_rows, "exported_at": time.time()}
-            folder.publish(manifest)
+                        "exported_rows": table.num_rows, "exported_at": time.time(),
+                        "version": version}
+            versions.publish(temp, version, _manifest_bytes(manifest))
+        except BaseException:
+            versions.discard(temp)
+            raise
         manifests.append(manifest)
     return manifests
 
@@ -376,10 +340,11 @@ def parse_args(argv):
         prog="ecom-parquet", description="Convert the raw CSV datasets and the latest "
         "complete job outputs to typed Parquet, orders and clickstream partitioned "
         "year=YYYY/month=MM/day=DD, each folder written atomically.")
-    parser.add_argument("--data", default=config.DEFAULT_DATA_DIR,
-                        help="folder holding orders/, customers/, clickstream/ "
+    parser.add_argument("--data", default=layout.DEFAULT_DATA_ROOT,
+                        help="data root: its landing zone's complete days, or a snapshot "
+                             "folder holding orders/, customers/, clickstream/ "
                              "(default: %(default)s)")
-    parser.add_argument("--output", default=config.DEFAULT_OUTPUT_DIR,
+    parser.add_argument("--output", default=layout.DEFAULT_OUTPUT_ROOT,
                         help="job outputs to export (default: %(default)s)")
     parser.add_argument("--dest", default=DEFAULT_DEST,
                         help="where the Parquet folders go (default: %(default)s)")
@@ -407,7 +372,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    store = LocalStore(args.data, args.output)
+    store = LocalStore(args.data, args.output)  # reads the landing zone's days or a snapshot
     status = 0
     for name in args.datasets.split(","):
         try:
@@ -422,12 +387,12 @@ def main(argv=None):
             status = EXIT_TOO_MANY_MALFORMED
             continue
         if not args.quiet:
-            print(f"{manifest['report']} -> {os.path.join(args.dest, name)}")
+            print(f"{manifest['report']} -> {layout.ParquetLayout(args.dest).dataset(name).link}")
     if not args.skip_jobs and os.path.isdir(args.output):
         for manifest in export_job_outputs(args.output, args.dest):
             if not args.quiet:
                 print(f"{manifest['job']}: {manifest['exported_rows']} rows of run "
-                      f"{manifest['run_id']} -> {os.path.join(args.dest, JOBS_DIRNAME, manifest['job'])}")
+                      f"{manifest['run_id']} -> {layout.ParquetLayout(args.dest).job(manifest['job']).link}")
     return status
 
 

@@ -1,24 +1,29 @@
-"""Run every job of the suite over a data folder and record each run.
+"""Run every job of the suite over a data root and record each run.
 
-    ecom-run --runner local --data data/raw --output output
+    ecom-run --runner local --data data --output output
 
-For each job: its input is ``<data>/<dataset>/part-*`` of a complete dataset
-(one with ``_SUCCESS``); mrjob writes to ``<output>/<job>/_tmp-<run_id>/``,
-which is renamed to ``<output>/<job>/<run_id>/`` and gets ``_SUCCESS`` last,
-so a reader that looks for ``_SUCCESS`` never takes a partial output for a
-whole one. A run whose malformed share is above the threshold keeps its
-output as ``_failed-<run_id>`` (no ``_SUCCESS``) for inspection.
+Paths, markers and records come from ecomsuite.layout. Each job's input is
+every complete day of the data root's landing zone
+(``<data>/landing/<dataset>/dt=YYYY-MM-DD/``: days whose commit holds every
+dataset; see docs/datagen.md), or, for a snapshot folder without a landing
+zone, ``<data>/<dataset>/part-*`` of a complete dataset (one with
+``_SUCCESS``). mrjob writes to ``<output>/<job>/_tmp-<run_id>/``, which is
+renamed to ``<output>/<job>/<run_id>/`` and gets ``_SUCCESS`` last, so a
+reader that looks for ``_SUCCESS`` never takes a partial output for a whole
+one. A run whose malformed share is above the threshold keeps its output as
+``_failed-<run_id>`` (no ``_SUCCESS``) for inspection.
 
-Every run, good or bad, leaves a record at ``<output>/_runs/<job>/<run_id>.json``:
-job, run_id, runner, status ("succeeded" | "failed"), started_at / finished_at
-(unix seconds), duration_seconds, inputs, output_dir, input_rows, valid_rows,
+Every run, good or bad, leaves a :class:`ecomsuite.layout.RunRecord` at
+``<output>/_runs/<job>/<run_id>.json``: job, run_id, runner, status
+("succeeded" | "failed"), started_at / finished_at (unix seconds),
+duration_seconds, inputs, input_days, output_dir, input_rows, valid_rows,
 header_rows, blank_rows, malformed_rows {reason: n}, malformed_total,
 malformed_share, output_rows, error (failed runs), counters (mrjob's, per
-step). The exporter publishes these records.
+step). The exporter reads these records with the same class.
 
 With ``--runner hadoop`` the jobs run on YARN through mrjob's hadoop runner
 (settings: ``mrjob.conf``; cluster: ``make cluster-up``), reading and
-writing HDFS (default ``--data hdfs:///ecommerce/raw --output
+writing HDFS (default ``--data hdfs:///ecommerce --output
 hdfs:///ecommerce/processed``) through :class:`HdfsStore`, which keeps the
 same layout and the same publish-then-``_SUCCESS`` order. Their records
 add: yarn_application_ids and hadoop_job_ids (one per step, as
@@ -29,16 +34,14 @@ keeps the job's own groups, as on the other runners.
 
 import argparse
 import contextlib
-import fnmatch
 import glob
-import json
 import logging
 import os
-import posixpath
 import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -50,7 +53,7 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import StepFailedException
 
-from ecomsuite import config, hdfsio
+from ecomsuite import config, layout
 from ecomsuite.jobbase import (
     DEFAULT_MAX_MALFORMED_SHARE,
     RowStats,
@@ -67,6 +70,9 @@ from ecomsuite.report import format_table, parse_output_lines
 # two AMs): the whole pipeline at S1 took 160 s this way against 237 s one job at a
 # time (docs/hadoop.md); more would gain little, the JVMs starting are CPU work.
 DEFAULT_HADOOP_PARALLEL = 2
+# Input files per dataset for the inline and local runners (RunStore.bundled): one map
+# task per file and core.
+BUNDLES = max(2, os.cpu_count() or 1)
 
 
 class PipelineError(Exception):
@@ -80,173 +86,152 @@ class JobFailed(Exception):
 def new_run_id(now=None):
     """Sortable and unique: 20261121T073012Z-3f9a."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-    return f"{stamp}-{secrets.token_hex(2)}"
+    return f"{stamp}-{secrets.token_hex(2)}"  # layout.Versions sorts them by name
 
 
-def check_dataset(directory, exists, complete, has_parts, how_to_make):
-    """Raise PipelineError naming `directory` unless it is a whole dataset with part files."""
-    if not exists:
-        raise PipelineError(f"input dataset {directory} does not exist: {how_to_make}")
-    if not complete:
-        raise PipelineError(
-            f"input dataset {directory} has no {config.SUCCESS_MARKER}: it is "
-            "incomplete (an interrupted write?); generate it again with --overwrite")
-    if not has_parts:
-        raise PipelineError(f"input dataset {directory} has no part files")
+@contextlib.contextmanager
+def _store_errors(what, hdfs):
+    """Layout and store failures as PipelineError, naming what was being done."""
+    try:
+        yield
+    except layout.LayoutError as e:
+        raise PipelineError(str(e)) from e
+    except OSError as e:  # the layout's stores raise OSErrors, whatever the transport
+        if not hdfs:
+            raise PipelineError(f"{what} failed: {e}") from e
+        raise PipelineError(f"HDFS: {what} failed ({e}); is the cluster up? "
+                            "(`make cluster-status`)") from e
 
 
-class LocalStore:
-    """Datasets, job outputs and run records on the local file system."""
+class RunStore:
+    """Where ecom-run reads (a data root: its landing zone's complete days, or a snapshot)
+    and writes (job outputs and run records), all through ecomsuite.layout."""
 
-    def __init__(self, data_root, output_root):
-        self.data_root = data_root
-        self.output_root = output_root
+    HOW_TO_MAKE = ("generate it with `make generate-data` (or `ecom-datagen --days 30 "
+                   "--out {root}`)")
+
+    def __init__(self, data_root, output_root, store=None):
+        self.data = layout.DataLayout(data_root, store)
+        self.outputs = layout.OutputLayout(output_root, self.data.store if store else None)
+        self.data_root, self.output_root = self.data.root, self.outputs.root
+        self.hdfs = self.outputs.store.kind == "hdfs"
+        self.input_days = []
+        self._bundles, self._bundle_dir = {}, None
+
+    @property
+    def client(self):
+        return self.outputs.store.client
 
     def input_paths(self, datasets):
-        paths = []
-        for name in datasets:
-            directory = os.path.join(self.data_root, name)
-            parts = sorted(glob.glob(os.path.join(directory, config.PART_GLOB)))
-            check_dataset(
-                directory, os.path.isdir(directory),
-                os.path.exists(os.path.join(directory, config.SUCCESS_MARKER)), bool(parts),
-                f"generate it with `make generate-data` (or `ecom-datagen --out {self.data_root}`)")
-            paths.extend(parts)
-        return paths
+        return [p for _, paths in self.input_groups(datasets) for p in paths]
 
-    def job_dir(self, job):
-        return os.path.join(self.output_root, job)
+    def input_groups(self, datasets):
+        """[(dataset, its input files)], in the order of `datasets`."""
+        groups = []
+        with _store_errors(f"reading {self.data_root}", self.hdfs):
+            for name in datasets:
+                paths, self.input_days = self.data.input_files(
+                    [name], self.HOW_TO_MAKE.format(root=self.data_root))
+                groups.append((name, paths))
+        return groups
 
     def temp_output(self, job, run_id):
-        return os.path.join(self.job_dir(job), f"_tmp-{run_id}")
+        return self.outputs.versions(job).temp(run_id)
+
+    def bundled(self, groups):
+        """The inputs as at most BUNDLES files per dataset, for the inline and local runners.
+
+        The jobs read whole files (``mapper_raw``: one map task per file), and a task
+        costs a process start: 30 landed days are 30 small files a dataset. Consecutive
+        plain CSV files are concatenated (once per ecom-run, in a temporary folder) into
+        BUNDLES files of about equal size; a header line anywhere is skipped by the
+        jobs, so the answer is the same. Compressed files are passed as they are.
+        """
+        if len(groups) != 1:
+            return [p for group in groups for p in self.bundled([group])]
+        paths = groups[0][1]
+        plain = [p for p in paths if layout.compression_of(p) is None]
+        if len(plain) <= BUNDLES or self.outputs.store.kind != "local":
+            return paths
+        key = tuple(plain)
+        if key not in self._bundles:
+            if self._bundle_dir is None:
+                self._bundle_dir = tempfile.mkdtemp(prefix="ecom-run-inputs-")
+            sizes = [os.path.getsize(p) for p in plain]
+            total, bundles, group, acc = sum(sizes), [], [], 0
+            for path, size in zip(plain, sizes):
+                group.append(path)
+                acc += size
+                if acc >= total * (len(bundles) + 1) / BUNDLES and len(bundles) < BUNDLES - 1:
+                    bundles.append(group)
+                    group = []
+            if group:
+                bundles.append(group)
+            staged = []
+            for group in bundles:
+                fd, target = tempfile.mkstemp(suffix=".csv", dir=self._bundle_dir)
+                with os.fdopen(fd, "wb") as out:
+                    for path in group:
+                        with open(path, "rb") as f:
+                            shutil.copyfileobj(f, out, 1 << 20)
+                staged.append(target)
+            self._bundles[key] = staged
+        return self._bundles[key] + [p for p in paths if layout.compression_of(p) is not None]
+
+    def close(self):
+        """Remove the bundles made for this run."""
+        if self._bundle_dir:
+            shutil.rmtree(self._bundle_dir, ignore_errors=True)
+            self._bundle_dir = None
+            self._bundles.clear()
 
     def publish(self, temp, job, run_id):
-        """Move a finished output into place, then mark it complete."""
-        final = os.path.join(self.job_dir(job), run_id)
-        os.replace(temp, final)
-        open(os.path.join(final, config.SUCCESS_MARKER), "wb").close()
-        return final
+        """Move a finished output into place, then mark it complete (layout.Versions)."""
+        with _store_errors(f"publishing {temp}", self.hdfs):
+            return self.outputs.versions(job).publish(temp, run_id)
 
     def set_aside(self, temp, job, run_id):
-        if not os.path.isdir(temp):
-            return None
-        failed = os.path.join(self.job_dir(job), f"_failed-{run_id}")
-        os.replace(temp, failed)
-        return failed
+        with _store_errors(f"setting {temp} aside", self.hdfs):
+            return self.outputs.versions(job).set_aside(temp, run_id)
 
     def read_output(self, path):
-        lines = []
-        for part in sorted(glob.glob(os.path.join(path, config.PART_GLOB))):
-            with open(part, encoding="utf-8") as f:
-                lines.extend(f)
-        return lines
+        with _store_errors(f"reading {path}", self.hdfs):
+            return self.outputs.read_output_lines(path)
 
     def write_record(self, record):
-        directory = os.path.join(self.output_root, config.RUNS_DIRNAME, record["job"])
-        os.makedirs(directory, exist_ok=True)
-        path = os.path.join(directory, f"{record['run_id']}.json")
-        with open(path + ".tmp", "w", encoding="utf-8") as f:
-            json.dump(record, f, indent=2, sort_keys=True)
-        os.replace(path + ".tmp", path)
-        return path
+        with _store_errors(f"writing the run record of {record.job}", self.hdfs):
+            return self.outputs.write_record(record)
 
 
-DEFAULT_HDFS_DATA = "hdfs:///ecommerce/raw"
-DEFAULT_HDFS_OUTPUT = "hdfs:///ecommerce/processed"
+class LocalStore(RunStore):
+    """Data and outputs on the local file system."""
+
+    def __init__(self, data_root, output_root):
+        super().__init__(data_root, output_root)
+
+
+class HdfsStore(RunStore):
+    """Data and outputs in HDFS (the hadoop runner), over WebHDFS."""
+
+    HOW_TO_MAKE = ("load it with `make generate-data TARGET=hdfs` (or `ecom-datagen "
+                   "--days 30 --out {root}`)")
+
+    def __init__(self, data_root, output_root, client=None):
+        for root in (data_root, output_root):
+            if not layout.is_hdfs(root):
+                raise PipelineError(f"{root}: the hadoop runner reads and writes HDFS: "
+                                    "give --data and --output as hdfs:///... URIs")
+        store = layout.HdfsStore(client, uri=output_root)
+        super().__init__(data_root, output_root, store)
+
+
+DEFAULT_HDFS_DATA = layout.DEFAULT_HDFS_DATA_ROOT
+DEFAULT_HDFS_OUTPUT = layout.DEFAULT_HDFS_OUTPUT_ROOT
 MRJOB_CONF = "mrjob.conf"   # at the top of the checkout
 # Hadoop's own counter groups (as `hadoop jar` prints them); the rest are the job's.
 HADOOP_COUNTER_GROUPS = frozenset({
     "File System Counters", "Job Counters", "Map-Reduce Framework", "Shuffle Errors",
     "File Input Format Counters", "File Output Format Counters"})
-
-
-@contextlib.contextmanager
-def _hdfs_errors(what):
-    """WebHDFS failures as PipelineError, naming what was being done."""
-    try:
-        yield
-    except (hdfsio.HdfsError, OSError) as e:
-        raise PipelineError(f"HDFS: {what} failed ({e}); is the cluster up? "
-                            f"(`make cluster-status`, NameNode at {hdfsio.namenode_web_url()})"
-                            ) from e
-
-
-class HdfsStore:
-    """Datasets, job outputs and run records in HDFS (the hadoop runner), over WebHDFS.
-
-    Same methods and layout as :class:`LocalStore`, with ``hdfs:///`` URIs.
-    """
-
-    def __init__(self, data_root, output_root, client=None):
-        for root in (data_root, output_root):
-            if not hdfsio.is_hdfs_uri(root):
-                raise PipelineError(f"{root}: the hadoop runner reads and writes HDFS: "
-                                    "give --data and --output as hdfs:///... URIs")
-        self.data_root = hdfsio.to_uri(data_root)
-        self.output_root = hdfsio.to_uri(output_root)
-        self._client = client
-
-    @property
-    def client(self):
-        if self._client is None:
-            self._client = hdfsio.client()
-        return self._client
-
-    def input_paths(self, datasets):
-        """One ``<data>/<dataset>/part-*`` glob per dataset, once each is checked complete."""
-        paths = []
-        for name in datasets:
-            directory = posixpath.join(self.data_root, name)
-            with _hdfs_errors(f"reading {directory}"):
-                is_dir = hdfsio.is_dir(self.client, directory)
-                complete = is_dir and hdfsio.exists(
-                    self.client, posixpath.join(directory, config.SUCCESS_MARKER))
-                names = hdfsio.list_names(self.client, directory) if complete else []
-            check_dataset(
-                directory, is_dir, complete, bool(fnmatch.filter(names, config.PART_GLOB)),
-                f"load it with `make generate-data TARGET=hdfs` "
-                f"(or `ecom-datagen --out {self.data_root}`)")
-            paths.append(posixpath.join(directory, config.PART_GLOB))
-        return paths
-
-    def job_dir(self, job):
-        return posixpath.join(self.output_root, job)
-
-    def temp_output(self, job, run_id):
-        return posixpath.join(self.job_dir(job), f"_tmp-{run_id}")
-
-    def publish(self, temp, job, run_id):
-        """Move a finished output into place, then mark it complete."""
-        final = posixpath.join(self.job_dir(job), run_id)
-        with _hdfs_errors(f"publishing {temp} as {final}"):
-            hdfsio.rename(self.client, temp, final)
-            hdfsio.write_bytes(self.client, posixpath.join(final, config.SUCCESS_MARKER), b"")
-        return final
-
-    def set_aside(self, temp, job, run_id):
-        with _hdfs_errors(f"setting {temp} aside"):
-            if not hdfsio.exists(self.client, temp):
-                return None
-            failed = posixpath.join(self.job_dir(job), f"_failed-{run_id}")
-            hdfsio.rename(self.client, temp, failed)
-        return failed
-
-    def read_output(self, path):
-        lines = []
-        with _hdfs_errors(f"reading {path}"):
-            for name in fnmatch.filter(hdfsio.list_names(self.client, path), config.PART_GLOB):
-                data = hdfsio.read_bytes(self.client, posixpath.join(path, name))
-                lines.extend(data.decode("utf-8").splitlines(keepends=True))
-        return lines
-
-    def write_record(self, record):
-        path = posixpath.join(self.output_root, config.RUNS_DIRNAME, record["job"],
-                              f"{record['run_id']}.json")
-        data = json.dumps(record, indent=2, sort_keys=True).encode()
-        with _hdfs_errors(f"writing {path}"):
-            hdfsio.write_bytes(self.client, path + ".tmp", data, overwrite=True)
-            hdfsio.replace_file(self.client, path + ".tmp", path)
-        return path
 
 
 def mrjob_conf_path():
@@ -332,17 +317,20 @@ def yarn_ids(mr_runner):
 
 def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MALFORMED_SHARE,
             extra_args=()):
-    """Run one job; return its run record (also written to the store)."""
+    """Run one job; return its RunRecord (also written to the store)."""
     run_id = new_run_id()
     started = time.time()
-    record = {"job": job_cls.NAME, "run_id": run_id, "runner": runner, "started_at": started,
-              "status": "failed", "output_dir": None, "error": None}
+    record = layout.RunRecord(job=job_cls.NAME, run_id=run_id, runner=runner,
+                              started_at=started)
     temp = store.temp_output(job_cls.NAME, run_id)
     try:
-        inputs = store.input_paths(job_cls.input_datasets())
-        record["inputs"] = inputs
+        groups = store.input_groups(job_cls.input_datasets())
+        inputs = [p for _, paths in groups for p in paths]
+        record.inputs, record.input_days = inputs, list(store.input_days)
         if runner == "hadoop":
             prepare_hadoop_runner()
+        else:
+            inputs = store.bundled(groups)
         job = job_cls(args=[*runner_args(runner), "--output-dir", temp,
                             "--max-malformed-share", str(max_malformed_share),
                             *extra_args, *inputs])
@@ -357,28 +345,31 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
                 raise JobFailed(task_failure_text(e, causes)) from e
             finally:
                 if runner == "hadoop":
-                    record["yarn_application_ids"], record["hadoop_job_ids"] = \
-                        yarn_ids(mr_runner)
+                    record.yarn_application_ids, record.hadoop_job_ids = yarn_ids(mr_runner)
             counters = mr_runner.counters()
         if runner == "hadoop":
-            counters, record["hadoop_counters"] = split_hadoop_counters(counters)
+            counters, record.hadoop_counters = split_hadoop_counters(counters)
         stats = RowStats.from_counters(counters)
-        record.update(counters=counters, input_rows=stats.input_rows, valid_rows=stats.valid,
-                      header_rows=stats.headers, blank_rows=stats.blank,
-                      malformed_rows=dict(sorted(stats.malformed.items())),
-                      malformed_total=stats.malformed_total,
-                      malformed_share=round(stats.malformed_share, 6))
+        record.counters = counters
+        record.input_rows, record.valid_rows = stats.input_rows, stats.valid
+        record.header_rows, record.blank_rows = stats.headers, stats.blank
+        record.malformed_rows = dict(sorted(stats.malformed.items()))
+        record.malformed_total = stats.malformed_total
+        record.malformed_share = round(stats.malformed_share, 6)
         check_malformed(job_cls.NAME, stats, max_malformed_share)
         final = store.publish(temp, job_cls.NAME, run_id)
-        record.update(status="succeeded", output_dir=final,
-                      output_rows=len(parse_output_lines(store.read_output(final))))
+        record.status, record.output_dir = "succeeded", final
+        record.output_rows = len(parse_output_lines(store.read_output(final)))
     except (PipelineError, JobFailed, TooManyMalformedRows, StepFailedException, OSError,
             subprocess.CalledProcessError) as e:
-        record["error"] = str(e)
-        record["output_dir"] = store.set_aside(temp, job_cls.NAME, run_id)
+        record.error = str(e)
+        try:
+            record.output_dir = store.set_aside(temp, job_cls.NAME, run_id)
+        except PipelineError:
+            record.output_dir = None
     finally:
-        record["finished_at"] = time.time()
-        record["duration_seconds"] = round(record["finished_at"] - started, 3)
+        record.finished_at = time.time()
+        record.duration_seconds = round(record.finished_at - started, 3)
         store.write_record(record)
     return record
 
@@ -395,7 +386,9 @@ def summarize(store, records):
             chunks.append(f"{title}\n  FAILED: {r['error']}")
         if "input_rows" in r:
             malformed = ", ".join(f"{k}={v}" for k, v in r["malformed_rows"].items()) or "none"
-            chunks.append(f"  rows read: {r['input_rows']:,}, valid: {r['valid_rows']:,}, "
+            days = r.get("input_days") or []
+            over = f" over {len(days)} day(s) {days[0]}..{days[-1]}" if days else ""
+            chunks.append(f"  rows read{over}: {r['input_rows']:,}, valid: {r['valid_rows']:,}, "
                           f"malformed: {r['malformed_total']:,} ({r['malformed_share']:.2%}; "
                           f"{malformed})")
     return "\n\n".join(chunks)
@@ -408,12 +401,14 @@ def parse_args(argv):
     parser.add_argument("--runner", choices=config.RUNNERS, default="local",
                         help="mrjob runner (default: %(default)s)")
     parser.add_argument("--data",
-                        help="folder holding orders/, customers/, clickstream/ (default: "
-                             f"{config.DEFAULT_DATA_DIR}; with --runner hadoop an HDFS URI, "
+                        help="data root: every complete day of its landing zone "
+                             "(landing/<dataset>/dt=YYYY-MM-DD/), or a snapshot folder holding "
+                             "orders/, customers/, clickstream/ (default: "
+                             f"{layout.DEFAULT_DATA_ROOT}; with --runner hadoop an HDFS URI, "
                              f"default {DEFAULT_HDFS_DATA})")
     parser.add_argument("--output",
                         help="where job outputs and run records go (default: "
-                             f"{config.DEFAULT_OUTPUT_DIR}; with --runner hadoop "
+                             f"{layout.DEFAULT_OUTPUT_ROOT}; with --runner hadoop "
                              f"{DEFAULT_HDFS_OUTPUT})")
     parser.add_argument("--jobs", help="comma-separated job names (default: all)")
     parser.add_argument("--max-malformed-share", type=float,
@@ -429,9 +424,9 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     hadoop = args.runner == "hadoop"
     if args.data is None:
-        args.data = DEFAULT_HDFS_DATA if hadoop else config.DEFAULT_DATA_DIR
+        args.data = DEFAULT_HDFS_DATA if hadoop else layout.DEFAULT_DATA_ROOT
     if args.output is None:
-        args.output = DEFAULT_HDFS_OUTPUT if hadoop else config.DEFAULT_OUTPUT_DIR
+        args.output = DEFAULT_HDFS_OUTPUT if hadoop else layout.DEFAULT_OUTPUT_ROOT
     if args.parallel is None:
         args.parallel = DEFAULT_HADOOP_PARALLEL if hadoop else 1
     if args.parallel < 1:
@@ -440,7 +435,7 @@ def parse_args(argv):
         parser.error(f"--parallel {args.parallel}: only the hadoop runner runs jobs at once "
                      "(the inline and local runners already use every core for one job)")
     for option, value in (("--data", args.data), ("--output", args.output)):
-        if hdfsio.is_hdfs_uri(value) != hadoop:
+        if layout.is_hdfs(value) != hadoop:
             parser.error(f"{option} {value}: " + (
                 "the hadoop runner reads and writes HDFS: give an hdfs:///... URI" if hadoop
                 else "HDFS paths need --runner hadoop"))
@@ -482,11 +477,14 @@ def main(argv=None):
                   file=sys.stderr, flush=True)
         return record
 
-    if args.parallel == 1:
-        records = [run(i, name) for i, name in enumerate(names, 1)]
-    else:
-        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            records = list(pool.map(run, range(1, len(names) + 1), names))
+    try:
+        if args.parallel == 1:
+            records = [run(i, name) for i, name in enumerate(names, 1)]
+        else:
+            with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+                records = list(pool.map(run, range(1, len(names) + 1), names))
+    finally:
+        store.close()
     failed = [r for r in records if r["status"] != "succeeded"]
     if not args.quiet:
         print(summarize(store, records))
@@ -498,8 +496,7 @@ def main(argv=None):
 
 def clean_temp_outputs(output_root):
     """Remove leftovers of interrupted runs (``_tmp-*``); used by `make clean`."""
-    for path in glob.glob(os.path.join(output_root, "*", "_tmp-*")):
-        shutil.rmtree(path, ignore_errors=True)
+    layout.OutputLayout(output_root).clean_temp()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """Business results and job health, read from the output root (local or HDFS).
 
-Layout (ecomsuite.pipeline)::
+Layout and records: ecomsuite.layout (``OutputLayout``, ``RunRecord``)::
 
     <root>/<job>/<run_id>/part-*  + _SUCCESS   a complete output (run ids sort by time)
     <root>/<job>/_tmp-<run_id>/, _failed-<run_id>/   ignored
-    <root>/_runs/<job>/<run_id>.json           one record per run, good or bad
+    <root>/_runs/<job>/<run_id>.json           one RunRecord per run, good or bad
 
 A run directory without ``_SUCCESS`` is being written (or was abandoned) and
 is skipped: the newest directory that has one is the job's latest complete
@@ -13,7 +13,7 @@ are parsed once and cached by (path, size, mtime).
 """
 
 import errno
-import json
+import fnmatch
 import logging
 import math
 import time
@@ -21,7 +21,7 @@ from collections import OrderedDict, defaultdict
 
 from prometheus_client.core import GaugeMetricFamily
 
-from ecomsuite import config
+from ecomsuite import layout
 from ecomsuite.report import parse_output_lines
 from exporters import PREFIX
 from exporters.business import OUTPUT_TABLES, OutputFormatError, tables_by_job
@@ -61,23 +61,14 @@ def parse_output(data, where):
 
 
 def parse_record(data, where):
-    """The bytes of one run record -> the few fields the exporter uses; ValueError if garbled."""
+    """The bytes of one run record -> its RunRecord (the writer's class); ValueError if garbled."""
     try:
-        record = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise OutputFormatError(f"{where}: not a JSON run record ({e})") from e
-    if not isinstance(record, dict):
-        raise OutputFormatError(f"{where}: not a JSON object")
-    missing = [k for k in ("run_id", "runner", "status", "finished_at") if k not in record]
-    if missing:
-        raise OutputFormatError(f"{where}: no {', '.join(missing)}")
-    if record["status"] not in STATUSES:
-        raise OutputFormatError(f"{where}: unknown status {record['status']!r}")
-    if not _number(record["finished_at"]) or not math.isfinite(record["finished_at"]):
+        record = layout.RunRecord.from_json(data, where)
+    except layout.RecordError as e:
+        raise OutputFormatError(str(e)) from e
+    if not _number(record.finished_at) or not math.isfinite(record.finished_at):
         raise OutputFormatError(f"{where}: finished_at is not a finite number")
-    keep = ("run_id", "runner", "status", "finished_at", "duration_seconds", "input_rows",
-            "output_rows", "malformed_rows", "malformed_share")
-    return {k: record.get(k) for k in keep}
+    return record
 
 
 def _number(value):
@@ -139,24 +130,28 @@ class OutputsCollector:
             return False
         return True
 
-    def _cached_read(self, cache, parser, entry, *parts):
-        key = ("/".join(parts), entry.size, entry.mtime)
+    @property
+    def outputs(self):
+        return self.store.outputs  # the layout: every path comes from it
+
+    def _cached_read(self, cache, parser, entry, path):
+        key = (path, entry.size, entry.mtime)
         if key in cache:
             return cache[key]
-        return cache.put(key, parser(self.store.read(*parts), "/".join(parts)))
+        return cache.put(key, parser(self.store.read_bytes(path), path))
 
-    def _list(self, *parts):
+    def _list(self, path):
         """A directory's entries; [] if it does not exist (a job that never ran), or if it
         cannot be read (skipped and counted: one such folder never takes the source down)."""
         try:
-            return self._readable(self.store.list(*parts), parts)
+            return self._readable(self.store.list(path), path)
         except FileNotFoundError:
             return []
         except OSError as err:
-            self._skip("unreadable", f"folder {'/'.join(parts)}: {err}")
+            self._skip("unreadable", f"folder {path}: {err}")
             return []
 
-    def _readable(self, entries, parts):
+    def _readable(self, entries, path):
         """The entries that could be read; the others (a symlink loop...) skipped and counted."""
         good = []
         for e in entries:
@@ -164,14 +159,15 @@ class OutputsCollector:
                 good.append(e)
             else:
                 reason = "symlink_loop" if e.error.errno == errno.ELOOP else "unreadable"
-                self._skip(reason, f"{'/'.join((*parts, e.name))}: {e.error.strerror}")
+                self._skip(reason, f"{self.store.join(path, e.name)}: {e.error.strerror}")
         return good
 
     def read_records(self, job):
         """The job's newest readable run records, oldest first: at most run_records_limit
         (run ids sort by time, so by file name), none older than run_records_max_age_seconds
         (by mtime; 0 = no limit). The cost of a scrape does not grow with the history."""
-        entries = [e for e in self._list(config.RUNS_DIRNAME, job)
+        runs = self.outputs.runs_dir(job)
+        entries = [e for e in self._list(runs)
                    if not e.is_dir and e.name.endswith(".json")]  # *.json.tmp: being written
         if self.run_records_max_age_seconds:
             oldest = self.clock() - self.run_records_max_age_seconds
@@ -181,7 +177,7 @@ class OutputsCollector:
         for e in entries:
             try:
                 records.append(self._cached_read(self._records, parse_record, e,
-                                                 config.RUNS_DIRNAME, job, e.name))
+                                                 self.store.join(runs, e.name)))
             except ValueError as err:
                 self._skip("bad_run_record", f"run record {job}/{e.name}: {err}")
             except OSError as err:
@@ -189,35 +185,39 @@ class OutputsCollector:
         return sorted(records, key=lambda r: (r["finished_at"], str(r["run_id"])))
 
     def latest_complete_output(self, job):
-        """(run_id, _SUCCESS entry, part entries) of the newest run dir with _SUCCESS, or None."""
-        runs = sorted((e.name for e in self._list(job)
+        """(run_id, _SUCCESS entry, part paths and entries) of the newest run dir with
+        _SUCCESS, or None."""
+        versions = self.outputs.versions(job)
+        runs = sorted((e.name for e in self._list(versions.base)
                        if e.is_dir and not e.name.startswith(("_", "."))), reverse=True)
         for run_id in runs:
-            entries = self._list(job, run_id)
-            marker = [e for e in entries if e.name == config.SUCCESS_MARKER]
+            run_dir = versions.final(run_id)
+            entries = self._list(run_dir)
+            marker = [e for e in entries if e.name == layout.SUCCESS]
             if marker:
-                parts = sorted((e for e in entries if not e.is_dir and e.name.startswith("part-")),
-                               key=lambda e: e.name)
+                parts = sorted(((self.store.join(run_dir, e.name), e) for e in entries
+                                if not e.is_dir and fnmatch.fnmatch(e.name, layout.PART_GLOB)),
+                               key=lambda pe: pe[1].name)
                 return run_id, marker[0], parts
         return None
 
     def read_output(self, job, run_id, parts):
         rows = []
-        for e in parts:
-            rows.extend(self._cached_read(self._outputs, parse_output, e, job, run_id, e.name))
+        for path, e in parts:
+            rows.extend(self._cached_read(self._outputs, parse_output, e, path))
         return rows
 
     # --- collecting --------------------------------------------------------
 
     def job_names(self, root_entries):
         seen = {e.name for e in root_entries if e.is_dir and not e.name.startswith(("_", "."))}
-        seen |= {e.name for e in self._list(config.RUNS_DIRNAME) if e.is_dir}
+        seen |= {e.name for e in self._list(self.outputs.runs_root()) if e.is_dir}
         return list(self.known_jobs) + sorted(seen - set(self.known_jobs))
 
     def collect(self):
         self._reported = {message for _, message in self.skipped}
         self.skipped = []
-        root = self._readable(self.store.list(), ())  # raises if the root cannot be read
+        root = self._readable(self.store.list(self.outputs.root), self.outputs.root)
         jobs = self.job_names(root)
 
         fams = {}

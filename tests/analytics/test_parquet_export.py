@@ -130,7 +130,7 @@ def test_failure_midway_leaves_no_partial_dataset(export, tmp_path, monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         parquet_export.export_dataset(store, str(target), DATASETS["orders"])
     assert sorted(glob.glob(f"{target}/orders/**", recursive=True)) == before
-    assert os.listdir(target) == ["orders"]
+    assert os.listdir(target) == ["orders"]   # the failed version was removed whole
 
 
 def test_too_many_malformed_rows_publishes_nothing(tmp_path):

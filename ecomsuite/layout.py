@@ -1,0 +1,1155 @@
+"""The storage layout: every path, marker and record of the suite, on local disk and HDFS.
+
+This module is the one owner of where data lives. The generator, ``ecom-land``,
+``ecom-run``, the exporter, the Parquet export and the bench ask it for paths;
+no other module joins a landing, output or run-record path (a test enforces it).
+
+Two roots, each a local folder or an ``hdfs://`` URI::
+
+    <data>/landing/_world.json                      the generator's world (seed, scale, origin)
+    <data>/landing/<dataset>/dt=YYYY-MM-DD/v-<id>/<file>     landed files (.csv, .csv.gz, .csv.bz2)
+    <data>/landing/_commits/dt=YYYY-MM-DD/<seq>.json         the day's commits (DayCommit)
+    <data>/canonical/<dataset>/dt=YYYY-MM-DD/       (issue "Validate once")
+    <data>/quarantine/<dataset>/dt=YYYY-MM-DD/      (issue "Validate once")
+    <data>/<dataset>/part-*  + _SUCCESS             a snapshot (the generator without --days)
+
+    <output>/<job>/<run_id>/part-* + _SUCCESS        a job's output (versions sort by time)
+    <output>/<job>/dt=YYYY-MM-DD/<run_id>/          a day's output (issue "Run by day")
+    <output>/<job>/_tmp-<run_id>/, _failed-<run_id>/  being written / kept for inspection
+    <output>/_runs/<job>/<run_id>.json              one RunRecord per run, good or bad
+
+Publishing (one protocol, for a store that renames a path only onto a free name,
+as HDFS does): data is written into a new *version* directory that no reader
+takes, and then a marker makes it visible:
+
+- a single folder (a job output, a Parquet folder): the version is written as
+  ``_tmp-<v>``, renamed to ``<v>`` and gets ``_SUCCESS`` last; readers take the
+  newest version with ``_SUCCESS``; older versions are pruned afterwards.
+- a landing day (several datasets at once): each dataset's files go into
+  ``<dataset>/dt=D/v-<run>/``; then one :class:`DayCommit` naming every file of
+  every dataset is written to a temporary name and renamed to the next free
+  sequence number ``_commits/dt=D/<seq>.json``. That rename is the commit: the
+  day changes from one whole state to the next in one step, and a reader that
+  takes the highest sequence always finds every file it names. Versions that the
+  newest commit does not name, and whose writer is gone, are removed afterwards
+  (:meth:`DataLayout.gc_day`); a kill at any point leaves either the old or
+  the new commit as the newest, never a mix, and never removes a file the newest
+  commit names.
+
+Kill points (tests): ``ECOM_KILL_AT=<point>`` makes the process SIGKILL itself
+at that named point (:data:`KILL_POINTS`), so tests kill at listed, repeatable
+places.
+"""
+
+import bz2
+import contextlib
+import datetime as dt
+import fnmatch
+import gzip
+import io
+import json
+import os
+import posixpath
+import secrets
+import shutil
+import signal
+import socket
+import stat
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+from ecomsuite import schemas
+
+# --- names ---------------------------------------------------------------------------
+
+SUCCESS = "_SUCCESS"
+PART_GLOB = "part-*"
+MANIFEST = "_manifest.json"
+INJECTED = "_injected.json"
+RUNS = "_runs"
+LANDING = "landing"
+CANONICAL = "canonical"
+QUARANTINE = "quarantine"
+COMMITS = "_commits"
+WORLD = "_world.json"
+LEASE = "_LEASE"
+TEMP_PREFIX = "_tmp-"
+FAILED_PREFIX = "_failed-"
+VERSION_PREFIX = "v-"
+DAY_PREFIX = "dt="
+LANDED_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
+SNAPSHOT_TEMP_MARK = ".tmp-"
+SNAPSHOT_OLD_MARK = ".old-"
+
+DEFAULT_DATA_ROOT = "data"
+DEFAULT_SNAPSHOT_ROOT = os.path.join(DEFAULT_DATA_ROOT, "raw")
+DEFAULT_OUTPUT_ROOT = "output"
+DEFAULT_PARQUET_ROOT = os.path.join(DEFAULT_DATA_ROOT, "parquet")
+DEFAULT_HDFS_DATA_ROOT = "hdfs:///ecommerce"
+DEFAULT_HDFS_OUTPUT_ROOT = "hdfs:///ecommerce/processed"
+
+KILL_ENV = "ECOM_KILL_AT"
+KILL_POINTS = (
+    "land:after-first-file",    # one data file of the day written
+    "land:before-commit",       # every file written, the commit not yet
+    "land:commit-written",      # the commit written under its temporary name, not renamed
+    "land:after-commit",        # the commit renamed into place, old versions not yet removed
+    "land:mid-gc",              # one superseded version removed, others not yet
+    "land:sources-kept",        # --move: landed and committed, sources not yet removed
+    "datagen:between-days",     # a day committed, the next not begun
+    "publish:before-rename",    # a job output / Parquet version written, not renamed
+    "publish:before-success",   # renamed into place, _SUCCESS not yet written
+)
+
+
+def kill_point(name):
+    """SIGKILL this process if ``$ECOM_KILL_AT`` names this point (tests only)."""
+    if os.environ.get(KILL_ENV) == name:
+        assert name in KILL_POINTS, name
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class LayoutError(Exception):
+    """Something a user can fix: a missing or incomplete input, a bad root."""
+
+
+def day_name(day):
+    """2026-11-25 -> 'dt=2026-11-25'."""
+    return f"{DAY_PREFIX}{as_date(day).isoformat()}"
+
+
+def as_date(day):
+    if isinstance(day, dt.date):
+        return day
+    try:
+        return dt.date.fromisoformat(str(day))
+    except ValueError:
+        raise LayoutError(f"not a day (YYYY-MM-DD): {day!r}") from None
+
+
+def as_date_arg(text):
+    """argparse type: a YYYY-MM-DD day."""
+    import argparse
+    try:
+        return as_date(text)
+    except LayoutError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def new_id(now=None):
+    """Sortable and unique: 20261121T073012Z-3f9a1c."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def is_hdfs(path):
+    return isinstance(path, str) and path.startswith("hdfs://")
+
+
+def compression_of(name):
+    """'gzip', 'bz2' or None, from a file name."""
+    if name.endswith(".gz"):
+        return "gzip"
+    if name.endswith(".bz2"):
+        return "bz2"
+    return None
+
+
+def open_text_lines(store, path):
+    """The decoded lines of a landed file (plain, gzip or bz2), with their line ends."""
+    raw = store.read_bytes(path)
+    kind = compression_of(path)
+    if kind == "gzip":
+        raw = gzip.decompress(raw)
+    elif kind == "bz2":
+        raw = bz2.decompress(raw)
+    return io.StringIO(raw.decode("utf-8")).readlines()
+
+
+# --- stores: one interface, a local and an HDFS backend ------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    is_dir: bool
+    size: int
+    mtime: float  # unix seconds
+    error: OSError | None = None  # set when the entry itself cannot be read (a symlink loop, EACCES)
+
+
+class Store:
+    """The file operations the layout needs. Paths are strings: local paths, or
+    ``hdfs://`` URIs for :class:`HdfsStore`.
+
+    ``rename(src, dst)`` is atomic and refuses an existing `dst`
+    (FileExistsError): the publish protocol relies on nothing else.
+    """
+
+    kind = "?"
+
+    def join(self, base, *parts):
+        raise NotImplementedError
+
+    def exists(self, path):
+        raise NotImplementedError
+
+    def is_dir(self, path):
+        raise NotImplementedError
+
+    def list(self, path):
+        """[Entry] of a directory, sorted by name; FileNotFoundError if it is not there."""
+        raise NotImplementedError
+
+    def names(self, path):
+        """Sorted names in a directory; [] if it is not there."""
+        try:
+            return [e.name for e in self.list(path)]
+        except FileNotFoundError:
+            return []
+
+    def makedirs(self, path):
+        raise NotImplementedError
+
+    def read_bytes(self, path):
+        raise NotImplementedError
+
+    def open_write(self, path):
+        """A binary writable file (context manager) creating `path` (which must not exist)."""
+        raise NotImplementedError
+
+    def write_bytes(self, path, data):
+        with self.open_write(path) as f:
+            f.write(data)
+
+    def rename(self, src, dst):
+        raise NotImplementedError
+
+    def replace_file(self, src, dst):
+        """Rename file `src` over file `dst` in one step."""
+        raise NotImplementedError
+
+    def delete(self, path, recursive=False):
+        """Remove `path`; False if it was not there."""
+        raise NotImplementedError
+
+    def copy_into(self, src_store, src, dst, chunk=1 << 20):
+        """Copy file `src` of `src_store` to `dst` of this store, streamed."""
+        if isinstance(src_store, LocalStore) and isinstance(self, LocalStore):
+            shutil.copyfile(src, dst)
+            return
+        with src_store.open_read(src) as reader, self.open_write(dst) as writer:
+            while block := reader.read(chunk):
+                writer.write(block)
+
+    def open_read(self, path):
+        raise NotImplementedError
+
+    def describe(self, path):
+        return path
+
+
+class LocalStore(Store):
+    kind = "local"
+
+    def join(self, base, *parts):
+        return os.path.join(base, *parts)
+
+    def exists(self, path):
+        return os.path.lexists(path)
+
+    def is_dir(self, path):
+        return os.path.isdir(path)
+
+    def list(self, path):
+        entries = []
+        with os.scandir(path) as it:
+            for e in it:
+                try:
+                    st = e.stat()
+                except FileNotFoundError:  # removed while we listed (or a dangling link)
+                    continue
+                except OSError as err:  # one bad entry must not hide the others
+                    entries.append(Entry(e.name, False, 0, 0.0, error=err))
+                    continue
+                entries.append(Entry(e.name, stat.S_ISDIR(st.st_mode), st.st_size, st.st_mtime))
+        return sorted(entries, key=lambda e: e.name)
+
+    def makedirs(self, path):
+        os.makedirs(path, exist_ok=True)
+
+    def read_bytes(self, path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    def open_read(self, path):
+        return open(path, "rb")
+
+    def open_write(self, path):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        return open(path, "xb")
+
+    def rename(self, src, dst):
+        # os.rename would replace an empty directory or a file: refuse like HDFS does.
+        if os.path.lexists(dst):
+            raise FileExistsError(17, "destination exists", dst)
+        os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+        os.rename(src, dst)
+
+    def replace_file(self, src, dst):
+        os.replace(src, dst)
+
+    def delete(self, path, recursive=False):
+        if not os.path.lexists(path):
+            return False
+        if os.path.isdir(path) and not os.path.islink(path):
+            if recursive:
+                shutil.rmtree(path)
+            else:
+                os.rmdir(path)
+        else:
+            os.remove(path)
+        return True
+
+    def describe(self, path):
+        return os.path.abspath(path)
+
+
+class StoreError(OSError):
+    """A store operation failed (HDFS unreachable, refused, ...): the message says which."""
+
+
+class HdfsStore(Store):
+    """HDFS through WebHDFS (``ecomsuite.hdfsio``, the transport). Its errors come out as
+    OSErrors (FileNotFoundError, FileExistsError, StoreError) and a missing NameNode
+    configuration as LayoutError, so callers need not know the transport."""
+
+    kind = "hdfs"
+
+    def __init__(self, client=None, uri=None):
+        self._client = client
+        self._uri = uri
+
+    @staticmethod
+    def _io():
+        from ecomsuite import hdfsio
+        return hdfsio
+
+    @property
+    def client(self):
+        if self._client is None:
+            io_ = self._io()
+            try:
+                self._client = io_.client(uri=self._uri)
+            except io_.NoNameNode as e:
+                raise LayoutError(str(e)) from None
+        return self._client
+
+    @contextlib.contextmanager
+    def _errors(self, path):
+        io_ = self._io()
+        try:
+            yield
+        except io_.NoNameNode as e:
+            raise LayoutError(str(e)) from None
+        except io_.HdfsError as e:
+            text = f"{getattr(e, 'exception', '')} {e}"
+            if "FileNotFoundException" in text:
+                raise FileNotFoundError(2, "no such file or directory in HDFS", path) from e
+            if "FileAlreadyExistsException" in text:
+                raise FileExistsError(17, "already exists in HDFS", path) from e
+            raise StoreError(f"HDFS: {path}: {e}") from e
+
+    def join(self, base, *parts):
+        return posixpath.join(base, *parts)
+
+    def exists(self, path):
+        with self._errors(path):
+            return self._io().exists(self.client, path)
+
+    def is_dir(self, path):
+        with self._errors(path):
+            return self._io().is_dir(self.client, path)
+
+    def list(self, path):
+        with self._errors(path):
+            statuses = self._io().list_status(self.client, path)
+        return [Entry(name, st.get("type") == "DIRECTORY", int(st.get("length", 0)),
+                      st.get("modificationTime", 0) / 1000.0) for name, st in statuses]
+
+    def makedirs(self, path):
+        with self._errors(path):
+            self._io().makedirs(self.client, path)
+
+    def read_bytes(self, path):
+        with self._errors(path):
+            return self._io().read_bytes(self.client, path)
+
+    def open_read(self, path):
+        return _HdfsReader(self, path)
+
+    def open_write(self, path):
+        if self.exists(path):
+            raise FileExistsError(17, "already exists in HDFS", path)
+        with self._errors(path):
+            return self._io().open_writer(self.client, path)
+
+    def rename(self, src, dst):
+        io_ = self._io()
+        if self.exists(dst):
+            raise FileExistsError(17, "destination exists", dst)
+        with self._errors(dst):
+            io_.makedirs(self.client, posixpath.dirname(io_.hdfs_path(dst)))
+            io_.rename(self.client, src, dst)
+        # WebHDFS RENAME returns false (not an error) when it did nothing.
+        if not self.exists(dst):
+            raise FileExistsError(17, "rename did not happen (destination taken?)", dst)
+
+    def replace_file(self, src, dst):
+        with self._errors(dst):
+            self._io().replace_file(self.client, src, dst)
+
+    def delete(self, path, recursive=False):
+        with self._errors(path):
+            return self._io().delete(self.client, path, recursive=recursive)
+
+    def describe(self, path):
+        return self._io().to_uri(path)
+
+
+class _HdfsReader:
+    def __init__(self, store, path):
+        self._store, self._path = store, path
+        with store._errors(path):
+            self._cm = store._io().open_reader(store.client, path)
+
+    def __enter__(self):
+        with self._store._errors(self._path):
+            return self._cm.__enter__()
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def store_for(root, client=None):
+    """The Store of a root: HdfsStore for ``hdfs://`` URIs, else LocalStore."""
+    return HdfsStore(client, uri=root) if is_hdfs(root) else LocalStore()
+
+
+def normalize_root(root):
+    if is_hdfs(root):
+        from ecomsuite import hdfsio
+        return hdfsio.to_uri(root)
+    return os.fspath(root)
+
+
+# --- typed records -------------------------------------------------------------------
+
+class RecordError(ValueError):
+    """A JSON record that is not what its writer writes."""
+
+
+def _to_json(obj):
+    return (json.dumps(asdict(obj), indent=2, sort_keys=True) + "\n").encode()
+
+
+def _from_json(cls, data, where, required):
+    try:
+        raw = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise RecordError(f"{where}: not a JSON {cls.__name__} ({e})") from e
+    if not isinstance(raw, dict):
+        raise RecordError(f"{where}: not a JSON object")
+    missing = [k for k in required if k not in raw]
+    if missing:
+        raise RecordError(f"{where}: no {', '.join(missing)}")
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in raw.items() if k in known})
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+RUN_STATUSES = ("succeeded", "failed")
+
+
+@dataclass
+class RunRecord:
+    """One run of one job, written to ``<output>/_runs/<job>/<run_id>.json``."""
+
+    job: str
+    run_id: str
+    runner: str
+    started_at: float | None = None
+    status: str = "failed"                 # "succeeded" | "failed"
+    finished_at: float | None = None
+    duration_seconds: float | None = None
+    inputs: list = field(default_factory=list)
+    input_days: list = field(default_factory=list)   # landing days read (empty: a snapshot)
+    output_dir: str | None = None
+    error: str | None = None
+    input_rows: int | None = None
+    valid_rows: int | None = None
+    header_rows: int | None = None
+    blank_rows: int | None = None
+    malformed_rows: dict = field(default_factory=dict)
+    malformed_total: int | None = None
+    malformed_share: float | None = None
+    output_rows: int | None = None
+    counters: list = field(default_factory=list)
+    yarn_application_ids: list | None = None
+    hadoop_job_ids: list | None = None
+    hadoop_counters: list | None = None
+
+    def to_json(self):
+        return _to_json(self)
+
+    # Read like the JSON it is written as: record["status"], record.get("error").
+    def __getitem__(self, key):
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key):
+        return key in self.__dataclass_fields__ and getattr(self, key) is not None
+
+    def get(self, key, default=None):
+        return getattr(self, key, default) if key in self else default
+
+    @classmethod
+    def from_json(cls, data, where="run record", job=None):
+        """Parse and check a record (RecordError, a ValueError, names what is wrong);
+        `job` fills in the job name of a record that lacks it (its directory says)."""
+        if job is not None:
+            try:
+                raw = json.loads(data)
+            except (UnicodeDecodeError, ValueError):
+                raw = None
+            if isinstance(raw, dict) and "job" not in raw:
+                data = json.dumps({**raw, "job": job})
+        record = _from_json(cls, data, where, ("job", "run_id", "runner", "status",
+                                                "finished_at"))
+        if record.status not in RUN_STATUSES:
+            raise RecordError(f"{where}: unknown status {record.status!r}")
+        if not _number(record.finished_at):
+            raise RecordError(f"{where}: finished_at is not a number")
+        return record
+
+
+@dataclass
+class LandedFile:
+    path: str          # relative to the landing day directory: v-<id>/<name>
+    bytes: int
+    rows: int | None = None   # data rows, when the writer knows them
+
+
+@dataclass
+class DayCommit:
+    """The committed state of one landing day: every dataset's files.
+
+    ``closed`` is False while a day is still being appended to (``--follow``):
+    readers that need whole days take closed days only.
+    """
+
+    day: str
+    seq: int
+    run_id: str
+    committed_at: float
+    datasets: dict       # dataset -> [LandedFile as dict]
+    closed: bool = True
+    source: str = ""     # "datagen" | "ecom-land"
+
+    def files(self, dataset):
+        return [LandedFile(**f) for f in self.datasets.get(dataset, [])]
+
+    @property
+    def complete(self):
+        return self.closed and all(self.datasets.get(d) for d in schemas.DATASETS)
+
+    def to_json(self):
+        return _to_json(self)
+
+    @classmethod
+    def from_json(cls, data, where="day commit"):
+        return _from_json(cls, data, where, ("day", "seq", "run_id", "datasets"))
+
+
+@dataclass
+class World:
+    """What the generator's days share (``landing/_world.json``): continuing needs the same."""
+
+    seed: int
+    scale: float
+    origin: str                  # the first landed day: customers before it are the backlog
+    generator_version: str
+    sizes: dict                  # orders_per_day, clicks_per_day, backlog_customers, ...
+
+    def to_json(self):
+        return _to_json(self)
+
+    @classmethod
+    def from_json(cls, data, where="world"):
+        return _from_json(cls, data, where, ("seed", "scale", "origin"))
+
+
+# --- the data root: landing zone, canonical, quarantine, snapshot --------------------
+
+class DataLayout:
+    """Paths and protocols under a data root (local folder or ``hdfs://`` URI)."""
+
+    def __init__(self, root=DEFAULT_DATA_ROOT, store=None):
+        self.root = normalize_root(root)
+        self.store = store or store_for(self.root)
+
+    def __repr__(self):
+        return f"DataLayout({self.root!r})"
+
+    def _p(self, *parts):
+        return self.store.join(self.root, *parts)
+
+    # paths
+    def landing(self):
+        return self._p(LANDING)
+
+    def dataset_dir(self, dataset):
+        return self._p(LANDING, dataset)
+
+    def day_dir(self, dataset, day):
+        return self._p(LANDING, dataset, day_name(day))
+
+    def version_dir(self, dataset, day, version):
+        return self._p(LANDING, dataset, day_name(day), version)
+
+    def landed_path(self, dataset, day, relative):
+        return self._p(LANDING, dataset, day_name(day), relative)
+
+    def commits_dir(self, day):
+        return self._p(LANDING, COMMITS, day_name(day))
+
+    def commit_path(self, day, seq):
+        return self._p(LANDING, COMMITS, day_name(day), f"{seq:08d}.json")
+
+    def world_path(self):
+        return self._p(LANDING, WORLD)
+
+    def canonical_dir(self, dataset, day):
+        return self._p(CANONICAL, dataset, day_name(day))
+
+    def quarantine_dir(self, dataset, day):
+        return self._p(QUARANTINE, dataset, day_name(day))
+
+    def snapshot_dir(self, dataset):
+        """A snapshot dataset (the generator without --days): ``<root>/<dataset>/part-*``."""
+        return self._p(dataset)
+
+    def snapshot_file(self, name):
+        return self._p(name)
+
+    def snapshot_temp(self, name, owner):
+        """Where a snapshot dataset (or root file) is written before its rename: a hidden
+        sibling ``.<name>.tmp-<owner>``, which readers and Hadoop skip."""
+        return self._p(f".{name}{SNAPSHOT_TEMP_MARK}{owner}")
+
+    def snapshot_old(self, name, owner):
+        """Where the previous snapshot dataset waits while the new one is renamed in."""
+        return self._p(f".{name}{SNAPSHOT_OLD_MARK}{owner}")
+
+    def snapshot_leftovers(self, name):
+        """[(path, owner)] of temporary and old copies of `name` under the root."""
+        out = []
+        for entry in self.store.names(self.root):
+            for mark in (SNAPSHOT_TEMP_MARK, SNAPSHOT_OLD_MARK):
+                prefix = f".{name}{mark}"
+                if entry.startswith(prefix):
+                    out.append((self._p(entry), entry[len(prefix):]))
+        return out
+
+    # reading the landing zone
+    def has_landing(self):
+        return self.store.is_dir(self.landing())
+
+    def days(self):
+        """Every day with a commit folder, oldest first (date objects); latest_commit() of a
+        day whose first commit is still being written is None."""
+        days = []
+        for name in self.store.names(self._p(LANDING, COMMITS)):
+            if name.startswith(DAY_PREFIX):
+                try:
+                    days.append(as_date(name[len(DAY_PREFIX):]))
+                except LayoutError:
+                    continue
+        return sorted(days)
+
+    def commit_seqs(self, day):
+        return sorted(int(n[:-5]) for n in self.store.names(self.commits_dir(day))
+                      if n.endswith(".json") and n[:-5].isdigit())
+
+    def latest_commit(self, day):
+        """The day's newest DayCommit, or None."""
+        seqs = self.commit_seqs(day)
+        if not seqs:
+            return None
+        path = self.commit_path(day, seqs[-1])
+        return DayCommit.from_json(self.store.read_bytes(path), path)
+
+    def read_world(self):
+        path = self.world_path()
+        if not self.store.exists(path):
+            return None
+        return World.from_json(self.store.read_bytes(path), path)
+
+    def write_world(self, world):
+        """Write the world once (refuse to change it)."""
+        path = self.world_path()
+        temp = self.store.join(self.landing(), f"{TEMP_PREFIX}{WORLD}-{new_id()}")
+        self.store.makedirs(self.landing())
+        self.store.write_bytes(temp, world.to_json())
+        try:
+            self.store.rename(temp, path)
+        except FileExistsError:
+            self.store.delete(temp)
+
+    def day_files(self, dataset, day, commit=None):
+        """Full paths of a dataset's files in a day's newest commit."""
+        commit = commit or self.latest_commit(day)
+        if commit is None:
+            return []
+        return [self.landed_path(dataset, day, f.path) for f in commit.files(dataset)]
+
+    def complete_days(self, days=None):
+        """[(day, DayCommit)] of closed days holding every dataset, and [(day, why)] of the rest."""
+        good, skipped = [], []
+        for day in days if days is not None else self.days():
+            commit = self.latest_commit(day)
+            if commit is None:
+                skipped.append((day, "no commit"))
+            elif not commit.closed:
+                skipped.append((day, "still open (being followed)"))
+            elif not commit.complete:
+                missing = [d for d in schemas.DATASETS if not commit.datasets.get(d)]
+                skipped.append((day, f"no {', '.join(missing)}"))
+            else:
+                good.append((day, commit))
+        return good, skipped
+
+    def input_files(self, datasets, how_to_make=""):
+        """Every file of `datasets`: all complete landing days, or a snapshot's part files.
+
+        Returns (paths, days used). Raises LayoutError naming what is missing.
+        """
+        if self.has_landing():
+            good, _ = self.complete_days()
+            if not good:
+                raise LayoutError(f"{self.landing()} has no complete day (every dataset "
+                                  f"committed): {how_to_make}")
+            paths = []
+            for name in datasets:
+                for day, commit in good:
+                    paths.extend(self.day_files(name, day, commit))
+            return paths, [d.isoformat() for d, _ in good]
+        paths = []
+        for name in datasets:
+            paths.extend(self.snapshot_parts(name, how_to_make))
+        return paths, []
+
+    def snapshot_parts(self, dataset, how_to_make=""):
+        directory = self.snapshot_dir(dataset)
+        if not self.store.is_dir(directory):
+            raise LayoutError(f"input dataset {directory} does not exist (nor a landing zone "
+                              f"{self.landing()}): {how_to_make}")
+        names = self.store.names(directory)
+        if SUCCESS not in names:
+            raise LayoutError(
+                f"input dataset {directory} has no {SUCCESS}: it is incomplete (an "
+                "interrupted write?); generate it again with --overwrite")
+        parts = fnmatch.filter(names, PART_GLOB)
+        if not parts:
+            raise LayoutError(f"input dataset {directory} has no part files")
+        if self.store.kind == "hdfs":  # one glob per dataset: Hadoop expands it
+            return [self.store.join(directory, PART_GLOB)]
+        return [self.store.join(directory, p) for p in parts]
+
+    # writing a day
+    def begin_day(self, day, run_id=None, source=""):
+        return DayWriter(self, as_date(day), run_id or new_id(), source)
+
+    def _lease_alive(self, version_dir):
+        try:
+            lease = json.loads(self.store.read_bytes(self.store.join(version_dir, LEASE)))
+        except (FileNotFoundError, OSError, ValueError):
+            return False
+        if lease.get("host") != socket.gethostname():
+            return True  # another machine's writer: never ours to judge
+        return pid_alive(int(lease.get("pid", 0)))
+
+    def gc_day(self, day, keep=None):
+        """Remove the day's versions that the newest commit does not name and no live writer
+        holds; returns the removed paths. Never removes a file the newest commit names."""
+        commit = self.latest_commit(day)
+        removed = []
+        for dataset in schemas.DATASETS:
+            named = set(keep or ())
+            if commit is not None:
+                named.update(f["path"].split("/")[0] for f in commit.datasets.get(dataset, []))
+            for name in self.store.names(self.day_dir(dataset, day)):
+                if not name.startswith(VERSION_PREFIX) or name in named:
+                    continue
+                path = self.version_dir(dataset, day, name)
+                if self._lease_alive(path):
+                    continue
+                self.store.delete(path, recursive=True)
+                removed.append(path)
+                kill_point("land:mid-gc")
+        return removed
+
+
+def pid_alive(pid):
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class DayWriter:
+    """Lands files of one day; nothing is visible until :meth:`commit`.
+
+        w = layout.begin_day("2026-11-25")
+        with w.open("orders", "part-00000.csv") as f: f.write(...)
+        w.commit()            # one DayCommit: these datasets replace the day's previous ones
+    """
+
+    MAX_COMMIT_TRIES = 20
+
+    def __init__(self, layout, day, run_id, source):
+        self.layout, self.day, self.run_id, self.source = layout, day, run_id, source
+        self.version = f"{VERSION_PREFIX}{run_id}"
+        self.files = {}   # dataset -> [LandedFile]
+        self._leased = set()
+        self._first_file = True
+
+    @property
+    def store(self):
+        return self.layout.store
+
+    def _version_dir(self, dataset):
+        path = self.layout.version_dir(dataset, self.day, self.version)
+        if dataset not in self._leased:
+            self.store.makedirs(path)
+            lease = json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
+                                "run_id": self.run_id}).encode()
+            self.store.write_bytes(self.store.join(path, LEASE), lease)
+            self._leased.add(dataset)
+            self.files.setdefault(dataset, [])
+        return path
+
+    def _check(self, dataset, filename):
+        if dataset not in schemas.DATASETS:
+            raise LayoutError(f"unknown dataset {dataset!r}; known: {', '.join(schemas.DATASETS)}")
+        if "/" in filename or os.sep in filename or filename.startswith((".", "_")) \
+                or not filename.endswith(LANDED_SUFFIXES):
+            raise LayoutError(f"{filename!r}: a landed file is named *.csv, *.csv.gz or "
+                              "*.csv.bz2 (not hidden, no folders)")
+        if any(f.path.endswith("/" + filename) for f in self.files.get(dataset, [])):
+            raise LayoutError(f"{filename!r} given twice for {dataset}")
+
+    def open(self, dataset, filename, rows=None):
+        """A binary file to write one landed file into (a context manager)."""
+        self._check(dataset, filename)
+        path = self.store.join(self._version_dir(dataset), filename)
+        return _Tracked(self, dataset, filename, path, rows)
+
+    def add(self, dataset, filename, src_store, src, rows=None):
+        """Copy one existing file (local or HDFS) in."""
+        self._check(dataset, filename)
+        path = self.store.join(self._version_dir(dataset), filename)
+        self.store.copy_into(src_store, src, path)
+        version = self.layout.version_dir(dataset, self.day, self.version)
+        size = next(e.size for e in self.store.list(version) if e.name == filename)
+        self._landed(dataset, filename, size, rows)
+
+    def _landed(self, dataset, filename, size, rows):
+        self.files.setdefault(dataset, []).append(
+            LandedFile(f"{self.version}/{filename}", size, rows))
+        if self._first_file:
+            self._first_file = False
+            kill_point("land:after-first-file")
+
+    def commit(self, closed=True, keep_previous=True, append=False):
+        """Publish: one new DayCommit naming this run's files for its datasets (and, with
+        `keep_previous`, the previous commit's files for the other datasets; with `append`,
+        this run's files are added to the previous commit's files of the same dataset)."""
+        kill_point("land:before-commit")
+        store, layout = self.store, self.layout
+        commits = layout.commits_dir(self.day)
+        store.makedirs(commits)
+        for _attempt in range(self.MAX_COMMIT_TRIES):
+            previous = layout.latest_commit(self.day)
+            datasets = dict(previous.datasets) if previous and keep_previous else {}
+            for name, files in self.files.items():
+                before = datasets.get(name, []) if append else []
+                datasets[name] = list(before) + [asdict(f) for f in files]
+            seq = (previous.seq if previous else 0) + 1
+            commit = DayCommit(day=self.day.isoformat(), seq=seq, run_id=self.run_id,
+                               committed_at=time.time(), datasets=datasets, closed=closed,
+                               source=self.source)
+            temp = store.join(commits, f"{TEMP_PREFIX}{self.run_id}-{seq}")
+            store.delete(temp)
+            store.write_bytes(temp, commit.to_json())
+            kill_point("land:commit-written")
+            try:
+                store.rename(temp, layout.commit_path(self.day, seq))
+            except FileExistsError:  # another writer committed first: build on its commit
+                store.delete(temp)
+                continue
+            kill_point("land:after-commit")
+            self._drop_leases()
+            layout.gc_day(self.day)
+            return commit
+        raise LayoutError(f"could not commit {self.day}: {self.MAX_COMMIT_TRIES} other commits "
+                          "came first")
+
+    def _drop_leases(self):
+        for dataset in self._leased:
+            self.store.delete(self.store.join(
+                self.layout.version_dir(dataset, self.day, self.version), LEASE))
+
+    def abort(self):
+        """Remove this run's versions (nothing of it was committed)."""
+        for dataset in self._leased:
+            self.store.delete(self.layout.version_dir(dataset, self.day, self.version),
+                              recursive=True)
+        self._leased.clear()
+        self.files.clear()
+
+
+class _Tracked:
+    def __init__(self, writer, dataset, filename, path, rows):
+        self.writer, self.dataset, self.filename, self.rows = writer, dataset, filename, rows
+        self.file = writer.store.open_write(path)
+        self.size = 0
+
+    def write(self, data):
+        self.size += len(data)
+        return self.file.write(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+        if exc[0] is None:
+            self.writer._landed(self.dataset, self.filename, self.size, self.rows)
+        return False
+
+    def close(self):
+        self.__exit__(None, None, None)
+
+
+# --- versioned folders: job outputs, Parquet folders ---------------------------------
+
+class Versions:
+    """A folder published as whole versions: ``<base>/<version>/`` complete with _SUCCESS."""
+
+    def __init__(self, store, base):
+        self.store, self.base = store, base
+
+    def temp(self, version):
+        return self.store.join(self.base, f"{TEMP_PREFIX}{version}")
+
+    def final(self, version):
+        return self.store.join(self.base, version)
+
+    def failed(self, version):
+        return self.store.join(self.base, f"{FAILED_PREFIX}{version}")
+
+    def publish(self, temp, version, manifest=None):
+        """Rename a finished temp folder to its version, then write _SUCCESS (last)."""
+        final = self.final(version)
+        if manifest is not None:
+            self.store.write_bytes(self.store.join(temp, MANIFEST), manifest)
+        kill_point("publish:before-rename")
+        self.store.rename(temp, final)
+        kill_point("publish:before-success")
+        self.store.write_bytes(self.store.join(final, SUCCESS), b"")
+        return final
+
+    def set_aside(self, temp, version):
+        if not self.store.exists(temp):
+            return None
+        failed = self.failed(version)
+        self.store.rename(temp, failed)
+        return failed
+
+    def complete(self):
+        """Names of complete versions, oldest first."""
+        out = []
+        for e in self._entries():
+            if e.is_dir and not e.name.startswith(("_", ".")) and \
+                    self.store.exists(self.store.join(self.base, e.name, SUCCESS)):
+                out.append(e.name)
+        return out
+
+    def _entries(self):
+        try:
+            return self.store.list(self.base)
+        except FileNotFoundError:
+            return []
+
+    def latest(self):
+        """Path of the newest complete version, or None."""
+        done = self.complete()
+        return self.final(done[-1]) if done else None
+
+    def prune(self, keep=1):
+        """Remove complete versions but the newest `keep` (never the newest)."""
+        done = self.complete()
+        for name in done[:-max(1, keep)]:
+            self.store.delete(self.final(name), recursive=True)
+
+
+# --- the output root: job outputs and run records -------------------------------------
+
+class OutputLayout:
+    """Job outputs and run records under an output root (local folder or ``hdfs://``)."""
+
+    def __init__(self, root=DEFAULT_OUTPUT_ROOT, store=None):
+        self.root = normalize_root(root)
+        self.store = store or store_for(self.root)
+
+    def __repr__(self):
+        return f"OutputLayout({self.root!r})"
+
+    def job_dir(self, job, day=None):
+        if day is None:
+            return self.store.join(self.root, job)
+        return self.store.join(self.root, job, day_name(day))
+
+    def versions(self, job, day=None):
+        return Versions(self.store, self.job_dir(job, day))
+
+    def runs_root(self):
+        return self.store.join(self.root, RUNS)
+
+    def runs_dir(self, job):
+        return self.store.join(self.root, RUNS, job)
+
+    def record_path(self, job, run_id):
+        return self.store.join(self.runs_dir(job), f"{run_id}.json")
+
+    def jobs(self):
+        """Job names with outputs or run records here."""
+        seen = {n for n in self.store.names(self.root) if not n.startswith(("_", "."))
+                and self.store.is_dir(self.store.join(self.root, n))}
+        seen |= set(self.store.names(self.runs_root()))
+        return sorted(seen)
+
+    def write_record(self, record):
+        """Write a RunRecord atomically (temp file renamed over the final name)."""
+        path = self.record_path(record.job, record.run_id)
+        temp = path + ".tmp"
+        self.store.makedirs(self.runs_dir(record.job))
+        self.store.delete(temp)
+        self.store.write_bytes(temp, record.to_json())
+        self.store.replace_file(temp, path)
+        return path
+
+    def read_records(self, job):
+        """The job's readable RunRecords (oldest first) and [(name, error)] of the others."""
+        records, problems = [], []
+        for name in self.store.names(self.runs_dir(job)):
+            if not name.endswith(".json"):
+                continue  # *.json.tmp: a record being written
+            path = self.store.join(self.runs_dir(job), name)
+            try:
+                records.append(RunRecord.from_json(self.store.read_bytes(path), path, job))
+            except (OSError, ValueError) as e:
+                problems.append((name, e))
+        records.sort(key=lambda r: (r.finished_at, str(r.run_id)))
+        return records, problems
+
+    def latest_output(self, job, day=None):
+        return self.versions(job, day).latest()
+
+    def part_files(self, run_dir):
+        return [self.store.join(run_dir, n)
+                for n in fnmatch.filter(self.store.names(run_dir), PART_GLOB)]
+
+    def read_output_lines(self, run_dir):
+        """The text lines of a job output's part files, in part order."""
+        lines = []
+        for path in self.part_files(run_dir):
+            lines.extend(self.store.read_bytes(path).decode("utf-8").splitlines(keepends=True))
+        return lines
+
+    def clean_temp(self):
+        """Remove leftovers of interrupted runs (``<job>/_tmp-*``)."""
+        for job in self.jobs():
+            for name in self.store.names(self.job_dir(job)):
+                if name.startswith(TEMP_PREFIX):
+                    self.store.delete(self.store.join(self.job_dir(job), name), recursive=True)
+
+
+# --- the Parquet export ---------------------------------------------------------------
+
+class PointedVersions(Versions):
+    """Versions under ``<dest>/_versions/<name>/`` and a pointer ``<dest>/<name>``, a symlink
+    to the newest one, replaced in one step (local disk only: the Parquet export).
+
+    Readers use ``<dest>/<name>/...`` as a plain folder; the previous version is kept
+    after a swap, so a reader that resolved the link just before still reads a whole one.
+    """
+
+    VERSIONS = "_versions"
+
+    def __init__(self, dest, name):
+        super().__init__(LocalStore(), os.path.join(dest, self.VERSIONS, name))
+        self.link = os.path.join(dest, name)
+
+    def publish(self, temp, version, manifest=None):
+        final = super().publish(temp, version, manifest)
+        if os.path.isdir(self.link) and not os.path.islink(self.link):
+            os.rename(self.link, self.final(f"{version}-0-before-versions"))  # an older layout
+        pointer = os.path.join(os.path.dirname(self.link),
+                               f"{TEMP_PREFIX}{os.path.basename(self.link)}-{version}")
+        os.makedirs(os.path.dirname(pointer), exist_ok=True)
+        os.symlink(os.path.relpath(final, os.path.dirname(self.link)), pointer)
+        os.replace(pointer, self.link)
+        self.prune(keep=2)
+        return self.link
+
+    def discard(self, temp):
+        """Remove a failed version being written (and its folder if that leaves it empty)."""
+        self.store.delete(temp, recursive=True)
+        for path in (self.base, os.path.dirname(self.base)):
+            try:
+                os.rmdir(path)
+            except OSError:
+                break
+
+
+class ParquetLayout:
+    """``<dest>/<dataset>`` and ``<dest>/jobs/<job>``, each a pointer to a whole version."""
+
+    JOBS = "jobs"
+
+    def __init__(self, dest=DEFAULT_PARQUET_ROOT):
+        if is_hdfs(dest):
+            raise LayoutError(f"{dest}: the Parquet export writes to local disk only")
+        self.dest = os.fspath(dest)
+
+    def dataset(self, name):
+        return PointedVersions(self.dest, name)
+
+    def job(self, name):
+        return PointedVersions(self.dest, os.path.join(self.JOBS, name))
+
+
+# --- bench: where generated data sets are kept ---------------------------------------
+
+def bench_data_root(base, scale, seed):
+    return os.path.join(base, f"s{scale:g}-seed{seed}")
