@@ -17,7 +17,7 @@ from tests.helpers import all_files
 ARGS = ["--orders", "3000", "--customers", "300", "--clicks", "6000", "--seed", "11",
         "--parts", "2", "--end-date", "2025-06-30", "--anomaly", "2025-06-20:3.0",
         "--fraud-actors", "2"]
-DIGEST = "0956827c97690720a5547e0d58d1d601ddcdc9df124a1259531561a8477eae53"
+DIGEST = "675f77c636e2101bca13995f093834a159c2735fdc51cd8c84a6aacbcc30029f"
 
 
 def test_same_seed_same_bytes_on_every_python(tmp_path):
