@@ -135,6 +135,9 @@ class RunStore:
                 groups.append((name, paths))
         return groups
 
+    def job_dir(self, job):
+        return self.outputs.job_dir(job)
+
     def temp_output(self, job, run_id):
         return self.outputs.versions(job).temp(run_id)
 
