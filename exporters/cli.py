@@ -39,7 +39,7 @@ DEFAULT_LISTEN_ADDRESS = "127.0.0.1:8398"
 class Settings:
     listen_address: str = DEFAULT_LISTEN_ADDRESS
     outputs: str = config.DEFAULT_OUTPUT_DIR      # folder or hdfs:// URI; "" = off
-    webhdfs_url: str = ""                         # default: namenode_url, else http://127.0.0.1:9870
+    webhdfs_url: str = ""                         # default: namenode_url, else HADOOP_CONF_DIR's
     hdfs_user: str = ""                           # default: the exporter's OS user
     namenode_url: str = ""                        # e.g. http://127.0.0.1:9870; "" = off
     resourcemanager_url: str = ""                 # e.g. http://127.0.0.1:8088; "" = off
@@ -145,8 +145,8 @@ def parse_args(argv):
         help="the pipeline's output root: a local folder or hdfs://[host:port]/path "
              f"(default {config.DEFAULT_OUTPUT_DIR}; empty = off)")
     add("--webhdfs-url", dest="webhdfs_url", default=argparse.SUPPRESS, metavar="URL",
-        help="WebHDFS endpoint for hdfs:// outputs (default: --namenode-url, "
-             "else http://127.0.0.1:9870)")
+        help="WebHDFS endpoint for hdfs:// outputs (default: --namenode-url, else the one "
+             "$HADOOP_CONF_DIR's hdfs-site.xml or the URI's host names; none found is an error)")
     add("--hdfs-user", dest="hdfs_user", default=argparse.SUPPRESS, metavar="USER",
         help="HDFS user to read as (default: this process's user)")
     add("--namenode-url", dest="namenode_url", default=argparse.SUPPRESS, metavar="URL",
