@@ -1,6 +1,6 @@
 """Measure the local Hadoop cluster side by side with the inline and local runners.
 
-    .venv/bin/python hadoop/timings.py [--scale 1] [--seed 42] [--fresh-jars]
+    .venv/bin/python -m bench.hadoop_timings [--scale 1] [--seed 42] [--fresh-jars]
 
 In one run: the jar download into an empty Maven repository (--fresh-jars),
 a cold cluster start (after `cluster clean`: format + start), a warm start
@@ -24,7 +24,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from ecomsuite import cluster, hdfsio  # noqa: E402
+from ecomsuite import hdfsio  # noqa: E402
+from ecomsuite.hadoop import daemons, deps  # noqa: E402
+from ecomsuite.hadoop.paths import Layout  # noqa: E402
 from ecomsuite.registry import job_classes  # noqa: E402
 
 RAW = "hdfs:///ecommerce/raw"
@@ -77,16 +79,16 @@ def main():
     parser.add_argument("--seed", default="42")
     parser.add_argument("--fresh-jars", action="store_true")
     args = parser.parse_args()
-    layout = cluster.Layout()
+    layout = Layout()
     steps = []
     if args.fresh_jars:
         timed("jar download into an empty Maven repository", lambda: fresh_jar_download(layout),
               steps)
-    cluster.clean(layout, quiet=True)
-    timed("cluster start, cold (format + start)", lambda: cluster.up(layout, quiet=True), steps)
-    cluster.down(layout, quiet=True)
-    timed("cluster start, warm (HDFS kept)", lambda: cluster.up(layout, quiet=True), steps)
-    os.environ.update(cluster.client_env(layout))
+    daemons.clean(layout, quiet=True)
+    timed("cluster start, cold (format + start)", lambda: daemons.up(layout, quiet=True), steps)
+    daemons.down(layout, quiet=True)
+    timed("cluster start, warm (HDFS kept)", lambda: daemons.up(layout, quiet=True), steps)
+    os.environ.update(daemons.client_env(layout))
     timed(f"data load into HDFS (scale {args.scale})", lambda: subprocess.run(
         [sys.executable, "-m", "datagen", "--out", RAW, "--overwrite", "--scale", args.scale,
          "--seed", args.seed, "--quiet"], check=True), steps)
@@ -116,7 +118,7 @@ def main():
         note = "" if status == "succeeded" else f" ({status})"
         print(f"| {job} | {runs['inline'][job]:.1f} | {runs['local'][job]:.1f} | "
               f"{seconds:.1f}{note} |")
-    print(f"\nHadoop {layout.version}, JDK {cluster.find_java_home()}, scale {args.scale}, "
+    print(f"\nHadoop {layout.version}, JDK {deps.find_java_home()}, scale {args.scale}, "
           f"seed {args.seed}, {os.cpu_count()} cores")
 
 
