@@ -33,9 +33,11 @@ def sh(cluster, command, timeout=300, check=True):
     return result
 
 
-def sh_background(cluster, command):
-    return subprocess.Popen(["bash", "-c", f". .run/hadoop/env.sh && exec {command}"],
-                            cwd=cluster.layout.root, env=bare_env(cluster.env),
+def sh_background(cluster, command, cwd=None):
+    """Start `command` after sourcing env.sh (from the checkout), in `cwd`."""
+    env_sh = os.path.join(cluster.layout.env_file)
+    return subprocess.Popen(["bash", "-c", f". {env_sh} && exec {command}"],
+                            cwd=cwd or cluster.layout.root, env=bare_env(cluster.env),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -2,20 +2,17 @@
 `. .run/hadoop/env.sh`: the seed's demo scenarios (hdfs dfs ... | awk, the
 examples jar's wordcount, yarn application -list, mapred job -list), the admin
 commands (dfsadmin -report, fsck, getconf, node -list), an application's status,
-logs and kill, and mrjob's hadoop runner found through MRJOB_CONF."""
+logs and kill. (mrjob's hadoop runner through env.sh's MRJOB_CONF, without
+--conf-path and from another directory, runs in test_faults.py.)"""
 
 import collections
 import csv
-import io
 import os
 import re
 
 import pytest
 
-from jobs.mr_sales_by_region import MRSalesByRegion
 from tests.hadoop.shell import (
-    APPLICATION_ID,
-    canonical,
     local_parts,
     running_apps,
     sh,
@@ -136,18 +133,3 @@ def test_yarn_application_kill(hadoop_cluster, hdfs_root):
     assert job.returncode != 0
     status = sh(hadoop_cluster, f"yarn application -status {app}").stdout
     assert "Final-State : KILLED" in status
-
-
-def test_mrjob_finds_its_conf_through_mrjob_conf(hadoop_cluster, hdfs_raw, generated_data):
-    """After `. .run/hadoop/env.sh`, `python jobs/mr_x.py -r hadoop hdfs:///...` works
-    without --conf-path (env.sh exports mrjob's MRJOB_CONF), from any directory."""
-    script = os.path.join(hadoop_cluster.layout.root, "jobs", "mr_sales_by_region.py")
-    result = sh(hadoop_cluster, f"cd /tmp && python {script} -r hadoop {hdfs_raw}/orders/",
-                timeout=600)
-    assert APPLICATION_ID.search(result.stderr)
-    job = MRSalesByRegion(["-r", "inline", *local_parts(os.path.join(generated_data, "orders"))])
-    job.sandbox(stdout=io.BytesIO())
-    with job.make_runner() as runner:
-        runner.run()
-        inline = b"".join(runner.cat_output()).decode().splitlines()
-    assert canonical(result.stdout.splitlines()) == canonical(inline)

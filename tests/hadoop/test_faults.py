@@ -59,12 +59,14 @@ def expected(fault_input):
 
 
 def start_job(cluster, directory):
-    """The job on YARN as a user runs it; returns (process, application id)."""
+    """The job on YARN as a user runs it after `. .run/hadoop/env.sh`: from another
+    directory, without --conf-path (mrjob finds MRJOB_CONF); (process, application id)."""
     seen = {a["id"] for a in running_apps(cluster)}
-    proc = sh_background(cluster, f"python {JOB} -r hadoop {directory}/")
+    script = os.path.join(cluster.layout.root, JOB)
+    proc = sh_background(cluster, f"python {script} -r hadoop {directory}/", cwd="/tmp")
+    # (streaming names it streamjob<n>.jar; the tests run one job at a time)
     app = wait_for("the job's application to run", lambda: [
-        a["id"] for a in running_apps(cluster)
-        if a["id"] not in seen and a["name"].startswith("mr_sales_by_region")], timeout=240)[0]
+        a["id"] for a in running_apps(cluster) if a["id"] not in seen], timeout=240)[0]
     return proc, app
 
 
