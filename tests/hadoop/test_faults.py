@@ -89,7 +89,7 @@ def under_replicated(fsck_output):
 
 
 def nodes_by_host(cluster):
-    return {n["nodeHostName"]: n for n in rm_get(cluster, "/ws/v1/cluster/nodes?states=ALL")
+    return {n["nodeHostName"]: n for n in rm_get(cluster, "/ws/v1/cluster/nodes")
             ["nodes"]["node"]}
 
 
