@@ -21,6 +21,7 @@ import pytest
 
 from ecomsuite.hadoop import daemons, health, ports
 from jobs.mr_sales_by_region import MRSalesByRegion
+from tests.hadoop.mr_slow_sales import SLOW_ENV
 from tests.hadoop.shell import (
     am_node,
     canonical,
@@ -35,6 +36,9 @@ from tests.hadoop.shell import (
 pytestmark = pytest.mark.hadoop
 
 JOB = "jobs/mr_sales_by_region.py"
+# The same job, its first map attempts slowed down: they surely run when the node dies.
+SLOW_JOB = "tests/hadoop/mr_slow_sales.py"
+SLOW_SECONDS = 60
 REPLICATION = 2
 
 
@@ -58,12 +62,13 @@ def expected(fault_input):
         return canonical(b"".join(runner.cat_output()).decode().splitlines())
 
 
-def start_job(cluster, directory):
+def start_job(cluster, directory, job=JOB, options=""):
     """The job on YARN as a user runs it after `. .run/hadoop/env.sh`: from another
     directory, without --conf-path (mrjob finds MRJOB_CONF); (process, application id)."""
     seen = {a["id"] for a in running_apps(cluster)}
-    script = os.path.join(cluster.layout.root, JOB)
-    proc = sh_background(cluster, f"python {script} -r hadoop {directory}/", cwd="/tmp")
+    script = os.path.join(cluster.layout.root, job)
+    proc = sh_background(cluster, f"python {script} -r hadoop {options} {directory}/",
+                         cwd="/tmp")
     # (streaming names it streamjob<n>.jar; the tests run one job at a time)
     app = wait_for("the job's application to run", lambda: [
         a["id"] for a in running_apps(cluster) if a["id"] not in seen], timeout=240)[0]
@@ -153,17 +158,19 @@ def test_a_nodemanager_killed_with_its_containers_during_a_job(hadoop_cluster, f
     layout, n = hadoop_cluster.layout, hadoop_cluster.workers
     directory, _ = fault_input
     started = time.time()
-    proc, app = start_job(hadoop_cluster, directory)
+    proc, app = start_job(hadoop_cluster, directory, SLOW_JOB,
+                          f"--cmdenv {SLOW_ENV}={SLOW_SECONDS}")
     am = wait_for("the application master's node", lambda: am_node(hadoop_cluster, app))
     am_host = am.split(":")[0]
 
-    def busy_worker():     # a node running one of the job's tasks, not its AM
+    def busy_worker():     # a node running one of the job's (slow) maps, not its AM
         for host, node in nodes_by_host(hadoop_cluster).items():
-            if host != am_host and node.get("numContainers", 0) > 0:
-                return host
-    host = wait_for("a task on a node without the application master", busy_worker,
-                    timeout=180, interval=0.3)
-    victim = int(host.rsplit(".", 1)[1]) - 1
+            victim = int(host.rsplit(".", 1)[1]) - 1
+            if host != am_host and node.get("numContainers", 0) > 0 and \
+                    daemons.container_pids(layout, victim):
+                return host, victim
+    host, victim = wait_for("a task on a node without the application master", busy_worker,
+                            timeout=180, interval=0.3)
     containers = daemons.container_pids(layout, victim)
     killed_at = time.time()
     daemons.stop(layout, [f"nodemanager-{victim}"], sig=signal.SIGKILL)
