@@ -14,7 +14,8 @@ import yaml
 from mrjob.fs.hadoop import HadoopFilesystem
 
 from ecomsuite import config, hdfsio
-from ecomsuite.hadoop import conf, daemons
+from ecomsuite.hadoop import conf, daemons, ports
+from ecomsuite.hadoop.paths import Layout
 
 pytestmark = pytest.mark.hadoop
 
@@ -191,3 +192,29 @@ def test_mrjob_conf_points_at_the_cache_and_the_job_env(hadoop_cluster):
     assert conf["hadoop_bin"] == "hadoop" and conf["python_bin"] == "python3"
     # the tasks' python3 is the virtualenv's, where the suite is installed: nothing shipped
     assert "py_files" not in conf and conf["bootstrap_mrjob"] is False
+
+
+def test_each_worker_has_its_own_address_ports_and_directories():
+    """From the one table: N workers, each with its own values; replication min(N, 3);
+    no port used twice on the machine; the fault timeouts are Hadoop's in the table."""
+    layout = Layout()
+    variables = conf.load_variables()
+    port_names = [name for name in variables if name.endswith("_port")]
+    assert set(ports.WORKER_PORTS) < set(port_names)
+    for n in (1, 2, 3, conf.MAX_WORKERS):
+        master = conf.cluster_values(layout, n)
+        assert master["dfs_replication"] == str(min(n, 3))
+        workers = [conf.cluster_values(layout, n, worker=w) for w in range(1, n + 1)]
+        for name in ("node_host", "bind_host", "hdfs_data_dir", "yarn_local_dirs",
+                     "yarn_log_dirs", "hadoop_tmp_dir", *ports.WORKER_PORTS):
+            assert len({v[name] for v in workers}) == n, name
+        used = [int(master[p]) for p in port_names if p not in ports.WORKER_PORTS]
+        used += [int(v[p]) for v in workers for p in ports.WORKER_PORTS]
+        assert len(used) == len(set(used))
+        assert [v["node_host"] for v in workers] == [f"127.0.0.{w + 1}" for w in range(1, n + 1)]
+    with pytest.raises(ValueError):
+        conf.cluster_values(layout, conf.MAX_WORKERS + 1)
+    assert {name: variables[name]["local"] for name in (
+        "namenode_heartbeat_recheck_ms", "datanode_heartbeat_seconds", "nodemanager_expiry_ms")} \
+        == {"namenode_heartbeat_recheck_ms": 300000, "datanode_heartbeat_seconds": 3,
+            "nodemanager_expiry_ms": 600000}
