@@ -149,8 +149,8 @@ def job_command(job, runner, files):
 
 def hadoop_env():
     """The environment of a Hadoop client (ECOM_ROOT, JAVA_HOME, HADOOP_CONF_DIR, PATH)."""
-    from ecomsuite import cluster
-    return cluster.client_env(base=measured_env())
+    from ecomsuite.hadoop import daemons
+    return daemons.client_env(base=measured_env())
 
 
 def duck_command(job, files_by_dataset):

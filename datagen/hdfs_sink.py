@@ -3,7 +3,7 @@
     python -m datagen --out hdfs:///ecommerce/raw            # or make generate-data TARGET=hdfs
 
 Same protocol and layout as :class:`datagen.sinks.LocalSink` (see that
-module), on HDFS through the NameNode's WebHDFS port (``ecomsuite.hdfsio``):
+module), on HDFS through the NameNode's WebHDFS port (``ecomsuite.hadoop.webhdfs``):
 
 - ``begin`` refuses (:class:`~datagen.sinks.DatasetExists`) when the dataset
   is there and ``overwrite`` was not asked for, and creates the hidden
@@ -24,9 +24,9 @@ module), on HDFS through the NameNode's WebHDFS port (``ecomsuite.hdfsio``):
 
 The WebHDFS address comes from the URI when it names a host
 (``hdfs://nn:8020/path`` -> ``http://nn:9870``; a port other than the RPC
-port 8020 is taken as the web port), else from ``ecomsuite.hdfsio``
+port 8020 is taken as the web port), else from ``ecomsuite.hadoop.webhdfs``
 (``$ECOM_WEBHDFS_URL`` or the rendered hdfs-site.xml); the HDFS user is
-``ecomsuite.hdfsio.hdfs_user()``, the same one the jobs run as.
+``ecomsuite.hadoop.webhdfs.hdfs_user()``, the same one the jobs run as.
 """
 
 import os
@@ -34,12 +34,13 @@ import socket
 
 from datagen.plan import PlanError
 from datagen.sinks import SUCCESS, DatasetExists, Sink, pid_alive
-from ecomsuite import hdfsio, layout
+from ecomsuite import layout
+from ecomsuite.hadoop import webhdfs
 
 
 def web_url_for(uri):
     """The WebHDFS base URL an ``hdfs://`` URI names (None: it names no host)."""
-    return hdfsio.uri_web_url(uri)
+    return webhdfs.uri_web_url(uri)
 
 
 class HdfsSink(Sink):
@@ -47,17 +48,17 @@ class HdfsSink(Sink):
 
     def __init__(self, url, overwrite=False, client=None):
         self.url = url
-        self.root = hdfsio.hdfs_path(url)
+        self.root = webhdfs.hdfs_path(url)
         self.overwrite = overwrite
         self.layout = layout.DataLayout(url, layout.HdfsStore(client, uri=url))
         try:
-            self.client = client or hdfsio.client(uri=url)
-        except hdfsio.NoNameNode as e:
+            self.client = client or webhdfs.client(uri=url)
+        except webhdfs.NoNameNode as e:
             raise PlanError(f"--out {url}: {e}") from None
         self.owner = f"{socket.gethostname()}-{os.getpid()}"
         try:
             self.client.status("/")
-        except (hdfsio.HdfsError, OSError) as e:
+        except (webhdfs.HdfsError, OSError) as e:
             raise PlanError(f"--out {url}: cannot reach HDFS through WebHDFS at "
                             f"{self.client.url} ({e.__class__.__name__}); is the cluster up? "
                             "(`make cluster-up`)") from e
@@ -66,16 +67,16 @@ class HdfsSink(Sink):
         return f"HdfsSink({self.url!r}, overwrite={self.overwrite})"
 
     def final_dir(self, dataset):
-        return hdfsio.hdfs_path(self.layout.snapshot_dir(dataset))
+        return webhdfs.hdfs_path(self.layout.snapshot_dir(dataset))
 
     def temp_dir(self, dataset):
-        return hdfsio.hdfs_path(self.layout.snapshot_temp(dataset, self.owner))
+        return webhdfs.hdfs_path(self.layout.snapshot_temp(dataset, self.owner))
 
     def old_dir(self, dataset):
-        return hdfsio.hdfs_path(self.layout.snapshot_old(dataset, self.owner))
+        return webhdfs.hdfs_path(self.layout.snapshot_old(dataset, self.owner))
 
     def _uri(self, path):
-        return hdfsio.to_uri(path)
+        return webhdfs.to_uri(path)
 
     def _remove_stale(self, dataset):
         """Delete this host's leftovers of killed runs (their process is gone)."""
@@ -84,43 +85,43 @@ class HdfsSink(Sink):
         for path, owner in self.layout.snapshot_leftovers(dataset):
             pid = owner[len(host) + 1:]
             if owner.startswith(f"{host}-") and pid.isdigit() and not pid_alive(int(pid)):
-                hdfsio.delete(self.client, path, recursive=True)
+                webhdfs.delete(self.client, path, recursive=True)
 
     def begin(self, dataset):
         final = self.final_dir(dataset)
-        if hdfsio.exists(self.client, final) and not self.overwrite:
+        if webhdfs.exists(self.client, final) and not self.overwrite:
             raise DatasetExists(self._uri(final))
         self.client.makedirs(self.root)
         self._remove_stale(dataset)
         temp = self.temp_dir(dataset)
-        hdfsio.delete(self.client, temp, recursive=True)
+        webhdfs.delete(self.client, temp, recursive=True)
         self.client.makedirs(temp)
 
     def open_part(self, dataset, filename):
         if "/" in filename or filename.startswith((".", "_")):
             raise ValueError(f"bad part file name {filename!r}")
-        return hdfsio.open_writer(self.client,
+        return webhdfs.open_writer(self.client,
                                   self.layout.store.join(self.temp_dir(dataset), filename))
 
     def commit(self, dataset):
         final, temp, old = self.final_dir(dataset), self.temp_dir(dataset), None
-        hdfsio.write_bytes(self.client, self.layout.store.join(temp, SUCCESS), b"")
-        if hdfsio.exists(self.client, final):
+        webhdfs.write_bytes(self.client, self.layout.store.join(temp, SUCCESS), b"")
+        if webhdfs.exists(self.client, final):
             if not self.overwrite:
                 raise DatasetExists(self._uri(final))
             old = self.old_dir(dataset)
-            hdfsio.delete(self.client, old, recursive=True)
-            hdfsio.rename(self.client, final, old)
-        hdfsio.rename(self.client, temp, final)
+            webhdfs.delete(self.client, old, recursive=True)
+            webhdfs.rename(self.client, final, old)
+        webhdfs.rename(self.client, temp, final)
         if old:
-            hdfsio.delete(self.client, old, recursive=True)
+            webhdfs.delete(self.client, old, recursive=True)
 
     def abort(self, dataset):
-        hdfsio.delete(self.client, self.temp_dir(dataset), recursive=True)
+        webhdfs.delete(self.client, self.temp_dir(dataset), recursive=True)
 
     def write_json(self, filename, obj):
         self.client.makedirs(self.root)
         path = self.layout.snapshot_file(filename)
         temp = self.layout.snapshot_temp(filename, self.owner)
-        hdfsio.write_bytes(self.client, temp, self.json_bytes(obj), overwrite=True)
-        hdfsio.replace_file(self.client, temp, path)
+        webhdfs.write_bytes(self.client, temp, self.json_bytes(obj), overwrite=True)
+        webhdfs.replace_file(self.client, temp, path)

@@ -319,7 +319,7 @@ class StoreError(OSError):
 
 
 class HdfsStore(Store):
-    """HDFS through WebHDFS (``ecomsuite.hdfsio``, the transport). Its errors come out as
+    """HDFS through WebHDFS (``ecomsuite.hadoop.webhdfs``, the transport). Its errors come out as
     OSErrors (FileNotFoundError, FileExistsError, StoreError) and a missing NameNode
     configuration as LayoutError, so callers need not know the transport."""
 
@@ -331,8 +331,8 @@ class HdfsStore(Store):
 
     @staticmethod
     def _io():
-        from ecomsuite import hdfsio
-        return hdfsio
+        from ecomsuite.hadoop import webhdfs
+        return webhdfs
 
     @property
     def client(self):
@@ -437,8 +437,8 @@ def store_for(root, client=None):
 
 def normalize_root(root):
     if is_hdfs(root):
-        from ecomsuite import hdfsio
-        return hdfsio.to_uri(root)
+        from ecomsuite.hadoop import webhdfs
+        return webhdfs.to_uri(root)
     return os.fspath(root)
 
 

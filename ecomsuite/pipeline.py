@@ -261,11 +261,11 @@ _prepare_lock = threading.Lock()
 def prepare_hadoop_runner():
     """Environment mrjob.conf expects: ECOM_ROOT, PATH with `hadoop`, HADOOP_CONF_DIR,
     JAVA_HOME. (The tasks import the suite from the virtualenv it is installed in.)"""
-    from ecomsuite import cluster
+    from ecomsuite.hadoop import daemons, deps
     with _prepare_lock:  # jobs run concurrently: the environment is set once at a time
         try:
-            os.environ.update(cluster.client_env())
-        except cluster.ClusterError as e:
+            os.environ.update(daemons.client_env())
+        except deps.HadoopError as e:
             raise PipelineError(str(e)) from e
 
 

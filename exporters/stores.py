@@ -11,12 +11,13 @@ source being down.
 import threading
 import time
 
-from ecomsuite import hdfsio, layout
+from ecomsuite import layout
+from ecomsuite.hadoop import webhdfs
 from ecomsuite.layout import Entry
 
 __all__ = ["Entry", "LocalStore", "WebHDFSStore", "hdfs_path", "make_store"]
 
-hdfs_path = hdfsio.hdfs_path
+hdfs_path = webhdfs.hdfs_path
 
 
 class LocalStore(layout.LocalStore):
@@ -82,10 +83,10 @@ def make_store(outputs, webhdfs_url=None, user=None, timeout=5.0, cache_seconds=
     """The store for an --outputs value: a local folder or an hdfs:// URI.
 
     For HDFS the NameNode's web address is `webhdfs_url`, else what
-    ecomsuite.hdfsio finds (HADOOP_CONF_DIR, the URI's host); with none it raises
-    hdfsio.NoNameNode naming what it looked for.
+    ecomsuite.hadoop.webhdfs finds (HADOOP_CONF_DIR, the URI's host); with none it raises
+    webhdfs.NoNameNode naming what it looked for.
     """
     if layout.is_hdfs(outputs):
-        return WebHDFSStore(outputs, webhdfs_url or hdfsio.namenode_web_url(outputs),
+        return WebHDFSStore(outputs, webhdfs_url or webhdfs.namenode_web_url(outputs),
                             user=user, timeout=timeout, cache_seconds=cache_seconds)
     return LocalStore(outputs)

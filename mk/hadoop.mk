@@ -1,6 +1,9 @@
-# Single-node Apache Hadoop 3 (HDFS + YARN + MapReduce) from Maven Central's jars,
-# and the suite's jobs on it through mrjob's hadoop runner. See docs/hadoop.md.
+# A local Apache Hadoop 3 cluster (HDFS + YARN + MapReduce, WORKERS=N DataNodes and
+# NodeManagers) from Maven's jars, and the suite's jobs on it through mrjob's hadoop
+# runner. See docs/hadoop.md.
 HDFS_PROCESSED ?= hdfs:///ecommerce/processed
+# Workers (DataNode + NodeManager each) of `cluster-up`; empty: as last time, else 1.
+WORKERS        ?=
 HADOOP_SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
 
 TEST_PREREQS += hadoop-deps
@@ -9,29 +12,29 @@ TEST_PREREQS += hadoop-deps
 
 ## Fetch the pinned Hadoop jars with Maven into .cache/hadoop (installs a JDK 17 and Maven if missing)
 hadoop-deps: setup
-	@if ! command -v mvn >/dev/null 2>&1 || ! $(PY) -c 'from ecomsuite import cluster; cluster.find_java_home()' 2>/dev/null; then \
+	@if ! command -v mvn >/dev/null 2>&1 || ! $(PY) -c 'from ecomsuite.hadoop import deps; deps.find_java_home()' 2>/dev/null; then \
 	  echo "hadoop-deps: installing openjdk-17-jdk-headless and maven"; \
 	  $(HADOOP_SUDO) apt-get update -q && \
 	  $(HADOOP_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    openjdk-17-jdk-headless maven; \
 	fi
-	$(PY) -m ecomsuite.cluster deps
+	$(PY) -m ecomsuite.hadoop deps
 
-## Start the single-node Hadoop cluster (HDFS, YARN, JobHistory) in the background; idempotent
+## Start the local Hadoop cluster (HDFS, YARN, JobHistory; WORKERS=N workers) in the background; idempotent
 cluster-up: hadoop-deps
-	$(PY) -m ecomsuite.cluster up
+	$(PY) -m ecomsuite.hadoop up $(if $(WORKERS),--workers $(WORKERS))
 
-## Show each Hadoop daemon, HDFS and YARN health and the web UI addresses
+## Show each Hadoop daemon and worker, HDFS and YARN health and the web UI addresses
 cluster-status: setup
-	$(PY) -m ecomsuite.cluster status
+	$(PY) -m ecomsuite.hadoop status
 
 ## Stop the Hadoop daemons (HDFS's data stays for the next cluster-up)
 cluster-down: setup
-	$(PY) -m ecomsuite.cluster down
+	$(PY) -m ecomsuite.hadoop down
 
 ## Stop the Hadoop daemons and remove .run/hadoop: HDFS's data, logs, configuration
 cluster-clean: setup
-	$(PY) -m ecomsuite.cluster clean
+	$(PY) -m ecomsuite.hadoop clean
 
 ## Run every job on YARN (HDFS_RAW -> HDFS_PROCESSED) with mrjob's hadoop runner
 run-hadoop: cluster-up

@@ -12,7 +12,7 @@ import pytest
 from datagen.hdfs_sink import HdfsSink, web_url_for
 from datagen.plan import PlanError
 from datagen.sinks import SUCCESS, DatasetExists
-from ecomsuite import hdfsio
+from ecomsuite.hadoop import webhdfs
 
 pytestmark = pytest.mark.hadoop
 
@@ -22,16 +22,16 @@ TINY = ["--orders", "400", "--customers", "40", "--clicks", "600", "--parts", "2
 def snapshot(client, root):
     """{relative path: bytes} of every file under `root` (hidden names included)."""
     files = {}
-    path = hdfsio.hdfs_path(root)
+    path = webhdfs.hdfs_path(root)
     for directory, _, names in client.walk(path):
         for name in names:
             full = f"{directory}/{name}"
-            files[full[len(path) + 1:]] = hdfsio.read_bytes(client, full)
+            files[full[len(path) + 1:]] = webhdfs.read_bytes(client, full)
     return files
 
 
 def hidden(client, root):
-    return [n for n in hdfsio.list_names(client, root) if n.startswith(".")]
+    return [n for n in webhdfs.list_names(client, root) if n.startswith(".")]
 
 
 def datagen(*args, **kwargs):
@@ -46,19 +46,19 @@ def test_protocol_writes_where_readers_do_not_look_then_renames(hdfs_client, hdf
     with sink.open_part("orders", "part-00000.csv") as f:
         f.write(b"order_id\n")
         f.write(b"ORD00001\n" * 1000)
-    assert not hdfsio.exists(hdfs_client, f"{root}/orders")
+    assert not webhdfs.exists(hdfs_client, f"{root}/orders")
     assert hidden(hdfs_client, root) == [f".orders.tmp-{sink.owner}"]
     sink.commit("orders")
-    assert hdfsio.list_names(hdfs_client, f"{root}/orders") == [SUCCESS, "part-00000.csv"]
-    assert hdfsio.read_bytes(hdfs_client, f"{root}/orders/part-00000.csv") == \
+    assert webhdfs.list_names(hdfs_client, f"{root}/orders") == [SUCCESS, "part-00000.csv"]
+    assert webhdfs.read_bytes(hdfs_client, f"{root}/orders/part-00000.csv") == \
         b"order_id\n" + b"ORD00001\n" * 1000
     assert hidden(hdfs_client, root) == []
     with pytest.raises(DatasetExists, match="--overwrite"):
         HdfsSink(root).begin("orders")
     sink.write_manifest({"n": 1})
     sink.write_manifest({"n": 2})     # replaced in one rename
-    assert hdfsio.read_bytes(hdfs_client, f"{root}/_manifest.json").strip().endswith(b"}")
-    assert b'"n": 2' in hdfsio.read_bytes(hdfs_client, f"{root}/_manifest.json")
+    assert webhdfs.read_bytes(hdfs_client, f"{root}/_manifest.json").strip().endswith(b"}")
+    assert b'"n": 2' in webhdfs.read_bytes(hdfs_client, f"{root}/_manifest.json")
     assert hidden(hdfs_client, root) == []
 
 
@@ -115,7 +115,7 @@ def test_killed_upload_leaves_the_previous_dataset_whole(hdfs_client, hdfs_root)
         while time.monotonic() < deadline and proc.poll() is None:
             temps = [n for n in hidden(hdfs_client, root) if ".tmp-" in n]
             writing = [f"{t}/{p}" for t in temps
-                       for p in hdfsio.list_names(hdfs_client, f"{root}/{t}")]
+                       for p in webhdfs.list_names(hdfs_client, f"{root}/{t}")]
             if writing:
                 break
             time.sleep(0.05)
@@ -134,7 +134,7 @@ def test_killed_upload_leaves_the_previous_dataset_whole(hdfs_client, hdfs_root)
     visible = {k: v for k, v in now.items() if not k.startswith(".")}
     assert visible == before
     for dataset in ("orders", "customers", "clickstream"):
-        assert hdfsio.exists(hdfs_client, f"{root}/{dataset}/{SUCCESS}")
+        assert webhdfs.exists(hdfs_client, f"{root}/{dataset}/{SUCCESS}")
     # the next run from this host removes the dead run's leftovers and replaces the data
     again = datagen("--out", root, "--overwrite", "--seed", "5", *TINY)
     assert again.returncode == 0, again.stderr

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from ecomsuite import config, hdfsio, pipeline
+from ecomsuite import config, pipeline
+from ecomsuite.hadoop import webhdfs
 from ecomsuite.registry import job_classes
 from ecomsuite.report import parse_output_lines
 from jobs.mr_sales_by_region import MRSalesByRegion
@@ -32,8 +33,8 @@ def canonical(lines):
 
 def hdfs_records(store, job):
     directory = posixpath.join(store.output_root, config.RUNS_DIRNAME, job)
-    return [json.loads(hdfsio.read_bytes(store.client, posixpath.join(directory, name)))
-            for name in hdfsio.list_names(store.client, directory) if name.endswith(".json")]
+    return [json.loads(webhdfs.read_bytes(store.client, posixpath.join(directory, name)))
+            for name in webhdfs.list_names(store.client, directory) if name.endswith(".json")]
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +98,9 @@ def test_yarn_run_record_and_published_output(job, yarn_run, hdfs_raw):
     assert record["inputs"] == [f"{hdfs_raw}/{d}/{config.PART_GLOB}" for d in datasets]
     # published whole: <output>/<job>/<run_id>/ with part files and our _SUCCESS
     assert record["output_dir"] == f"{store.output_root}/{job}/{record['run_id']}"
-    names = hdfsio.list_names(store.client, record["output_dir"])
+    names = webhdfs.list_names(store.client, record["output_dir"])
     assert config.SUCCESS_MARKER in names and fnmatch.filter(names, config.PART_GLOB)
-    assert not [n for n in hdfsio.list_names(store.client, store.job_dir(job))
+    assert not [n for n in webhdfs.list_names(store.client, store.job_dir(job))
                 if n.startswith(("_tmp-", "_failed-"))]
 
 
@@ -155,7 +156,7 @@ def test_missing_hdfs_input_fails_naming_the_path(hadoop_cluster, hdfs_root):
 
 def test_incomplete_hdfs_input_is_refused(hadoop_cluster, hdfs_root, hdfs_client):
     data = f"{hdfs_root}/incomplete"
-    hdfsio.write_bytes(hdfs_client, f"{data}/orders/part-00000.csv", b"order_id\n")
+    webhdfs.write_bytes(hdfs_client, f"{data}/orders/part-00000.csv", b"order_id\n")
     store = pipeline.HdfsStore(data, f"{hdfs_root}/incomplete-out")
     with pytest.raises(pipeline.PipelineError, match=f"{data}/orders has no _SUCCESS"):
         store.input_paths(["orders"])

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from ecomsuite import hdfsio, layout
+from ecomsuite import layout
+from ecomsuite.hadoop import webhdfs
 from tests.layout.landing import committed, run_land
 
 pytestmark = pytest.mark.hadoop
@@ -29,7 +30,7 @@ def orders_file(path, n, tag):
 
 def sha256_hdfs(client, path):
     digest = hashlib.sha256()
-    with client.read(hdfsio.hdfs_path(path), chunk_size=1 << 20) as reader:
+    with client.read(webhdfs.hdfs_path(path), chunk_size=1 << 20) as reader:
         for block in reader:
             digest.update(block)
     return digest.hexdigest()
@@ -56,7 +57,7 @@ def test_one_large_file_lands_whole(hadoop_cluster, hdfs_client, hdfs_root, tmp_
     assert landed.bytes == size == os.path.getsize(big)
     (path,) = target.day_files("orders", DAY)
     assert path.startswith(f"{data}/landing/orders/dt={DAY}/v-")
-    assert hdfsio.status(hdfs_client, path)["length"] == size
+    assert webhdfs.status(hdfs_client, path)["length"] == size
     assert sha256_hdfs(hdfs_client, path) == digest.hexdigest()
     # and from HDFS to HDFS (a file someone put there), under another dataset's day
     r = run_land(data, "customers", DAY, [path])

@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from ecomsuite import hdfsio, layout
+from ecomsuite import layout
+from ecomsuite.hadoop import webhdfs
 from tests.layout.landing import committed, run_land
 
 DAY = "2026-11-25"
@@ -205,12 +206,12 @@ def test_no_namenode_configured_is_named(tmp_path, monkeypatch):
     for name in ("ECOM_WEBHDFS_URL",):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HADOOP_CONF_DIR", str(tmp_path))
-    with pytest.raises(hdfsio.NoNameNode) as e:
-        hdfsio.namenode_web_url("hdfs:///ecommerce")
+    with pytest.raises(webhdfs.NoNameNode) as e:
+        webhdfs.namenode_web_url("hdfs:///ecommerce")
     message = str(e.value)
     assert str(tmp_path / "hdfs-site.xml") in message and str(tmp_path / "core-site.xml") in message
     assert "hdfs://namenode:8020/path" in message
-    assert hdfsio.namenode_web_url("hdfs://nn.example:8020/x") == "http://nn.example:9870"
+    assert webhdfs.namenode_web_url("hdfs://nn.example:8020/x") == "http://nn.example:9870"
     r = subprocess.run([sys.executable, "-m", "ecomsuite.land", "--data", "hdfs:///ecommerce",
                         "--dataset", "orders", "--day", DAY, str(orders_file(tmp_path / "o.csv", 1, "X"))],
                        capture_output=True, text=True, env={**os.environ})

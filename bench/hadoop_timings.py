@@ -1,6 +1,6 @@
 """Measure the local Hadoop cluster side by side with the inline and local runners.
 
-    .venv/bin/python hadoop/timings.py [--scale 1] [--seed 42] [--fresh-jars]
+    .venv/bin/python -m bench.hadoop_timings [--scale 1] [--seed 42] [--fresh-jars]
 
 In one run: the jar download into an empty Maven repository (--fresh-jars),
 a cold cluster start (after `cluster clean`: format + start), a warm start
@@ -13,7 +13,6 @@ DESTRUCTIVE: it runs `cluster clean`, which removes HDFS's data.
 """
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -21,11 +20,10 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from ecomsuite import cluster, hdfsio  # noqa: E402
-from ecomsuite.registry import job_classes  # noqa: E402
+from ecomsuite import layout
+from ecomsuite.hadoop import daemons, deps, webhdfs
+from ecomsuite.hadoop.paths import ROOT, Layout
+from ecomsuite.registry import job_classes
 
 RAW = "hdfs:///ecommerce/raw"
 PROCESSED = "hdfs:///tmp/timings/processed"
@@ -51,23 +49,13 @@ def run_all(runner, data, output):
                     data, "--output", output, "--quiet"], cwd=ROOT, check=False)
 
 
-def local_durations(output):
+def durations(output):
+    """{job: (duration_seconds, status)} from each job's run record (local or HDFS output)."""
+    outputs = layout.OutputLayout(output, layout.store_for(output))
     out = {}
     for job in job_classes():
-        directory = os.path.join(output, "_runs", job)
-        (name,) = os.listdir(directory)
-        with open(os.path.join(directory, name)) as f:
-            out[job] = json.load(f)["duration_seconds"]
-    return out
-
-
-def hdfs_durations(client, output):
-    out = {}
-    for job in job_classes():
-        directory = f"{hdfsio.hdfs_path(output)}/_runs/{job}"
-        (name,) = hdfsio.list_names(client, directory)
-        record = json.loads(hdfsio.read_bytes(client, f"{directory}/{name}"))
-        out[job] = (record["duration_seconds"], record["status"])
+        records, _ = outputs.read_records(job)
+        out[job] = (records[-1].duration_seconds, records[-1].status)
     return out
 
 
@@ -77,20 +65,20 @@ def main():
     parser.add_argument("--seed", default="42")
     parser.add_argument("--fresh-jars", action="store_true")
     args = parser.parse_args()
-    layout = cluster.Layout()
+    layout = Layout()
     steps = []
     if args.fresh_jars:
         timed("jar download into an empty Maven repository", lambda: fresh_jar_download(layout),
               steps)
-    cluster.clean(layout, quiet=True)
-    timed("cluster start, cold (format + start)", lambda: cluster.up(layout, quiet=True), steps)
-    cluster.down(layout, quiet=True)
-    timed("cluster start, warm (HDFS kept)", lambda: cluster.up(layout, quiet=True), steps)
-    os.environ.update(cluster.client_env(layout))
+    daemons.clean(layout, quiet=True)
+    timed("cluster start, cold (format + start)", lambda: daemons.up(layout, quiet=True), steps)
+    daemons.down(layout, quiet=True)
+    timed("cluster start, warm (HDFS kept)", lambda: daemons.up(layout, quiet=True), steps)
+    os.environ.update(daemons.client_env(layout))
     timed(f"data load into HDFS (scale {args.scale})", lambda: subprocess.run(
         [sys.executable, "-m", "datagen", "--out", RAW, "--overwrite", "--scale", args.scale,
          "--seed", args.seed, "--quiet"], check=True), steps)
-    client = hdfsio.client()
+    client = webhdfs.client()
     work = tempfile.mkdtemp(prefix="ecom-timings-")
     try:
         os.makedirs(os.path.join(work, "raw"))
@@ -101,10 +89,10 @@ def main():
             output = os.path.join(work, runner)
             timed(f"all jobs, {runner} runner", lambda r=runner, o=output: run_all(
                 r, os.path.join(work, "raw"), o), steps)
-            runs[runner] = local_durations(output)
-        hdfsio.delete(client, PROCESSED, recursive=True)
+            runs[runner] = {job: d for job, (d, _) in durations(output).items()}
+        webhdfs.delete(client, PROCESSED, recursive=True)
         timed("all jobs, hadoop runner (YARN)", lambda: run_all("hadoop", RAW, PROCESSED), steps)
-        runs["hadoop"] = hdfs_durations(client, PROCESSED)
+        runs["hadoop"] = durations(PROCESSED)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("| step | seconds |\n| --- | ---: |")
@@ -116,7 +104,7 @@ def main():
         note = "" if status == "succeeded" else f" ({status})"
         print(f"| {job} | {runs['inline'][job]:.1f} | {runs['local'][job]:.1f} | "
               f"{seconds:.1f}{note} |")
-    print(f"\nHadoop {layout.version}, JDK {cluster.find_java_home()}, scale {args.scale}, "
+    print(f"\nHadoop {layout.version}, JDK {deps.find_java_home()}, scale {args.scale}, "
           f"seed {args.seed}, {os.cpu_count()} cores")
 
 

@@ -1,17 +1,24 @@
-"""Render Hadoop's site files from the templates shared with the Terraform cluster.
+"""The Hadoop site settings: hadoop/templates/*.xml.tftpl and their one data table,
+hadoop/templates/variables.json, which Terraform's cluster-config module renders too.
 
-    python -m ecomsuite.hadoopconf --check             # lint the templates
-    python -m ecomsuite.hadoopconf --out .run/hadoop/conf
+The templates use nothing but ``${variable}`` interpolation (no ``%{``
+directives, no ``$$`` escapes, no other ``$``), so Terraform's
+``templatefile()`` and Python's :class:`string.Template` render them to the
+same text.
 
-``hadoop/templates/<name>.xml.tftpl`` use nothing but ``${variable}``
-interpolation (no ``%{`` directives, no ``$$`` escapes, no other ``$``), so
-Terraform's ``templatefile()`` and Python's :class:`string.Template` render
-them to the same text. ``hadoop/templates/variables.json`` declares every
-variable: ``{name: {"description": ..., "local": value}}``; the local values
-are this machine's single-node cluster, and may hold ``{root}`` (the
-checkout), ``{cache}`` (``.cache/hadoop``), ``{run}`` (``.run/hadoop``),
-``{home}`` (the Hadoop home built from Maven jars) and ``{venv}`` (the bin
-directory of the suite's Python), resolved here.
+variables.json: ``{name: {"description": ..., "local": value, "per_worker": ...}}``.
+``local`` is the local cluster's value (Terraform takes it for every variable
+it does not set for AWS); it may hold ``{root}``, ``{cache}``, ``{run}``,
+``{home}`` and ``{venv}`` (the bin directory of the suite's Python).
+``per_worker`` says how a worker's value differs locally, where all workers
+share one machine: a string with ``{worker}`` (``worker-N``),
+``{worker_host}`` (``127.0.0.<N+1>``) or ``{worker_octet}``, or
+``{"step": S}`` for a port (worker N listens on ``local + S*(N-1)``). On AWS
+each worker is its own machine, with the same ports and directories, and
+only ``node_host`` differs.
+
+    python -m ecomsuite.hadoop.conf --check             # lint the templates
+    python -m ecomsuite.hadoop.conf --out DIR [--worker N]
 """
 
 import argparse
@@ -22,17 +29,19 @@ import shutil
 import string
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HADOOP_DIR = os.path.join(ROOT, "hadoop")
+from ecomsuite.hadoop.paths import HADOOP_DIR, ROOT, Layout
+
 TEMPLATES_DIR = os.path.join(HADOOP_DIR, "templates")
 STATIC_CONF_DIR = os.path.join(HADOOP_DIR, "conf")   # copied as is (log4j.properties)
 VARIABLES_FILE = os.path.join(TEMPLATES_DIR, "variables.json")
 TEMPLATE_SUFFIX = ".tftpl"
 SITE_FILES = ("core-site.xml", "hdfs-site.xml", "yarn-site.xml", "mapred-site.xml")
+MAX_REPLICATION = 3                   # as Terraform: min(3, workers)
+MAX_WORKERS = 9                       # ports step by 100 from the defaults; 127.0.0.2-10
 
 # Any "$" or "%{" in a template; a good one is "${name}".
 _DOLLAR_RE = re.compile(r"\$(\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)\})?|%\{")
-_PLACEHOLDERS = ("root", "cache", "run", "home", "venv")
+_PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
 
 class TemplateError(ValueError):
@@ -40,7 +49,7 @@ class TemplateError(ValueError):
 
 
 def load_variables(path=VARIABLES_FILE):
-    """{name: {"description": str, "local": value}} from variables.json."""
+    """{name: {"description": str, "local": value, ["per_worker": ...]}} from variables.json."""
     with open(path, encoding="utf-8") as f:
         variables = json.load(f)
     for name, spec in variables.items():
@@ -48,6 +57,13 @@ def load_variables(path=VARIABLES_FILE):
             raise TemplateError(f"{path}: variable name {name!r} is not lower_snake_case")
         if not isinstance(spec, dict) or not spec.get("description") or "local" not in spec:
             raise TemplateError(f"{path}: {name} needs a description and a local value")
+        per_worker = spec.get("per_worker")
+        if per_worker is not None and not (
+                isinstance(per_worker, str)
+                or (isinstance(per_worker, dict) and isinstance(per_worker.get("step"), int)
+                    and isinstance(spec["local"], int))):
+            raise TemplateError(f"{path}: {name}: per_worker is a string or "
+                                "{\"step\": n} (for an integer port)")
     return variables
 
 
@@ -89,18 +105,48 @@ def check_templates(variables=None):
     return problems
 
 
-def local_values(paths, variables=None):
-    """Variable values for this machine: variables.json's "local", placeholders resolved.
+def _fill(value, placeholders):
+    def repl(m):
+        if m.group(1) not in placeholders:
+            raise TemplateError(f"variables.json: unknown placeholder {m.group(0)} in {value!r}")
+        return placeholders[m.group(1)]
+    return _PLACEHOLDER_RE.sub(repl, str(value))
 
-    `paths`: {"root": ..., "cache": ..., "run": ..., "home": ..., "venv": ...} (absolute).
-    """
+
+def local_values(placeholders, variables=None, worker=None):
+    """Variable values for this machine: variables.json's "local", placeholders resolved;
+    for worker N (1-based) its "per_worker" values. `placeholders`: Layout.placeholders()."""
     variables = load_variables() if variables is None else variables
     values = {}
     for name, spec in variables.items():
-        value = str(spec["local"])
-        for key in _PLACEHOLDERS:
-            value = value.replace("{" + key + "}", paths[key])
-        values[name] = value
+        per_worker = spec.get("per_worker") if worker is not None else None
+        if isinstance(per_worker, dict):
+            values[name] = str(spec["local"] + per_worker["step"] * (worker - 1))
+        else:
+            values[name] = _fill(per_worker if per_worker is not None else spec["local"],
+                                 placeholders)
+    return values
+
+
+def cluster_values(layout, workers=1, overrides=None, worker=None):
+    """The values of the master (worker=None) or of worker N in a cluster of `workers`.
+
+    Cluster-wide: replication min(workers, 3); each worker's memory is the
+    single node's share (at least 1536 MB) so the machine is not promised
+    `workers` times its memory. `overrides` ({name: value}) win (the fault tests
+    shorten the dead-node timeouts this way; never in the templates)."""
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be 1-{MAX_WORKERS}, not {workers}")
+    variables = load_variables()
+    values = local_values(layout.placeholders(worker), variables, worker)
+    values["dfs_replication"] = str(min(workers, MAX_REPLICATION))
+    memory = max(1536, int(variables["nodemanager_memory_mb"]["local"]) // workers // 256 * 256)
+    values["nodemanager_memory_mb"] = str(memory)
+    values["container_max_mb"] = str(min(memory, int(values["container_max_mb"])))
+    for name, value in (overrides or {}).items():
+        if name not in variables:
+            raise TemplateError(f"override of an undeclared variable: {name}")
+        values[name] = str(value)
     return values
 
 
@@ -129,11 +175,13 @@ def render(out_dir, values):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m ecomsuite.hadoopconf",
+        prog="python -m ecomsuite.hadoop.conf",
         description="Check the shared Hadoop site templates, or render them for this machine.")
     parser.add_argument("--check", action="store_true",
                         help="only lint the templates against variables.json")
     parser.add_argument("--out", help="directory to render the site files into")
+    parser.add_argument("--workers", type=int, default=1, help="workers in the cluster")
+    parser.add_argument("--worker", type=int, help="render worker N's files (default: master)")
     args = parser.parse_args(argv)
     problems = check_templates()
     for p in problems:
@@ -141,8 +189,8 @@ def main(argv=None):
     if problems:
         return 1
     if args.out:
-        from ecomsuite import cluster
-        for path in render(args.out, local_values(cluster.Layout().placeholders())):
+        values = cluster_values(Layout(), args.workers, worker=args.worker)
+        for path in render(args.out, values):
             print(path)
     elif not args.check:
         parser.error("give --check or --out DIR")

@@ -31,14 +31,16 @@ from urllib.parse import quote, urlparse
 import requests
 from hdfs import HdfsError, InsecureClient
 
+from ecomsuite.hadoop import ports
+from ecomsuite.hadoop.paths import ROOT
+
 SCHEME = "hdfs"
-RPC_PORT = 8020                 # hdfs://host:8020/... names the RPC port: the web port is 9870
-WEB_PORT = 9870
+RPC_PORT = ports.NAMENODE_RPC    # hdfs://host:8020/... names the RPC port: the web port is 9870
+WEB_PORT = ports.NAMENODE_HTTP
 PART_BUFFER_BYTES = 1 << 20     # WebHDFS uploads go out in chunks of this size
 TIMEOUT_SECONDS = 60
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_DEFAULT_CONF_DIR = os.path.join(_ROOT, ".run", "hadoop", "conf")
+_DEFAULT_CONF_DIR = os.path.join(ROOT, ".run", "hadoop", "conf")
 
 __all__ = ["HdfsError", "NoNameNode", "is_hdfs_uri", "hdfs_path", "to_uri", "namenode_web_url",
            "hdfs_user", "client", "exists", "is_dir", "list_names", "write_bytes",

@@ -1,0 +1,5 @@
+import sys
+
+from ecomsuite.hadoop.cli import main
+
+sys.exit(main())
