@@ -10,7 +10,10 @@ speculative attempt's lines are never committed twice):
 
     {"kind": "part", ...,  "data": <base64 of one canonical Parquet part>}
     {"kind": "reject", ..., "line": n, "reason": r, "record": <the record verbatim>}
-    {"kind": "file", ..., counts, sha256, extra_columns, refused}
+    {"kind": "file", ..., counts, csv_sha256, extra_columns, refused}
+
+(``csv_sha256``: the checksum of the file's CSV bytes after decompression, the same
+on every runner; the landed file's size and compression come from the day's commit.)
 
 The driver (:func:`ingest`) splits them after the job: per partition it writes the
 parts, the quarantine (``rejected.jsonl``) and an :class:`ecomsuite.layout.IngestManifest`,
@@ -70,24 +73,27 @@ log = logging.getLogger(__name__)
 
 def open_landed(path):
     """A binary stream of a landed file's CSV bytes, decompressed by its content (gzip,
-    bz2 or plain, whatever the name says), and the compression found."""
+    bz2 or plain): mrjob's local runner hands a task a .gz file already decompressed."""
     with open(path, "rb") as f:
         magic = f.read(3)
     if magic[:2] == b"\x1f\x8b":
-        return gzip.open(path, "rb"), "gzip"
+        return gzip.open(path, "rb")
     if magic == b"BZh":
-        return bz2.open(path, "rb"), "bz2"
-    return open(path, "rb"), None
+        return bz2.open(path, "rb")
+    return open(path, "rb")
 
 
-def file_digest(path):
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-            size += len(block)
-    return h.hexdigest(), size
+class Hashed:
+    """A stream that hashes (sha256) and counts what is read through it."""
+
+    def __init__(self, stream):
+        self.stream, self.sha256, self.bytes = stream, hashlib.sha256(), 0
+
+    def read(self, n):
+        block = self.stream.read(n)
+        self.sha256.update(block)
+        self.bytes += len(block)
+        return block
 
 
 @functools.lru_cache(maxsize=4096)
@@ -222,7 +228,7 @@ class FileParser:
         ok = np.ones(len(idx), dtype=bool)
         values = []
         last = self.width - 1
-        for (convert, reason, column), pos in zip(self.converters, self.positions):
+        for (_, _, column), pos in zip(self.converters, self.positions):
             begin = fs if pos == 0 else commas[ffirst + pos - 1] + 1
             end = fe if pos == last else commas[ffirst + pos]
             field_ok, field_values = self._bulk(column, padded, begin, end - begin)
@@ -431,9 +437,9 @@ def ingest_file(path, uri, part_rows=PART_ROWS):
         raise ValueError(f"{uri}: not a landed file (<data>/landing/<dataset>/dt=YYYY-MM-DD/...)")
     dataset, day, source = where
     tag = {"dataset": dataset, "day": day.isoformat(), "source": source}
-    digest, size = file_digest(path)
     parser = FileParser(schemas.DATASETS[dataset])
-    stream, compression = open_landed(path)
+    stream = open_landed(path)
+    hashed = Hashed(stream)
     refused = None
     seq = 0
     pending, pending_rows = [], 0
@@ -451,7 +457,7 @@ def ingest_file(path, uri, part_rows=PART_ROWS):
 
     try:
         with stream:
-            for table in parser.tables(stream):
+            for table in parser.tables(hashed):
                 pending.append(table)
                 pending_rows += table.num_rows
                 while pending_rows >= part_rows:
@@ -470,7 +476,7 @@ def ingest_file(path, uri, part_rows=PART_ROWS):
             yield json.dumps({"kind": "reject", **tag, "line": line, "reason": reason,
                               "record": raw.decode("utf-8", "surrogateescape")})
     yield json.dumps({
-        "kind": "file", **tag, "bytes": size, "sha256": digest, "compression": compression,
+        "kind": "file", **tag, "csv_bytes": hashed.bytes, "csv_sha256": hashed.sha256.hexdigest(),
         "records": parser.records, "valid": parser.valid,
         "rejected": dict(sorted(parser.rejected.items())), "header_lines": parser.header_lines,
         "blank_lines": parser.blank_lines, "extra_columns": parser.extra_columns,
@@ -551,6 +557,7 @@ class _PartitionWriter:
         self.rejects = []     # (source index, line, json line)
         self.files = {}
         self.index = {s: i for i, s in enumerate(partition.sources)}
+        self.landed = {f.path: f for f in partition.commit.files(partition.dataset)}
 
     def add(self, record):
         kind = record["kind"]
@@ -592,10 +599,11 @@ class _PartitionWriter:
             n_rejected = sum(f["rejected"].values())
             if f["valid"] + n_rejected != f["records"]:
                 raise IngestError(f"{self.p.name}: {s}: valid + rejected != records")
-            sources.append({k: f[k] for k in ("bytes", "sha256", "compression", "records",
-                                              "valid", "header_lines", "blank_lines",
-                                              "extra_columns")}
-                           | {"path": s, "rejected": n_rejected})
+            landed = self.landed[s]
+            sources.append({k: f[k] for k in ("csv_bytes", "csv_sha256", "records", "valid",
+                                              "header_lines", "blank_lines", "extra_columns")}
+                           | {"path": s, "bytes": landed.bytes, "rejected": n_rejected,
+                              "compression": layout.compression_of(s)})
         parts = sorted(self.parts, key=lambda p: p["name"])
         valid = sum(f["valid"] for f in self.files.values())
         if sum(p["rows"] for p in parts) != valid:
