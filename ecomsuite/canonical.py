@@ -6,7 +6,7 @@ One schema per dataset, from ``ecomsuite.schemas``:
     id, text, enum  -> string (enums dictionary-encoded)
     int             -> int64
     money           -> decimal(18, 2)  (exact; read as integer cents)
-    timestamp       -> timestamp[s]    (no time zone)
+    timestamp       -> timestamp (no time zone; Parquet stores it in milliseconds)
     date            -> date32
 
 Why Parquet (measured, docs/ingest.md): the typical job's read of its columns
@@ -79,7 +79,8 @@ def to_numpy(chunked, column):
     if kind == schemas.MONEY:
         return _concat([_decimal_cents(c) for c in chunked.chunks], np.int64)
     if kind == schemas.TIMESTAMP:
-        seconds = _concat([c.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        # Parquet keeps seconds as milliseconds: back to seconds first
+        seconds = _concat([c.cast(pa.timestamp("s")).cast(pa.int64()).to_numpy(zero_copy_only=False)
                            for c in chunked.chunks], np.int64)
         return format_seconds(seconds)
     if kind == schemas.DATE:

@@ -622,6 +622,12 @@ class _PartitionWriter:
 
     def publish(self, runner, run_id):
         """Quarantine version, then the canonical version (the commit). Returns the manifest."""
+        if not self.parts:  # no valid row: one empty part, so readers still find the schema
+            sink = pa.BufferOutputStream()
+            canonical.write_table(canonical.arrow_schema(
+                schemas.DATASETS[self.p.dataset]).empty_table(), sink)
+            self.add({"kind": "part", "source": self.p.sources[0], "seq": 0, "rows": 0,
+                      "data": base64.b64encode(sink.getvalue().to_pybytes())})
         manifest = self.manifest(runner, run_id)
         quarantine = self.data.quarantine_versions(self.p.dataset, self.p.day)
         qtemp = quarantine.temp(self.version)
