@@ -731,8 +731,10 @@ def parse_args(argv):
     parser.add_argument("--data", default=layout.DEFAULT_DATA_ROOT,
                         help="data root holding landing/ (default: %(default)s; an "
                              "hdfs:/// URI with --runner hadoop)")
-    parser.add_argument("--runner", choices=config.RUNNERS, default="local",
-                        help="mrjob runner (default: %(default)s)")
+    parser.add_argument("--runner", choices=config.RUNNERS,
+                        help="mrjob runner (default: inline for a local folder, one process: "
+                             "the local runner starts a process per landed file, 70 s against "
+                             "1.8 s inline for 30 days at the default scale; hadoop for HDFS)")
     parser.add_argument("--days", type=_days, metavar="DAY[..DAY]",
                         help="only these landed days, e.g. 2025-06-01..2025-06-30 "
                              "(default: every complete day)")
@@ -752,6 +754,8 @@ def parse_args(argv):
                      f"{', '.join(schemas.DATASETS)}")
     if args.part_rows < 1:
         parser.error("--part-rows must be at least 1")
+    if args.runner is None:
+        args.runner = "hadoop" if layout.is_hdfs(args.data) else "inline"
     if layout.is_hdfs(args.data) != (args.runner == "hadoop"):
         parser.error(f"--data {args.data}: the hadoop runner reads HDFS (hdfs:///...), the "
                      "others local folders")
