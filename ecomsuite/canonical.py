@@ -61,9 +61,26 @@ def _dataset_of(table):
 # --- reading -------------------------------------------------------------------------
 
 def read_columns(path, dataset, columns):
-    """numpy arrays of `columns` of one canonical part (see the module's conventions)."""
-    table = pq.read_table(path, columns=list(columns), use_threads=False)
+    """numpy arrays of `columns` of one canonical part, or of every part a bundle lists
+    (``ecomsuite.layout.write_bundle``: the inline and local runners give a map task a
+    bundle, not a task per part); see the module's conventions."""
+    table = pq.read_table(part_paths(path), columns=list(columns), use_threads=False) \
+        if not is_part(path) else pq.read_table(path, columns=list(columns), use_threads=False)
     return [to_numpy(table.column(name), dataset.column(name)) for name in columns]
+
+
+def is_part(path):
+    with open(path, "rb") as f:
+        return f.read(4) == b"PAR1"
+
+
+def part_paths(bundle):
+    from ecomsuite import layout
+    with open(bundle, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    if not lines or lines[0] != layout.BUNDLE_MAGIC:
+        raise ValueError(f"{bundle}: neither a canonical Parquet part nor a bundle of parts")
+    return lines[1:]
 
 
 def to_numpy(chunked, column):
@@ -195,3 +212,17 @@ def parse_seconds(stamps):
         return days * 86400
     return days * 86400 + (d[:, 11] * 10 + d[:, 12]) * 3600 + (d[:, 14] * 10 + d[:, 15]) * 60 \
         + d[:, 17] * 10 + d[:, 18]
+
+
+def dataset_of_part(path):
+    """The Dataset whose canonical schema a Parquet part (or a bundle's first) has, or None."""
+    if not is_part(path):
+        paths = part_paths(path)
+        if not paths:
+            return None
+        path = paths[0]
+    names = tuple(pq.read_schema(path).names)
+    for d in schemas.DATASETS.values():
+        if d.names == names:
+            return d
+    return None

@@ -65,6 +65,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 PAD = 64
 _NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
 EXIT_REFUSED = 1
+UP_TO_DATE = "up to date"   # why a partition is skipped
 
 log = logging.getLogger(__name__)
 
@@ -436,7 +437,7 @@ def ingest_file(path, uri, part_rows=PART_ROWS):
     if where is None:
         raise ValueError(f"{uri}: not a landed file (<data>/landing/<dataset>/dt=YYYY-MM-DD/...)")
     dataset, day, source = where
-    tag = {"dataset": dataset, "day": day.isoformat(), "source": source}
+    tag = {"dataset": dataset, "day": day_key(day), "source": source}
     parser = FileParser(schemas.DATASETS[dataset])
     stream = open_landed(path)
     hashed = Hashed(stream)
@@ -489,19 +490,57 @@ class IngestError(Exception):
     """A problem the user can fix (nothing landed, a bad day, a runner that failed)."""
 
 
+def day_key(day):
+    """How a partition's day is spelled in the job's lines and manifests."""
+    return day.isoformat() if day is not None else layout.SNAPSHOT_PARTITION
+
+
 class Partition:
-    def __init__(self, dataset, day, commit, files):
-        self.dataset, self.day, self.commit, self.files = dataset, day, commit, files
-        self.sources = [layout.LandedFile(**f).path for f in commit.datasets.get(dataset, [])]
+    """One (dataset, day) to ingest: a landing day's files, or (day None) a snapshot's.
+
+    ``identity``: what the input was (the day's commit, or the snapshot's files with
+    their sizes and times); a partition whose manifest has the same is up to date."""
+
+    def __init__(self, dataset, day, files, sources, sizes, identity):
+        self.dataset, self.day, self.files = dataset, day, files
+        self.sources, self.sizes, self.identity = sources, sizes, identity
+
+    @classmethod
+    def of_day(cls, data, dataset, day, commit):
+        landed = commit.files(dataset)
+        return cls(dataset, day, data.day_files(dataset, day, commit), [f.path for f in landed],
+                   {f.path: f.bytes for f in landed}, {"seq": commit.seq, "run_id": commit.run_id})
+
+    @classmethod
+    def of_snapshot(cls, data, dataset, how_to_make=""):
+        entries = data.snapshot_files(dataset, how_to_make)
+        return cls(dataset, None, [data.store.join(data.snapshot_dir(dataset), n) for n, _ in entries],
+                   [n for n, _ in entries], {n: e.size for n, e in entries},
+                   {"snapshot": [[n, e.size, e.mtime] for n, e in entries]})
 
     @property
     def name(self):
-        return f"{self.dataset}/{layout.day_name(self.day)}"
+        return f"{self.dataset}/{layout.partition_name(self.day)}"
 
 
-def plan(data, days=None, datasets=None, force=False):
-    """([Partition] to ingest, [(name, why skipped)])."""
+def plan(data, days=None, datasets=None, force=False, how_to_make=""):
+    """([Partition] to ingest, [(name, why skipped)]). A snapshot dataset that is missing or
+    incomplete is skipped, saying why (and `how_to_make` it)."""
     datasets = list(datasets or schemas.DATASETS)
+    if not data.has_landing():  # a snapshot root: one partition per dataset
+        todo, skipped = [], []
+        for name in datasets:
+            try:
+                part = Partition.of_snapshot(data, name, how_to_make)
+            except layout.LayoutError as e:
+                skipped.append((f"{name}/{layout.SNAPSHOT_PARTITION}", str(e)))
+                continue
+            manifest = None if force else data.ingest_manifest(name, None)
+            if manifest and manifest.landing_commit == part.identity:
+                skipped.append((part.name, UP_TO_DATE))
+            else:
+                todo.append(part)
+        return todo, skipped
     good, skipped_days = data.complete_days(days)
     if days is None and not good:
         raise IngestError(f"{data.landing()} has no complete day to ingest: land some with "
@@ -509,12 +548,11 @@ def plan(data, days=None, datasets=None, force=False):
     todo, skipped = [], [(layout.day_name(d), why) for d, why in skipped_days]
     for day, commit in good:
         for name in datasets:
-            part = Partition(name, day, commit, data.day_files(name, day, commit))
+            part = Partition.of_day(data, name, day, commit)
             if not force:
                 manifest = data.ingest_manifest(name, day)
-                if manifest and manifest.landing_commit == {"seq": commit.seq,
-                                                            "run_id": commit.run_id}:
-                    skipped.append((part.name, "up to date"))
+                if manifest and manifest.landing_commit == part.identity:
+                    skipped.append((part.name, UP_TO_DATE))
                     continue
             todo.append(part)
     return todo, skipped
@@ -557,7 +595,6 @@ class _PartitionWriter:
         self.rejects = []     # (source index, line, json line)
         self.files = {}
         self.index = {s: i for i, s in enumerate(partition.sources)}
-        self.landed = {f.path: f for f in partition.commit.files(partition.dataset)}
 
     def add(self, record):
         kind = record["kind"]
@@ -599,10 +636,9 @@ class _PartitionWriter:
             n_rejected = sum(f["rejected"].values())
             if f["valid"] + n_rejected != f["records"]:
                 raise IngestError(f"{self.p.name}: {s}: valid + rejected != records")
-            landed = self.landed[s]
             sources.append({k: f[k] for k in ("csv_bytes", "csv_sha256", "records", "valid",
                                               "header_lines", "blank_lines", "extra_columns")}
-                           | {"path": s, "bytes": landed.bytes, "rejected": n_rejected,
+                           | {"path": s, "bytes": self.p.sizes[s], "rejected": n_rejected,
                               "compression": layout.compression_of(s)})
         parts = sorted(self.parts, key=lambda p: p["name"])
         valid = sum(f["valid"] for f in self.files.values())
@@ -610,8 +646,7 @@ class _PartitionWriter:
             raise IngestError(f"{self.p.name}: the parts hold {sum(p['rows'] for p in parts)} "
                               f"rows, the files {valid} valid ones")
         return layout.IngestManifest(
-            dataset=self.p.dataset, day=self.p.day.isoformat(),
-            landing_commit={"seq": self.p.commit.seq, "run_id": self.p.commit.run_id},
+            dataset=self.p.dataset, day=day_key(self.p.day), landing_commit=self.p.identity,
             records=sum(f["records"] for f in self.files.values()), valid=valid,
             rejected=sum(rejected.values()), rejected_by_reason=dict(sorted(rejected.items())),
             header_lines=sum(f["header_lines"] for f in self.files.values()),
@@ -649,20 +684,20 @@ class _PartitionWriter:
 
 
 def ingest(data_root, runner="inline", days=None, datasets=None, force=False,
-           part_rows=PART_ROWS, progress=None, extra_args=()):
+           part_rows=PART_ROWS, progress=None, extra_args=(), how_to_make=""):
     """Ingest the selected partitions in one job run. Returns (published manifests,
     [(partition, reason)] refused, [(partition, why)] skipped)."""
     say = progress or (lambda text: None)
     data = layout.DataLayout(data_root)
-    todo, skipped = plan(data, days, datasets, force)
+    todo, skipped = plan(data, days, datasets, force, how_to_make)
     if not todo:
         return [], [], skipped
     inputs = [p for part in todo for p in part.files]
-    size = sum(e.size for part in todo for e in _entries(data, part))
+    size = sum(n for part in todo for n in part.sizes.values())
     say(f"ingesting {len(todo)} partition(s), {len(inputs)} landed file(s), "
         f"{size / 1e6:,.1f} MB, on the {runner} runner ...")
     run_id = layout.new_id()
-    writers = {(p.dataset, p.day.isoformat()): _PartitionWriter(data, p, run_id) for p in todo}
+    writers = {(p.dataset, day_key(p.day)): _PartitionWriter(data, p, run_id) for p in todo}
     started = time.time()
     published, refused = [], []
     try:
@@ -690,18 +725,6 @@ def ingest(data_root, runner="inline", days=None, datasets=None, force=False,
         raise
     say(f"ingested in {time.time() - started:.1f} s")
     return published, refused, skipped
-
-
-def _entries(data, part):
-    out = []
-    for rel in part.sources:
-        version, _, name = rel.partition("/")
-        try:
-            entries = data.store.list(data.version_dir(part.dataset, part.day, version))
-        except FileNotFoundError:
-            continue
-        out.extend(e for e in entries if e.name == name)
-    return out
 
 
 # --- command line ---------------------------------------------------------------------
@@ -784,12 +807,12 @@ def summary(data_root, published, refused, skipped):
                         for c in s["extra_columns"]})
         if extra:
             lines.append("  extra columns ignored: " + ", ".join(f"{d}.{c}" for d, c in extra))
-    up_to_date = [name for name, why in skipped if why == "up to date"]
+    up_to_date = [name for name, why in skipped if why == UP_TO_DATE]
     if up_to_date:
         lines.append(f"{len(up_to_date)} partition(s) already up to date (--force ingests them "
                      "again)")
     for name, why in skipped:
-        if why != "up to date":
+        if why != UP_TO_DATE:
             lines.append(f"skipped {name}: {why}")
     for name, why in refused:
         lines.append(f"REFUSED {name}: {why}; the partition is not published: fix or land the "

@@ -628,10 +628,11 @@ class DataLayout:
         return self._p(LANDING, WORLD)
 
     def canonical_dir(self, dataset, day):
-        return self._p(CANONICAL, dataset, day_name(day))
+        """A day's canonical partition; day None: the snapshot's (``<dataset>/snapshot``)."""
+        return self._p(CANONICAL, dataset, partition_name(day))
 
     def quarantine_dir(self, dataset, day):
-        return self._p(QUARANTINE, dataset, day_name(day))
+        return self._p(QUARANTINE, dataset, partition_name(day))
 
     def snapshot_dir(self, dataset):
         """A snapshot dataset (the generator without --days): ``<root>/<dataset>/part-*``."""
@@ -1161,12 +1162,20 @@ def bench_data_root(base, scale, seed):
 
 CANONICAL_PART_SUFFIX = ".parquet"
 QUARANTINE_FILE = "rejected.jsonl"
+SNAPSHOT_PARTITION = "snapshot"   # the one partition of a snapshot root (no days)
+BUNDLE_MAGIC = "#canonical-parts"  # first line of a bundle: a text file listing parts
+
+
+def partition_name(day):
+    """'dt=YYYY-MM-DD' of a day; 'snapshot' for None."""
+    return SNAPSHOT_PARTITION if day is None else day_name(day)
 
 
 def landed_location(uri):
     """(dataset, day, path relative to the day) of a landed file's path or URI, or None.
 
-    ``.../landing/orders/dt=2026-11-25/v-<id>/a.csv`` -> ("orders", date, "v-<id>/a.csv")."""
+    ``.../landing/orders/dt=2026-11-25/v-<id>/a.csv`` -> ("orders", date, "v-<id>/a.csv");
+    a snapshot's ``.../orders/part-00000.csv`` -> ("orders", None, "part-00000.csv")."""
     parts = uri.replace("\\", "/").split("/")
     for i in range(len(parts) - 3, -1, -1):
         if parts[i] == LANDING and parts[i + 1] in schemas.DATASETS \
@@ -1176,6 +1185,9 @@ def landed_location(uri):
             except LayoutError:
                 return None
             return parts[i + 1], day, "/".join(parts[i + 3:])
+    if len(parts) >= 2 and parts[-2] in schemas.DATASETS \
+            and fnmatch.fnmatch(parts[-1], PART_GLOB) and parts[-1].endswith(LANDED_SUFFIXES):
+        return parts[-2], None, parts[-1]   # a snapshot's part file: <data>/<dataset>/part-*
     return None
 
 
@@ -1250,6 +1262,20 @@ def _canonical_days(self, dataset):
     return sorted(days)
 
 
+def _snapshot_files(self, dataset, how_to_make=""):
+    """[(name, Entry)] of a complete snapshot dataset's part files (LayoutError if none)."""
+    self.snapshot_parts(dataset, how_to_make)  # checks _SUCCESS, names what is missing
+    return [(e.name, e) for e in self.store.list(self.snapshot_dir(dataset))
+            if fnmatch.fnmatch(e.name, PART_GLOB)]
+
+
+def _write_bundle(paths, target):
+    """A bundle: a local text file listing canonical parts, read as one input by the jobs."""
+    with open(target, "w", encoding="utf-8") as f:
+        f.write(BUNDLE_MAGIC + "\n" + "".join(p + "\n" for p in paths))
+    return target
+
+
 def _canonical_parts(self, dataset, days=None):
     """Paths of the canonical parts of `dataset` over `days` (default: every ingested day),
     from each day's newest complete version; a day with none raises LayoutError."""
@@ -1280,3 +1306,5 @@ DataLayout.canonical_days = _canonical_days
 DataLayout.canonical_parts = _canonical_parts
 DataLayout.quarantine_path = _quarantine_path
 DataLayout.ingest_work_dir = _ingest_work_dir
+DataLayout.snapshot_files = _snapshot_files
+write_bundle = _write_bundle

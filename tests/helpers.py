@@ -3,16 +3,23 @@
 import os
 
 from ecomsuite.schemas import DATASETS
+from tests.canonical_inputs import to_canonical
 
 
 def run_inline(job_cls, paths, *args):
-    """Run a job on the inline runner; return ({key: value}, counters of all steps)."""
-    job = job_cls(["--no-conf", *args, *map(str, paths)])
+    """Ingest CSV `paths` (tests/canonical_inputs.py), run a job on the inline runner over
+    the canonical parts; return ({key: value}, [the ingest's counts, then each step's])."""
+    parts, ingested = to_canonical(paths)
+    if not parts:  # only empty files: nothing to run on
+        return {}, [ingested]
+    job = job_cls(["--no-conf", *args, *parts])
     with job.make_runner() as runner:
         runner.run()
         out = dict(job.parse_output(runner.cat_output()))
         counters = runner.counters()
-    return out, counters
+    read = sum(c.get("rows", {}).get("valid", 0) for c in counters)
+    assert read == ingested["rows"]["valid"], (read, ingested)
+    return out, [ingested] + [{g: v for g, v in c.items() if g != "rows"} for c in counters]
 
 
 def merged_counters(step_counters):

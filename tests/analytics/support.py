@@ -7,6 +7,7 @@ import os
 import shutil
 
 from ecomsuite.schemas import DATASETS
+from tests.canonical_inputs import to_canonical
 from tests.helpers import merged_counters
 
 
@@ -16,8 +17,10 @@ def key_of(key):
 
 
 def run_job(job_cls, paths, *args):
-    """Run a job inline with --no-conf; return ({key: value}, merged counters)."""
-    job = job_cls(["--no-conf", *args, *map(str, paths)])
+    """Ingest CSV `paths` (tests/canonical_inputs.py) and run a job inline over the canonical
+    parts; return ({key: value}, the ingest's counts merged with the job's counters)."""
+    parts, ingested = to_canonical(paths)
+    job = job_cls(["--no-conf", *args, *parts])
     with job.make_runner() as runner:
         runner.run()
         out = {}
@@ -25,7 +28,9 @@ def run_job(job_cls, paths, *args):
             assert key_of(key) not in out, f"key {key} emitted twice"
             out[key_of(key)] = value
         counters = merged_counters(runner.counters())
-    return out, counters
+    assert counters.get("rows", {}).get("valid", 0) == ingested["rows"]["valid"]
+    counters.pop("rows", None)
+    return out, merged_counters([ingested, counters])
 
 
 def dataset_files(root, *datasets):
