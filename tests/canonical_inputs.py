@@ -25,24 +25,22 @@ def _scratch():
 
 
 def dataset_of(path):
-    """By folder (<data>/<dataset>/part-*), else by the first line: a dataset's header, or
-    (a file written without one) a dataset's number of columns. None if nothing fits."""
-    folder = os.path.basename(os.path.dirname(str(path)))
-    if folder in DATASETS:
-        return DATASETS[folder], False
+    """(Dataset, whether the file lacks a header): by folder (<data>/<dataset>/part-*), else
+    by the first line: a dataset's header, or (a file written without one) a dataset's
+    number of columns. (None, False) if nothing fits."""
     with ingest.open_landed(str(path)) as f:
         head = f.read(1 << 16).removeprefix(ingest.UTF8_BOM)
-    for line in head.splitlines():
-        if not line.strip():
-            continue
-        names = [n.strip().strip('"') for n in line.decode("utf-8", "replace").split(",")]
-        for d in DATASETS.values():
-            if set(d.names) <= set(names):
-                return d, False
-        for d in DATASETS.values():
-            if len(names) == len(d.names):
-                return d, True
-        return None, False
+    first = next((line for line in head.splitlines() if line.strip()), None)
+    names = [n.strip().strip('"') for n in first.decode("utf-8", "replace").split(",")] \
+        if first is not None else []
+    folder = os.path.basename(os.path.dirname(str(path)))
+    candidates = [DATASETS[folder]] if folder in DATASETS else list(DATASETS.values())
+    for d in candidates:
+        if set(d.names) <= set(names):
+            return d, False
+    for d in candidates:
+        if len(names) == len(d.names) or folder in DATASETS:
+            return d, True
     return None, False
 
 
