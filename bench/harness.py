@@ -285,6 +285,13 @@ class Data:
     def files(self, datasets):
         return {d: part_files(self.dir, d) for d in datasets}
 
+    def canonical_files(self, datasets):
+        """The canonical parts of the datasets (ingested once, inline, when missing)."""
+        from ecomsuite import ingest
+        ingest.ingest(self.dir, "inline")  # up-to-date datasets are skipped
+        data = layout.DataLayout(self.dir)
+        return {d: data.canonical_parts(d, [None]) for d in datasets}
+
 
 # --- paired timing ----------------------------------------------------------
 
@@ -320,7 +327,8 @@ def time_job(job, runners, data, runs, warmup, work_dir):
     paired with DuckDB's (and the local runner's with inline's) under the same load.
     Returns one result per runner."""
     files_by_dataset = data.files(job.datasets)
-    files = [f for d in job.datasets for f in files_by_dataset[d]]
+    canonical = data.canonical_files(job.datasets)  # what the jobs read (ecom-ingest's)
+    files = [f for d in job.datasets for f in canonical[d]]
     rows = sum(count_rows(files_by_dataset[d]) for d in job.datasets)
     commands = {runner: job_command(job, runner, files) for runner in runners}
     commands["duckdb"] = duck_command(job, files_by_dataset)
