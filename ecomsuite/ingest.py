@@ -23,7 +23,10 @@ version first, then the canonical version, whose ``_SUCCESS`` is the commit).
 What a file may hold (RFC 4180 in full):
 - a header naming the columns, in any order (a file whose header lacks a column
   is refused, naming it; extra columns are ignored and reported); the header
-  repeated later (concatenated files) and blank lines are counted apart;
+  repeated later (concatenated files) and blank lines are counted apart; a file
+  whose first line names no column at all and has the schema's width has no
+  header (the later parts of a split export): its columns are in the schema's
+  order, and the manifest says ``headerless``;
 - quoted fields with separators, doubled quotes and line breaks inside;
 - LF, CRLF or CR line endings, a UTF-8 BOM, gzip or bz2 compression.
 
@@ -123,6 +126,7 @@ class FileParser:
         self.rejects = []
         self.extra_columns = []
         self.header = None        # the header's field names
+        self.headerless = False   # no header line: the schema's order
         self.header_bytes = None
         self.positions = None     # schema column -> field index
         self.width = None
@@ -167,10 +171,18 @@ class FileParser:
         self.rejects.append((line, reason, raw))
 
     def _header(self, raw):
+        """Take the first line as the header; True if it is one. A first line that names no
+        column at all, in a file of the schema's width, is data: the file has no header
+        and its columns are in the schema's order (``headerless``; a later part of a
+        split export)."""
         fields = parse_fields(raw)
         if isinstance(fields, str):
             raise Refused(f"its first line is not a readable header ({fields})")
         names = [f.decode("utf-8").strip() for f in fields]
+        if not set(names) & set(self.dataset.names) and len(names) == len(self.dataset.names):
+            self.headerless = True
+            names = list(self.dataset.names)
+            raw = self.dataset.header.encode()
         missing = [c for c in self.dataset.names if c not in names]
         if missing:
             raise Refused(f"its header has no column {', '.join(missing)} (a {self.dataset.name} "
@@ -183,7 +195,10 @@ class FileParser:
         self.extra_columns = [n for n in names if n not in self.dataset.names]
         self.positions = [names.index(c) for c in self.dataset.names]
         self.width = len(names)
+        if self.headerless:
+            return False
         self.header_lines += 1
+        return True
 
     def _records(self, buf, starts, ends, lines):
         """The typed table of one block's records; counts and rejects the others."""
@@ -195,8 +210,8 @@ class FileParser:
             if not len(data):
                 return None
             h = int(data[0])
-            self._header(buf[starts[h]:ends[h]])
-            data = data[1:]
+            if self._header(buf[starts[h]:ends[h]]):
+                data = data[1:]
         if not len(data):
             return None
         a = np.frombuffer(buf, dtype=np.uint8)
@@ -481,7 +496,7 @@ def ingest_file(path, uri, part_rows=PART_ROWS):
         "records": parser.records, "valid": parser.valid,
         "rejected": dict(sorted(parser.rejected.items())), "header_lines": parser.header_lines,
         "blank_lines": parser.blank_lines, "extra_columns": parser.extra_columns,
-        "parts": seq, "refused": refused})
+        "headerless": parser.headerless, "parts": seq, "refused": refused})
 
 
 # --- the driver: plan, run the job, split and publish ----------------------------------
@@ -637,7 +652,8 @@ class _PartitionWriter:
             if f["valid"] + n_rejected != f["records"]:
                 raise IngestError(f"{self.p.name}: {s}: valid + rejected != records")
             sources.append({k: f[k] for k in ("csv_bytes", "csv_sha256", "records", "valid",
-                                              "header_lines", "blank_lines", "extra_columns")}
+                                              "header_lines", "blank_lines", "extra_columns",
+                                              "headerless")}
                            | {"path": s, "bytes": self.p.sizes[s], "rejected": n_rejected,
                               "compression": layout.compression_of(s)})
         parts = sorted(self.parts, key=lambda p: p["name"])

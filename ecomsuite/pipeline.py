@@ -108,6 +108,7 @@ class RunStore:
         self.hdfs = self.outputs.store.kind == "hdfs"
         self.input_days = []
         self.refused = {}       # dataset -> [why] of partitions the ingest refused
+        self.ingested_with = None   # the runner the ingest ran on (once per store)
         self._bundles, self._bundle_dir = {}, None
 
     @property
@@ -117,8 +118,11 @@ class RunStore:
     def input_paths(self, datasets):
         return [p for _, paths in self.input_groups(datasets) for p in paths]
 
-    def ingest(self, runner, progress=None):
-        """Run the ingest stage over what is not yet ingested (ecomsuite.ingest)."""
+    def ingest(self, runner=None, progress=None):
+        """Run the ingest stage over what is not yet ingested (ecomsuite.ingest), once;
+        default runner: hadoop for HDFS, else inline (one process)."""
+        runner = runner or ("hadoop" if self.hdfs else "inline")
+        self.ingested_with = runner
         with _store_errors(f"ingesting {self.data_root}", self.hdfs):
             try:
                 _, refused, skipped = ingest.ingest(
@@ -146,6 +150,8 @@ class RunStore:
 
     def input_groups(self, datasets):
         """[(dataset, its canonical parts)], in the order of `datasets`."""
+        if self.ingested_with is None:
+            self.ingest()
         groups = []
         with _store_errors(f"reading {self.data_root}", self.hdfs):
             days = self.days()

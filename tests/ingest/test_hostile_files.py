@@ -195,3 +195,13 @@ def test_reingest_gives_identical_parts_and_manifest(tmp_path):
     assert [p["rows"] for p in orders.parts] == [64, 64, 64, 8, 4]  # a.csv: 200 rows, b: 4
     assert sum(p["rows"] for p in orders.parts) == orders.valid == 204
     assert data.canonical_versions("orders", DAY).complete()  # published
+
+
+def test_a_file_without_header_in_schema_order(tmp_path):
+    """The later parts of a split export have no header: schema order, marked headerless."""
+    content = b"".join(g.encode() + b"\n" for g in GOOD)
+    _, refused, path = ingest_orders(tmp_path, "a.csv", content)
+    assert refused == []
+    m = manifest(tmp_path, "orders")
+    assert (m.valid, m.header_lines, m.sources[0]["headerless"]) == (4, 0, True)
+    assert [r[0] for r in canonical_rows(tmp_path, "orders")] == [f"ORD0000{i}" for i in (1, 2, 3, 4)]
