@@ -186,7 +186,8 @@ def replace_file(c, src, dst):
         except (ValueError, KeyError, TypeError):
             message = response.text[:200]
         raise HdfsError(f"cannot rename {src} over {dst}: {message}")
-    if not response.json().get("boolean"):
+    # RENAME with options (rename2) answers 200 with no body; plain RENAME {"boolean": ...}.
+    if response.text.strip() and response.json().get("boolean") is False:
         raise HdfsError(f"cannot rename {src} over {dst}: the NameNode refused")
 
 

@@ -215,3 +215,33 @@ def test_no_namenode_configured_is_named(tmp_path, monkeypatch):
                         "--dataset", "orders", "--day", DAY, str(orders_file(tmp_path / "o.csv", 1, "X"))],
                        capture_output=True, text=True, env={**os.environ})
     assert r.returncode == 2 and "no NameNode configured" in r.stderr and "Traceback" not in r.stderr
+
+
+PUBLISH = """
+import os, sys
+from ecomsuite import layout
+v = layout.Versions(layout.LocalStore(), sys.argv[1])
+temp = v.temp(sys.argv[2])
+os.makedirs(temp)
+open(os.path.join(temp, "part-00000"), "w").write(sys.argv[2])
+v.publish(temp, sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("point", ["publish:before-rename", "publish:before-success"])
+def test_a_kill_while_publishing_a_version_leaves_the_previous_one_current(tmp_path, point):
+    base = tmp_path / "job"
+
+    def publish(version, kill_at=None):
+        env = {k: v for k, v in os.environ.items() if k != layout.KILL_ENV}
+        if kill_at:
+            env[layout.KILL_ENV] = kill_at
+        return subprocess.run([sys.executable, "-c", PUBLISH, str(base), version], env=env)
+    assert publish("20261125T000000Z-a").returncode == 0
+    assert publish("20261125T000001Z-b", kill_at=point).returncode == -signal.SIGKILL
+    v = layout.Versions(layout.LocalStore(), str(base))
+    assert v.latest() == str(base / "20261125T000000Z-a")      # the whole previous version
+    out = layout.OutputLayout(str(tmp_path))
+    assert out.read_output_lines(v.latest()) == ["20261125T000000Z-a"]
+    assert publish("20261125T000002Z-c").returncode == 0          # a re-run publishes
+    assert v.latest() == str(base / "20261125T000002Z-c")
