@@ -331,7 +331,7 @@ def time_job(job, runners, data, runs, warmup, work_dir):
     files = [f for d in job.datasets for f in canonical[d]]
     rows = sum(count_rows(files_by_dataset[d]) for d in job.datasets)
     commands = {runner: job_command(job, runner, files) for runner in runners}
-    commands["duckdb"] = duck_command(job, files_by_dataset)
+    commands["duckdb"] = duck_command(job, canonical)  # DuckDB on the same canonical files
     sides = [*runners, "duckdb"]
     pairs = {runner: [] for runner in runners}
     for i in range(warmup + runs):
@@ -517,7 +517,8 @@ def yarn_output_equal(job, data, local_copy, record, work_dir):
     got = {}
     for part in copied.part_files(run_dir):
         got.update(parse_job_output(part))
-    m = run_measured(duck_command(job, data.files(job.datasets)), work_dir, f"{job.name}-ref")
+    m = run_measured(duck_command(job, data.canonical_files(job.datasets)), work_dir,
+                     f"{job.name}-ref")
     return m.returncode == 0 and not diff_outputs(got, parse_duck_output(m.stdout_path))
 
 

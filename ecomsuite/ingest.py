@@ -573,18 +573,22 @@ def plan(data, days=None, datasets=None, force=False, how_to_make=""):
     return todo, skipped
 
 
-def run_job(inputs, runner, part_rows, extra_args=()):
-    """Run the ingest job over `inputs`; yield its output lines (str)."""
+def run_job(inputs, runner, part_rows, extra_args=(), job_class=None, counters=None):
+    """Run the ingest job (jobs/mr_ingest.py, or `job_class`) over `inputs`; yield its output
+    lines (str); `counters` (a list) gets the runner's counters per step."""
     from ecomsuite import pipeline
-    from jobs.mr_ingest import MRIngest
+    if job_class is None:
+        from jobs.mr_ingest import MRIngest as job_class
     if runner == "hadoop":
         pipeline.prepare_hadoop_runner()
-    args = [a for a in pipeline.runner_args(runner)]
-    job = MRIngest(args=[*args, "--part-rows", str(part_rows), *extra_args, *inputs])
+    job = job_class(args=[*pipeline.runner_args(runner), "--part-rows", str(part_rows),
+                          *extra_args, *inputs])
     with job.make_runner() as mr_runner:
         mr_runner.run()
         for _, line in job.parse_output(mr_runner.cat_output()):
             yield line
+        if counters is not None:
+            counters.extend(mr_runner.counters())
 
 
 def quarantine_line(record):
@@ -700,7 +704,8 @@ class _PartitionWriter:
 
 
 def ingest(data_root, runner="inline", days=None, datasets=None, force=False,
-           part_rows=PART_ROWS, progress=None, extra_args=(), how_to_make=""):
+           part_rows=PART_ROWS, progress=None, extra_args=(), how_to_make="", job_class=None,
+           counters=None):
     """Ingest the selected partitions in one job run. Returns (published manifests,
     [(partition, reason)] refused, [(partition, why)] skipped)."""
     say = progress or (lambda text: None)
@@ -718,7 +723,7 @@ def ingest(data_root, runner="inline", days=None, datasets=None, force=False,
     published, refused = [], []
     try:
         seen = 0
-        for line in run_job(inputs, runner, part_rows, extra_args):
+        for line in run_job(inputs, runner, part_rows, extra_args, job_class, counters):
             record = json.loads(line)
             writers[(record["dataset"], record["day"])].add(record)
             if record["kind"] == "file":

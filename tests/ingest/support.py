@@ -52,3 +52,22 @@ def quarantine(root, dataset, day=DAY):
     m = manifest(root, dataset, day)
     with open(m.run["quarantine"], encoding="utf-8") as f:
         return [json.loads(line) for line in f]
+
+
+GOODISH = [ORDER.format(n=i, amount=f"{i}.25", status="COMPLETED") for i in range(1, 6)] + [
+    'ORD00009,CUST00001,LAPTOP001,"quoted, ""with""\nnewline",1,2.00,2.00,2025-06-01 10:00:00,'
+    'PENDING,LATAM']
+HOSTILE = ["ORD00010,CUST00001,LAPTOP001,x,1,1O.00,1.00,2025-06-01 10:00:00,COMPLETED,US-EAST",
+           "ORD00011,short", 'ORD00012,"never closed,1']
+
+
+def hostile_day(root):
+    """One landed day (local or hdfs://) whose orders hold good, quoted and bad records in a
+    CR-ended file, a gzip file and a file with its header reordered."""
+    import gzip
+    names = list(reversed(DATASETS["orders"].names))
+    reordered = [",".join(reversed(GOODISH[0].split(",")))]
+    return land(root, {"orders": [
+        ("a.csv", csv_bytes("orders", GOODISH[1:3], newline=b"\r")),
+        ("b.csv.gz", gzip.compress(csv_bytes("orders", GOODISH[3:] + HOSTILE), mtime=0)),
+        ("c.csv", csv_bytes("orders", reordered, header=",".join(names)))]})
