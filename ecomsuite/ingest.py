@@ -820,7 +820,8 @@ def summary(data_root, published, refused, skipped):
                      f"{valid:,} valid, {records - valid:,} rejected")
         lines.append(f"  canonical data: {data.store.describe(data.store.join(data.root, layout.CANONICAL))}")
         lines.append(f"  quarantine:     {data.store.describe(data.store.join(data.root, layout.QUARANTINE))}"
-                     f" ({layout.QUARANTINE_FILE} per partition, one JSON record per line)")
+                     f" holds {records - valid:,} rejected record(s) ({layout.QUARANTINE_FILE} "
+                     "per partition: source, line, reason, the record verbatim)")
         if reasons:
             lines.append("  rejected by reason: " + ", ".join(
                 f"{r}={n:,}" for r, n in sorted(reasons.items())))

@@ -212,7 +212,8 @@ class RunStore:
             for group in bundles:
                 fd, target = tempfile.mkstemp(suffix=".txt", dir=self._bundle_dir)
                 os.close(fd)
-                staged.append(layout.write_bundle(group, target))
+                # absolute: a local runner's task reads them from its own working folder
+                staged.append(layout.write_bundle([os.path.abspath(p) for p in group], target))
             self._bundles[key] = staged
         return self._bundles[key]
 
