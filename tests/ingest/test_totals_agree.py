@@ -103,3 +103,17 @@ def test_jobs_agree_on_days_with_bad_rows(tmp_path):
         quarantined += [json.loads(x) for x in open(m.run["quarantine"], encoding="utf-8")]
     assert len(quarantined) == want["orders"][1]
     assert {q["record"] for q in quarantined} == {x for x in BAD_ORDERS if "ORD90005" not in x}
+
+
+def test_local_runner_on_a_relative_data_root_equals_inline(tmp_path, monkeypatch):
+    """Bundles of parts (more parts than cores) read by local-runner tasks in their own
+    folders: the paths they list must not be relative to ecom-run's."""
+    subprocess.run([sys.executable, "-m", "datagen", "--days", "3", "--out",
+                    str(tmp_path / "data"), "--scale", "0.02", "--seed", "3", "--quiet"],
+                   check=True)
+    monkeypatch.chdir(tmp_path)
+    for runner in ("inline", "local"):
+        assert pipeline.main(["--runner", runner, "--data", "data", "--output", runner,
+                              "--jobs", "sales_by_region", "--quiet"]) == 0
+    assert outputs(tmp_path / "inline", "sales_by_region")[1] == \
+        outputs(tmp_path / "local", "sales_by_region")[1]
