@@ -863,8 +863,13 @@ def main(argv=None):
             return 1
         raise
     text = summary(args.data, published, refused, skipped)
-    if text and (not args.quiet or refused):
+    nothing = not published and not refused and skipped and \
+        all(why != UP_TO_DATE for _, why in skipped)
+    if text and (not args.quiet or refused or nothing):
         print(text)
+    if nothing:
+        print(f"ecom-ingest: nothing to ingest in {args.data} (see above)", file=sys.stderr)
+        return 1
     return EXIT_REFUSED if refused else 0
 
 
