@@ -178,6 +178,9 @@ class RunStore:
                         stats.malformed[reason] = stats.malformed.get(reason, 0) + n
         return stats
 
+    def job_dir(self, job):
+        return self.outputs.job_dir(job)
+
     def temp_output(self, job, run_id):
         return self.outputs.versions(job).temp(run_id)
 
