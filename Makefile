@@ -83,9 +83,10 @@ run-inline: setup
 run-local: setup
 	$(BIN)/ecom-run --runner local --data $(DATA_DIR) --output $(OUTPUT_DIR)
 
-## Set up, land 30 days at the default scale and run every job over them (no cluster)
+## Set up, land 30 days at the default scale, ingest them and run every job over them (no cluster)
 demo: setup
 	$(MAKE) --no-print-directory generate-data OVERWRITE=1 TARGET=local
+	$(MAKE) --no-print-directory ingest TARGET=local
 	$(MAKE) --no-print-directory run-local
 
 ## Set up and run the whole test suite

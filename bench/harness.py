@@ -285,6 +285,13 @@ class Data:
     def files(self, datasets):
         return {d: part_files(self.dir, d) for d in datasets}
 
+    def canonical_files(self, datasets):
+        """The canonical parts of the datasets (ingested once, inline, when missing)."""
+        from ecomsuite import ingest
+        ingest.ingest(self.dir, "inline")  # up-to-date datasets are skipped
+        data = layout.DataLayout(self.dir)
+        return {d: data.canonical_parts(d, [None]) for d in datasets}
+
 
 # --- paired timing ----------------------------------------------------------
 
@@ -320,10 +327,11 @@ def time_job(job, runners, data, runs, warmup, work_dir):
     paired with DuckDB's (and the local runner's with inline's) under the same load.
     Returns one result per runner."""
     files_by_dataset = data.files(job.datasets)
-    files = [f for d in job.datasets for f in files_by_dataset[d]]
+    canonical = data.canonical_files(job.datasets)  # what the jobs read (ecom-ingest's)
+    files = [f for d in job.datasets for f in canonical[d]]
     rows = sum(count_rows(files_by_dataset[d]) for d in job.datasets)
     commands = {runner: job_command(job, runner, files) for runner in runners}
-    commands["duckdb"] = duck_command(job, files_by_dataset)
+    commands["duckdb"] = duck_command(job, canonical)  # DuckDB on the same canonical files
     sides = [*runners, "duckdb"]
     pairs = {runner: [] for runner in runners}
     for i in range(warmup + runs):
@@ -509,7 +517,8 @@ def yarn_output_equal(job, data, local_copy, record, work_dir):
     got = {}
     for part in copied.part_files(run_dir):
         got.update(parse_job_output(part))
-    m = run_measured(duck_command(job, data.files(job.datasets)), work_dir, f"{job.name}-ref")
+    m = run_measured(duck_command(job, data.canonical_files(job.datasets)), work_dir,
+                     f"{job.name}-ref")
     return m.returncode == 0 and not diff_outputs(got, parse_duck_output(m.stdout_path))
 
 

@@ -1,31 +1,24 @@
-"""Base class of the suite's mrjob jobs: CSV input, counted skips, a malformed-row gate.
+"""Base class of the suite's mrjob jobs: canonical input, row counts, a malformed-row gate.
 
-Every job reads whole input files with ``mapper_raw`` (one map task per
-file: split big datasets into part files), parses them with
-:class:`ecomsuite.rows.RowParser`, combines in memory and emits per-key
-partials. What was read is reported through mrjob counters:
-
-  group ``rows``:      valid, header, blank
-  group ``malformed``: one counter per reason (see ecomsuite.rows)
-
-After a run from the command line the counts are printed to stderr, and a
-run whose malformed share is above ``--max-malformed-share`` exits with
-status 3 and says so.
+Every job reads the canonical form (``ecomsuite.canonical``: typed Parquet parts that
+``ecom-ingest`` wrote from the landed CSV files) with ``mapper_raw``, one map task per
+part, as numpy arrays in one convention (``CanonicalJob.read_columns``); the rows were
+validated once, by the ingest, so a job neither parses nor checks them. It combines in
+memory and emits per-key partials. What was read is reported through mrjob counters
+(group ``rows``: ``valid``); what the ingest rejected is in its manifests and
+quarantine, and ``ecom-run`` copies those counts into each job's run record and gates
+on them (``--max-malformed-share``).
 """
 
 import base64
 import codecs
 import contextlib
-import datetime
-import functools
 import logging
-import posixpath
 import re
 import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
-from itertools import islice
 
 import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
 
@@ -33,9 +26,8 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 from mrjob.job import MRJob
 from mrjob.step import StepFailedException
 
-# numpy through rows' lazy import: a reduce task, which never parses, starts without it
-from ecomsuite.rows import UTF8_BOM, Chunk, RowParser, np
-from ecomsuite.schemas import DATASETS, DATE, ENUM, INT, MONEY, TIMESTAMP
+# numpy through rows' lazy import: a reduce task, which never reads input, starts without it
+from ecomsuite.rows import np
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +35,6 @@ ROWS_GROUP = "rows"
 MALFORMED_GROUP = "malformed"
 DEFAULT_MAX_MALFORMED_SHARE = 0.05
 EXIT_TOO_MANY_MALFORMED = 3
-UNKNOWN_DATASET = "unknown_dataset"  # malformed reason: a file no dataset's rows match
-SNIFF_LINES = 100  # lines read to recognise a file's dataset by its content
 
 
 def half_up_div(numerator, denominator):
@@ -62,106 +52,7 @@ def ratio(part, whole):
     return round(part / whole, 6) if whole else 0.0
 
 
-def dataset_of_file(input_path, input_uri, candidates):
-    """The dataset among `candidates` one whole input file belongs to, or None.
-
-    Named by its folder (``<data>/<dataset>/part-*``, so also on HDFS), else
-    recognised by content: the first of its first SNIFF_LINES lines that is a
-    candidate's header or has a candidate's column count (the datasets'
-    widths differ).
-    """
-    by_name = {d.name: d for d in candidates}
-    folder = posixpath.basename(posixpath.dirname(input_uri.replace("\\", "/")))
-    if folder in by_name:
-        return by_name[folder]
-    headers = {d.header.encode(): d for d in candidates}
-    widths = {len(d.columns): d for d in candidates}
-    splitter = RowParser(candidates[0], ())
-    with open(input_path, "rb") as f:
-        for line in islice(f, SNIFF_LINES):
-            line = line.rstrip(b"\r\n").removeprefix(UTF8_BOM)
-            if not line:
-                continue
-            if line in headers:
-                return headers[line]
-            fields = splitter.fields(line)
-            if not isinstance(fields, str) and len(fields) in widths:
-                return widths[len(fields)]
-    return None
-
-
-@functools.lru_cache(maxsize=4096)
-def is_calendar_day(day):
-    """Whether text already shaped YYYY-MM-DD is a real day: 2025-02-30 is not."""
-    try:
-        return bool(datetime.date.fromisoformat(day))
-    except ValueError:
-        return False
-
-
-def calendar_checked(parser, chunk, checks):
-    """The chunk without the rows whose date/timestamp values are not real calendar days
-    (the row parser checks them by pattern only, so 2025-02-30 passes); those are
-    counted in the parser as malformed instead of valid.
-
-    `checks`: (index among the columns read, reason) of each date/timestamp column.
-    Only days 29-31 can fail, so only those are looked at.
-    """
-    keep = None
-    for i, reason in checks if chunk.size else ():
-        stamps = chunk.columns[i]
-        digits = stamps.view(np.uint8).reshape(len(stamps), -1)[:, 8:10]
-        late = np.flatnonzero((digits[:, 0] > ord("2")) | (
-            (digits[:, 0] == ord("2")) & (digits[:, 1] == ord("9"))))
-        if len(late):
-            days = stamps[late].astype("S10")
-            bad_days = [d for d in np.unique(days).tolist() if not is_calendar_day(d.decode())]
-            if bad_days:
-                bad = late[np.isin(days, bad_days)]
-                if keep is None:
-                    keep = np.ones(chunk.size, dtype=bool)
-                parser.malformed[reason] += int(np.count_nonzero(keep[bad]))
-                keep[bad] = False
-    rows, slow_lines = chunk.rows, chunk._slow_lines
-    failed = [(k, reason) for k, row in enumerate(rows) for i, reason in checks
-              if not is_calendar_day(row[i][:10])]
-    if failed:
-        dropped = {}
-        for k, reason in failed:
-            dropped.setdefault(k, reason)  # a row counts once, for its first bad column
-        for reason in dropped.values():
-            parser.malformed[reason] += 1
-        rows = [row for k, row in enumerate(rows) if k not in dropped]
-        if slow_lines is not None:
-            slow_lines = [line for k, line in enumerate(slow_lines) if k not in dropped]
-    if keep is None and rows is chunk.rows:
-        return chunk
-    columns, size, fast_lines = chunk.columns, chunk.size, chunk._fast_lines
-    if keep is not None:
-        columns = [c[keep] for c in columns]
-        fast_lines = fast_lines[keep]
-        size = len(fast_lines)
-    parser.valid -= (chunk.size - size) + (len(chunk.rows) - len(rows))
-    return Chunk(columns, size, rows, fast_lines, slow_lines)
-
-
-# --- numpy helpers for the bulk-checked rows (ecomsuite.rows.Chunk) ----------
-
-def column_array(column, bulk, slow):
-    """One numpy array of a column read: the bulk rows' arrays, then the slow rows' values
-    (str, int) converted alike: enum -> index into its values (int8), int and money ->
-    int64, the rest -> bytes (UTF-8)."""
-    if column.kind == ENUM:
-        extra = np.array([column.values.index(v) for v in slow], dtype=np.int8)
-    elif column.kind in (INT, MONEY):
-        extra = np.array(slow, dtype=np.int64)
-    else:
-        extra = np.array([v.encode() for v in slow], dtype=bytes) if slow else None
-    parts = [a for a in bulk if len(a)] + ([extra] if extra is not None and len(extra) else [])
-    if parts:
-        return np.concatenate(parts)
-    return extra if extra is not None else np.array([], dtype="S1")
-
+# --- numpy helpers over the canonical columns ----------------------------------
 
 def day_numbers(stamps):
     """Fixed-width timestamps (or dates) -> the day as the number yyyymmdd."""
@@ -413,20 +304,18 @@ def task_failure_text(error, causes=(), tail=TASK_ERROR_TAIL_LINES):
     return text
 
 
-class CSVJob(MRJob):
-    """A job over one of the suite's CSV datasets.
+class CanonicalJob(MRJob):
+    """A job over the canonical form of one or more of the suite's datasets.
 
-    Subclasses set NAME, DATASET (an ecomsuite.schemas.Dataset) and COLUMNS
-    (the columns they read, which are the ones checked), and read rows with
-    ``self.read_rows(input_path)`` inside ``mapper_raw``.
+    Subclasses set NAME, DATASET (an ecomsuite.schemas.Dataset) and COLUMNS (the
+    columns they read), and read a part inside ``mapper_raw`` with
+    ``self.read_columns(input_path)`` (a job over several datasets first asks
+    ``self.input_dataset(input_path)`` which one a part holds).
     """
 
     NAME = None
     DATASET = None
     COLUMNS = ()
-    # Also reject impossible calendar days (2025-02-30) in the date/timestamp
-    # columns read, as bad_timestamp / bad_date (see calendar_checked).
-    CALENDAR_CHECKED = False
 
     @classmethod
     def input_datasets(cls):
@@ -435,79 +324,32 @@ class CSVJob(MRJob):
 
     def configure_args(self):
         super().configure_args()
-        self.add_passthru_arg(
-            "--max-malformed-share", type=float, default=DEFAULT_MAX_MALFORMED_SHARE,
-            help="fail the run when more than this share (0-1) of the input "
-                 "rows is malformed (default: %(default)s)")
         # mrjob is installed wherever the suite's tasks run (the virtualenv, and
         # on the cluster, mrjob.conf says so): by default the local runner would
         # zip it for every run, and each task would compile it again from the
         # zip (about 0.3 s a task). --bootstrap-mrjob still asks for the zip.
         self.arg_parser.set_defaults(bootstrap_mrjob=False)
 
-    def load_args(self, args):
-        super().load_args(args)
-        if not 0.0 <= self.options.max_malformed_share <= 1.0:
-            self.arg_parser.error("--max-malformed-share must be between 0 and 1")
+    def read_columns(self, input_path, columns=None, dataset=None):
+        """The columns of one canonical part as numpy arrays (ecomsuite.canonical's
+        convention); its rows are counted as ``rows.valid``."""
+        from ecomsuite import canonical
+        columns = columns or self.COLUMNS
+        arrays = canonical.read_columns(input_path, dataset or self.DATASET, columns)
+        self.increment_counter(ROWS_GROUP, "valid", len(arrays[0]) if arrays else 0)
+        return arrays
 
-    def read_rows(self, input_path, dataset=None, columns=None):
-        """Yield the typed values of each valid row; count every other line."""
-        parser = RowParser(dataset or self.DATASET, columns or self.COLUMNS)
-        for chunk in self.read_chunks(input_path, parser):
-            yield from parser.chunk_rows(chunk)
-
-    def read_chunks(self, input_path, parser):
-        """Yield the ecomsuite.rows.Chunk's of a file read by `parser` (numpy columns of the
-        rows checked in bulk, and the other valid rows); count every line once done.
-        With CALENDAR_CHECKED, rows on impossible calendar days are left out and counted."""
-        checks = [(i, "bad_timestamp" if column.kind == TIMESTAMP else "bad_date")
-                  for i, column in enumerate(parser.columns)
-                  if column.kind in (TIMESTAMP, DATE)] if self.CALENDAR_CHECKED else []
-        for chunk in parser.parse_file_columns(input_path):
-            yield calendar_checked(parser, chunk, checks) if checks else chunk
-        self.count_rows(parser)
-
-    def read_columns(self, input_path, parser):
-        """Every valid row of a file as numpy arrays, one per column read (see
-        ``column_array``: the rows checked in bulk first, then the others); counted
-        as by read_chunks."""
-        bulk, slow = [], []
-        for chunk in self.read_chunks(input_path, parser):
-            if chunk.size:
-                bulk.append(chunk.columns)
-            slow.extend(chunk.rows)
-        return [column_array(column, [c[i] for c in bulk], [r[i] for r in slow])
-                for i, column in enumerate(parser.columns)]
-
-    def input_dataset(self, input_path, input_uri):
-        """For a job over several datasets: the Dataset of one input file (see
-        ``dataset_of_file``). A file none matches has each of its non-blank
-        lines counted as malformed (``unknown_dataset``) and gives None."""
-        dataset = dataset_of_file(input_path, input_uri,
-                                  [DATASETS[name] for name in self.input_datasets()])
-        if dataset is None:
-            blank = lines = 0
-            with open(input_path, "rb") as f:
-                for line in f:
-                    lines += 1
-                    blank += not line.rstrip(b"\r\n")
-            if lines > blank:
-                self.increment_counter(MALFORMED_GROUP, UNKNOWN_DATASET, lines - blank)
-            if blank:
-                self.increment_counter(ROWS_GROUP, "blank", blank)
+    def input_dataset(self, input_path):
+        """The Dataset (among input_datasets()) a canonical part holds, by its schema."""
+        from ecomsuite import canonical
+        dataset = canonical.dataset_of_part(input_path)
+        if dataset is None or dataset.name not in self.input_datasets():
+            raise ValueError(f"{input_path}: not a canonical part of "
+                             f"{', '.join(self.input_datasets())} (run ecom-ingest first)")
         return dataset
 
-    def count_rows(self, parser):
-        self.increment_counter(ROWS_GROUP, "valid", parser.valid)
-        if parser.headers:
-            self.increment_counter(ROWS_GROUP, "header", parser.headers)
-        if parser.blank:
-            self.increment_counter(ROWS_GROUP, "blank", parser.blank)
-        for reason, n in parser.malformed.items():
-            self.increment_counter(MALFORMED_GROUP, reason, n)
-
     def run_job(self):
-        """Run every step, report the row counts, and gate on malformed share."""
+        """Run every step and report the rows read."""
         self.set_up_logging(quiet=self.options.quiet, verbose=self.options.verbose,
                             stream=codecs.getwriter("utf_8")(self.stderr))
         with self.make_runner() as runner:
@@ -520,14 +362,11 @@ class CSVJob(MRJob):
                 self.stderr.flush()
                 sys.exit(1)
             stats = RowStats.from_counters(runner.counters())
-            self.stderr.write((stats.report(self.NAME) + "\n").encode())
-            try:
-                check_malformed(self.NAME, stats, self.options.max_malformed_share)
-            except TooManyMalformedRows as e:
-                self.stderr.write(f"error: {e}\n".encode())
-                self.stderr.flush()
-                sys.exit(EXIT_TOO_MANY_MALFORMED)
+            self.stderr.write(f"{self.NAME}: {stats.valid} rows read\n".encode())
             if self._should_cat_output():
                 for chunk in runner.cat_output():
                     self.stdout.write(chunk)
                 self.stdout.flush()
+
+
+CSVJob = CanonicalJob  # the name jobs had when they read CSV

@@ -633,10 +633,11 @@ class DataLayout:
         return self._p(LANDING, WORLD)
 
     def canonical_dir(self, dataset, day):
-        return self._p(CANONICAL, dataset, day_name(day))
+        """A day's canonical partition; day None: the snapshot's (``<dataset>/snapshot``)."""
+        return self._p(CANONICAL, dataset, partition_name(day))
 
     def quarantine_dir(self, dataset, day):
-        return self._p(QUARANTINE, dataset, day_name(day))
+        return self._p(QUARANTINE, dataset, partition_name(day))
 
     def snapshot_dir(self, dataset):
         """A snapshot dataset (the generator without --days): ``<root>/<dataset>/part-*``."""
@@ -1153,3 +1154,162 @@ class ParquetLayout:
 
 def bench_data_root(base, scale, seed):
     return os.path.join(base, f"s{scale:g}-seed{seed}")
+
+
+# --- the canonical form and the quarantine (issue "Validate once") -------------------
+#
+#   <data>/canonical/<dataset>/dt=D/<version>/part-NNNNN-NNNNN.parquet + _manifest.json + _SUCCESS
+#   <data>/quarantine/<dataset>/dt=D/<version>/rejected.jsonl + _SUCCESS
+#
+# A partition (dataset, day) is published by ecom-ingest as one Versions folder: its
+# quarantine version first, then its canonical version, whose _SUCCESS is the commit (its
+# manifest names the quarantine version). Readers take the newest complete version.
+
+CANONICAL_PART_SUFFIX = ".parquet"
+QUARANTINE_FILE = "rejected.jsonl"
+SNAPSHOT_PARTITION = "snapshot"   # the one partition of a snapshot root (no days)
+BUNDLE_MAGIC = "#canonical-parts"  # first line of a bundle: a text file listing parts
+
+
+def partition_name(day):
+    """'dt=YYYY-MM-DD' of a day; 'snapshot' for None."""
+    return SNAPSHOT_PARTITION if day is None else day_name(day)
+
+
+def landed_location(uri):
+    """(dataset, day, path relative to the day) of a landed file's path or URI, or None.
+
+    ``.../landing/orders/dt=2026-11-25/v-<id>/a.csv`` -> ("orders", date, "v-<id>/a.csv");
+    a snapshot's ``.../orders/part-00000.csv`` -> ("orders", None, "part-00000.csv")."""
+    parts = uri.replace("\\", "/").split("/")
+    for i in range(len(parts) - 3, -1, -1):
+        if parts[i] == LANDING and parts[i + 1] in schemas.DATASETS \
+                and parts[i + 2].startswith(DAY_PREFIX):
+            try:
+                day = as_date(parts[i + 2][len(DAY_PREFIX):])
+            except LayoutError:
+                return None
+            return parts[i + 1], day, "/".join(parts[i + 3:])
+    if len(parts) >= 2 and parts[-2] in schemas.DATASETS \
+            and fnmatch.fnmatch(parts[-1], PART_GLOB) and parts[-1].endswith(LANDED_SUFFIXES):
+        return parts[-2], None, parts[-1]   # a snapshot's part file: <data>/<dataset>/part-*
+    return None
+
+
+def canonical_part_name(source_index, seq):
+    """The name of a canonical part: the landed file's index in the day, the part's in it."""
+    return f"part-{source_index:05d}-{seq:05d}{CANONICAL_PART_SUFFIX}"
+
+
+@dataclass
+class IngestManifest:
+    """What one ingest of one partition read and wrote (``<version>/_manifest.json``).
+
+    Everything but ``run`` depends only on the landed input: re-ingesting the same files
+    gives the same manifest apart from ``run``. ``records`` = ``valid`` + ``rejected``
+    (header and blank lines are counted apart)."""
+
+    dataset: str
+    day: str
+    landing_commit: dict          # {"seq", "run_id"} of the day's commit that was read
+    records: int
+    valid: int
+    rejected: int
+    rejected_by_reason: dict
+    header_lines: int
+    blank_lines: int
+    sources: list                 # per landed file: path, bytes, sha256, counts, extra_columns
+    parts: list                   # per canonical part: name, rows, bytes, sha256
+    run: dict = field(default_factory=dict)   # run_id, runner, ingested_at, quarantine
+
+    def to_json(self):
+        return _to_json(self)
+
+    @classmethod
+    def from_json(cls, data, where="ingest manifest"):
+        return _from_json(cls, data, where, ("dataset", "day", "records", "valid", "rejected"))
+
+    def content(self):
+        """The manifest without its run metadata (equal for equal inputs)."""
+        out = asdict(self)
+        out.pop("run")
+        return out
+
+
+def _canonical_versions(self, dataset, day):
+    return Versions(self.store, self.canonical_dir(dataset, day))
+
+
+def _quarantine_versions(self, dataset, day):
+    return Versions(self.store, self.quarantine_dir(dataset, day))
+
+
+def _ingest_manifest(self, dataset, day):
+    """The newest complete canonical version's IngestManifest, or None."""
+    latest = self.canonical_versions(dataset, day).latest()
+    if latest is None:
+        return None
+    path = self.store.join(latest, MANIFEST)
+    return IngestManifest.from_json(self.store.read_bytes(path), path)
+
+
+def _canonical_days(self, dataset):
+    """Days with a complete canonical version of `dataset`, oldest first."""
+    days = []
+    for name in self.store.names(self._p(CANONICAL, dataset)):
+        if name.startswith(DAY_PREFIX):
+            try:
+                day = as_date(name[len(DAY_PREFIX):])
+            except LayoutError:
+                continue
+            if self.canonical_versions(dataset, day).latest() is not None:
+                days.append(day)
+    return sorted(days)
+
+
+def _snapshot_files(self, dataset, how_to_make=""):
+    """[(name, Entry)] of a complete snapshot dataset's part files (LayoutError if none)."""
+    self.snapshot_parts(dataset, how_to_make)  # checks _SUCCESS, names what is missing
+    return [(e.name, e) for e in self.store.list(self.snapshot_dir(dataset))
+            if fnmatch.fnmatch(e.name, PART_GLOB)]
+
+
+def _write_bundle(paths, target):
+    """A bundle: a local text file listing canonical parts, read as one input by the jobs."""
+    with open(target, "w", encoding="utf-8") as f:
+        f.write(BUNDLE_MAGIC + "\n" + "".join(p + "\n" for p in paths))
+    return target
+
+
+def _canonical_parts(self, dataset, days=None):
+    """Paths of the canonical parts of `dataset` over `days` (default: every ingested day),
+    from each day's newest complete version; a day with none raises LayoutError."""
+    paths = []
+    for day in days if days is not None else self.canonical_days(dataset):
+        latest = self.canonical_versions(dataset, day).latest()
+        if latest is None:
+            raise LayoutError(f"{self.canonical_dir(dataset, day)} has no complete version: "
+                              "ingest the day first (`ecom-ingest`)")
+        paths.extend(self.store.join(latest, n) for n in self.store.names(latest)
+                     if n.startswith("part-") and n.endswith(CANONICAL_PART_SUFFIX))
+    return paths
+
+
+def _quarantine_path(self, version_dir):
+    return self.store.join(version_dir, QUARANTINE_FILE)
+
+
+def _ingest_work_dir(self, run_id):
+    """Scratch space of one ingest run (removed when it ends): ``canonical/_tmp-<run>``."""
+    return self._p(CANONICAL, f"{TEMP_PREFIX}{run_id}")
+
+
+DataLayout.canonical_versions = _canonical_versions
+DataLayout.quarantine_versions = _quarantine_versions
+DataLayout.ingest_manifest = _ingest_manifest
+DataLayout.canonical_days = _canonical_days
+DataLayout.canonical_parts = _canonical_parts
+DataLayout.quarantine_path = _quarantine_path
+DataLayout.ingest_work_dir = _ingest_work_dir
+DataLayout.snapshot_files = _snapshot_files
+write_bundle = _write_bundle

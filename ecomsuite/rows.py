@@ -1,9 +1,16 @@
-"""Parse raw CSV lines of one dataset, checking the columns a job reads.
+"""Field checks of the datasets' columns, per field and in bulk (numpy), and a CSV line parser.
 
-Jobs read bytes (``mapper_raw`` hands them whole files), so parsing works on
-bytes and stays on a fast path for the common line: ASCII, no quotes. A line
-that fails a check is skipped and counted under the reason it failed; nothing
-is dropped without a count.
+The ingest stage (``ecomsuite.ingest``) validates every landed record with the
+per-field converters (``_CONVERTERS``, one reason per column kind) and, for plain
+records, the vectorised checks (``_bulk_check``) that never accept what the
+per-field ones reject; jobs no longer parse CSV (they read the canonical form).
+``RowParser`` below is the line parser the jobs used before the ingest stage;
+it is kept for its tests (tests/bench/test_bulk_parse.py) and is not on any
+job's path.
+
+Parsing works on bytes and stays on a fast path for the common line: ASCII, no
+quotes. A line that fails a check is skipped and counted under the reason it
+failed; nothing is dropped without a count.
 
 Reasons (the mrjob counter names in group ``malformed``):
   invalid_utf8, wrong_column_count, bad_number, bad_timestamp, bad_date,

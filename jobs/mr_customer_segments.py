@@ -8,7 +8,7 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import (
-    CSVJob,
+    CanonicalJob,
     day_numbers,
     day_text,
     group_starts,
@@ -16,7 +16,7 @@ from ecomsuite.jobbase import (
     money,
     ratio,
 )
-from ecomsuite.rows import RowParser, buckets_of, decode, group_sums, np, parse_cents
+from ecomsuite.rows import buckets_of, decode, group_sums, np, parse_cents
 from ecomsuite.schemas import (
     ACTIONS,
     CLICKSTREAM,
@@ -86,10 +86,9 @@ def day_number(date):
     return datetime.date.fromisoformat(date).toordinal()
 
 
-class MRCustomerSegments(CSVJob):
+class MRCustomerSegments(CanonicalJob):
     NAME = "customer_segments"
     KEY_FIELDS = ("segment", "tier", "intent")  # names of the output key's parts (Parquet export)
-    CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = CUSTOMERS
     SORT_VALUES = True  # see the record kinds above
 
@@ -151,10 +150,8 @@ class MRCustomerSegments(CSVJob):
 
     def mapper_raw_customer_parts(self, input_path, input_uri):
         """Per bucket of this file's customers: their rows, orders summaries or furthest actions."""
-        dataset = self.input_dataset(input_path, input_uri)
-        if dataset is None:
-            return
-        columns = self.read_columns(input_path, RowParser(dataset, COLUMNS_READ[dataset.name]))
+        dataset = self.input_dataset(input_path)
+        columns = self.read_columns(input_path, COLUMNS_READ[dataset.name], dataset)
         ids = columns[0]
         if not len(ids):
             return

@@ -9,8 +9,8 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, day_numbers, day_text, half_up_div, money
-from ecomsuite.rows import RowParser, group_sums, np
+from ecomsuite.jobbase import CanonicalJob, day_numbers, day_text, half_up_div, money
+from ecomsuite.rows import group_sums, np
 from ecomsuite.schemas import DATE_FORMAT, ORDERS, REFUND_STATUSES, REGIONS, STATUSES
 
 ALL_REGIONS = "all"      # the region key of the totals over every region
@@ -64,10 +64,9 @@ def add_order(totals, key, cents, status, n=1):
             t[COMPLETED_I] += n
 
 
-class MRDailyRevenue(CSVJob):
+class MRDailyRevenue(CanonicalJob):
     NAME = "daily_revenue"
     KEY_FIELDS = ("day", "region")  # names of the output key's parts (Parquet export)
-    CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = ORDERS
     COLUMNS = ("total_amount", "order_date", "status", "region")
 
@@ -107,18 +106,13 @@ class MRDailyRevenue(CSVJob):
     def mapper_raw_day_region_totals(self, input_path, input_uri):
         """In-mapper combining: one total per (day, region) of this file."""
         totals = {}
-        parser = RowParser(self.DATASET, self.COLUMNS)
-        for chunk in self.read_chunks(input_path, parser):
-            if chunk.size:
-                self.add_bulk_rows(totals, *chunk.columns)
-            for cents, order_date, status, region in chunk.rows:  # lines parsed one by one
-                add_order(totals, (order_date[:10], region), cents, STATUSES.index(status))
+        self.add_rows(totals, *self.read_columns(input_path))
         for (day, region), t in totals.items():
             yield ALL_DAYS, [day, region, *t]
 
     @staticmethod
-    def add_bulk_rows(totals, cents, stamps, status, region):
-        """Group the bulk-checked rows by (day, region, status) with numpy, then fold."""
+    def add_rows(totals, cents, stamps, status, region):
+        """Group the rows by (day, region, status) with numpy, then fold."""
         days, day = np.unique(day_numbers(stamps), return_inverse=True)
         groups = len(days) * len(REGIONS) * len(STATUSES)
         key = (day * len(REGIONS) + region) * len(STATUSES) + status

@@ -5,8 +5,8 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, ratio
-from ecomsuite.rows import RowParser, bucket_of, buckets_of, np
+from ecomsuite.jobbase import CanonicalJob, ratio
+from ecomsuite.rows import buckets_of, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 PURCHASE = "PURCHASE"
@@ -28,7 +28,7 @@ def distinct_runs(values):
     return values[keep]
 
 
-class MRDeviceConversions(CSVJob):
+class MRDeviceConversions(CanonicalJob):
     NAME = "device_conversions"
     DATASET = CLICKSTREAM
     COLUMNS = ("session_id", "action", "device")
@@ -57,13 +57,11 @@ class MRDeviceConversions(CSVJob):
         """In-mapper combining: per session bucket of this file and per device, its
         distinct sessions, those with a PURCHASE event, and (first bucket) its PURCHASE events.
         Ids travel newline-joined (no id holds a newline: lines are split on them)."""
-        parser = RowParser(self.DATASET, self.COLUMNS)
         buckets = self.options.session_buckets
         # [bucket][device] -> session ids (UTF-8 bytes)
         sessions = [[set() for _ in DEVICES] for _ in range(buckets)]
         converted = [[set() for _ in DEVICES] for _ in range(buckets)]
         purchases = [0] * len(DEVICES)
-        index = {d: i for i, d in enumerate(DEVICES)}
 
         def add(sets, d, ids):
             ids = distinct_runs(ids)
@@ -74,23 +72,13 @@ class MRDeviceConversions(CSVJob):
             for b in range(buckets):
                 sets[b][d].update(ids[which == b].tolist())
 
-        for chunk in parser.parse_file_columns(input_path):
-            if chunk.size:
-                session, action, device = chunk.columns
-                bought = action == PURCHASE_CODE
-                for d in range(len(DEVICES)):
-                    on = device == d
-                    add(sessions, d, session[on])
-                    add(converted, d, session[on & bought])
-                    purchases[d] += int(np.count_nonzero(on & bought))
-            for session, action, device in chunk.rows:  # lines parsed one by one
-                d = index[device]
-                b = bucket_of(session, buckets)
-                sessions[b][d].add(session.encode())
-                if action == PURCHASE:
-                    converted[b][d].add(session.encode())
-                    purchases[d] += 1
-        self.count_rows(parser)
+        session, action, device = self.read_columns(input_path)
+        bought = action == PURCHASE_CODE
+        for d in range(len(DEVICES)):
+            on = device == d
+            add(sessions, d, session[on])
+            add(converted, d, session[on & bought])
+            purchases[d] += int(np.count_nonzero(on & bought))
         for b in range(buckets):
             part = {}
             for d, device in enumerate(DEVICES):

@@ -9,7 +9,7 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import (
-    CSVJob,
+    CanonicalJob,
     add_buckets_arg,
     check_buckets_arg,
     day_numbers,
@@ -24,7 +24,7 @@ from ecomsuite.jobbase import (
     unpack_array,
     unpack_times,
 )
-from ecomsuite.rows import RowParser, buckets_of, np
+from ecomsuite.rows import buckets_of, np
 from ecomsuite.schemas import CLICKSTREAM, ORDERS
 
 BOT_SESSION = "bot_session"          # rule: too many events in a 60-second window
@@ -121,10 +121,9 @@ def format_epoch(seconds):
     return f"{day.isoformat()} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
 
 
-class MRFraudSignals(CSVJob):
+class MRFraudSignals(CanonicalJob):
     NAME = "fraud_signals"
     KEY_FIELDS = ("rule", "entity_id")  # names of the output key's parts (Parquet export)
-    CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = CLICKSTREAM
 
     @classmethod
@@ -173,10 +172,8 @@ class MRFraudSignals(CSVJob):
 
     def mapper_raw_bucket_records(self, input_path, input_uri):
         """Per bucket of this file's sessions (or customers): their events' times (or orders)."""
-        dataset = self.input_dataset(input_path, input_uri)
-        if dataset is None:
-            return
-        columns = self.read_columns(input_path, RowParser(dataset, COLUMNS_READ[dataset.name]))
+        dataset = self.input_dataset(input_path)
+        columns = self.read_columns(input_path, COLUMNS_READ[dataset.name], dataset)
         if not len(columns[0]):
             return
         if dataset is CLICKSTREAM:

@@ -9,7 +9,7 @@ from mrjob.protocol import JSONProtocol
 from mrjob.step import MRStep
 
 from ecomsuite.jobbase import (
-    CSVJob,
+    CanonicalJob,
     add_buckets_arg,
     check_buckets_arg,
     group_order,
@@ -19,7 +19,7 @@ from ecomsuite.jobbase import (
     ratio,
     unpack_array,
 )
-from ecomsuite.rows import RowParser, buckets_of, np
+from ecomsuite.rows import buckets_of, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 ALL_DEVICES = "all"  # the key of the funnel over every device
@@ -95,10 +95,9 @@ def event_devices(events):
     return events.view(np.uint8).reshape(len(events), -1)[:, TIMESTAMP_WIDTH + 1] - ord("0")
 
 
-class MRFunnel(CSVJob):
+class MRFunnel(CanonicalJob):
     NAME = "funnel"
     KEY_FIELDS = ("device",)  # names of the output key's parts (Parquet export)
-    CALENDAR_CHECKED = True  # dates are used as days: 2025-02-30 is malformed
     DATASET = CLICKSTREAM
     COLUMNS = ("timestamp", "session_id", "action", "device")
     OUTPUT_PROTOCOL = JSONProtocol
@@ -125,8 +124,7 @@ class MRFunnel(CSVJob):
         ``[session ids, events per session, events]`` (the first two packed arrays), the
         events (``timestamp + action + device``, EVENT_WIDTH characters each) grouped by
         session, in time order."""
-        stamps, sessions, actions, devices = self.read_columns(
-            input_path, RowParser(self.DATASET, self.COLUMNS))
+        stamps, sessions, actions, devices = self.read_columns(input_path)
         if not len(sessions):
             return
         events = np.empty((len(stamps), EVENT_WIDTH), dtype=np.uint8)

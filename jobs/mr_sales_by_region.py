@@ -5,17 +5,17 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, half_up_div, money
-from ecomsuite.rows import RowParser, group_sums, np
+from ecomsuite.jobbase import CanonicalJob, half_up_div, money
+from ecomsuite.rows import group_sums, np
 from ecomsuite.schemas import ORDERS, REGIONS, STATUSES
 
 COMPLETED = "COMPLETED"
 ALL_REGIONS = "all"  # one reduce key: six regions' partials make one small reduce task
 COMPLETED_CODE = STATUSES.index(COMPLETED)
-GROUPS = 2 * len(REGIONS)  # bulk rows are grouped by (region, completed or not)
+GROUPS = 2 * len(REGIONS)  # rows are grouped by (region, completed or not)
 
 
-class MRSalesByRegion(CSVJob):
+class MRSalesByRegion(CanonicalJob):
     NAME = "sales_by_region"
     DATASET = ORDERS
     COLUMNS = ("total_amount", "status", "region")
@@ -26,34 +26,15 @@ class MRSalesByRegion(CSVJob):
 
     def mapper_raw_region_totals(self, input_path, input_uri):
         """In-mapper combining: one [region, orders, gross, completed, completed_sales] per region."""
-        totals = {}
-        parser = RowParser(self.DATASET, self.COLUMNS)
-        for chunk in parser.parse_file_columns(input_path):
-            if chunk.size:
-                cents, status, region = chunk.columns
-                key = region.astype(np.intp) * 2 + (status == COMPLETED_CODE)
-                counts = np.bincount(key, minlength=GROUPS).tolist()
-                sums = group_sums(key, cents, GROUPS)
-                for r, name in enumerate(REGIONS):
-                    other, done = counts[2 * r], counts[2 * r + 1]
-                    if other or done:
-                        t = totals.setdefault(name, [0, 0, 0, 0])
-                        t[0] += other + done
-                        t[1] += sums[2 * r] + sums[2 * r + 1]
-                        t[2] += done
-                        t[3] += sums[2 * r + 1]
-            for total_cents, status, region in chunk.rows:  # lines parsed one by one
-                t = totals.get(region)
-                if t is None:
-                    t = totals[region] = [0, 0, 0, 0]
-                t[0] += 1
-                t[1] += total_cents
-                if status == COMPLETED:
-                    t[2] += 1
-                    t[3] += total_cents
-        self.count_rows(parser)
-        for region, t in totals.items():
-            yield ALL_REGIONS, [region, *t]
+        cents, status, region = self.read_columns(input_path)
+        key = region.astype(np.intp) * 2 + (status == COMPLETED_CODE)
+        counts = np.bincount(key, minlength=GROUPS).tolist()
+        sums = group_sums(key, cents, GROUPS)
+        for r, name in enumerate(REGIONS):
+            other, done = counts[2 * r], counts[2 * r + 1]
+            if other or done:
+                yield ALL_REGIONS, [name, other + done, sums[2 * r] + sums[2 * r + 1], done,
+                                    sums[2 * r + 1]]
 
     def reducer_sum_region(self, _, partials):
         regions = {}

@@ -5,8 +5,8 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob, money
-from ecomsuite.rows import RowParser, group_sums, np
+from ecomsuite.jobbase import CanonicalJob, money
+from ecomsuite.rows import group_sums, np
 from ecomsuite.schemas import CATALOG, ORDERS, REGIONS, STATUSES
 
 COMPLETED = "COMPLETED"
@@ -31,7 +31,7 @@ def add(totals, key, units, cents, orders):
     t[2] += orders
 
 
-class MRTopProducts(CSVJob):
+class MRTopProducts(CanonicalJob):
     NAME = "top_products"
     KEY_FIELDS = ("region", "ranking", "rank")  # names of the output key's parts (Parquet export)
     DATASET = ORDERS
@@ -55,23 +55,17 @@ class MRTopProducts(CSVJob):
     def mapper_raw_product_totals(self, input_path, input_uri):
         """In-mapper combining: completed [units, cents, orders] per (region, product), and overall."""
         totals = {}
-        parser = RowParser(self.DATASET, self.COLUMNS)
-        for chunk in self.read_chunks(input_path, parser):
-            if chunk.size:
-                product, quantity, cents, status, region = chunk.columns
-                done = status == COMPLETED_CODE
-                products, index = np.unique(product[done], return_inverse=True)
-                groups = len(products) * len(REGIONS)
-                key = index * len(REGIONS) + region[done]
-                orders = np.bincount(key, minlength=groups).tolist()
-                units = group_sums(key, quantity[done], groups)
-                revenue = group_sums(key, cents[done], groups)
-                for g in np.flatnonzero(orders).tolist():
-                    p, r = divmod(g, len(REGIONS))
-                    add(totals, (REGIONS[r], products[p].decode()), units[g], revenue[g], orders[g])
-            for product, quantity, cents, status, region in chunk.rows:  # lines parsed one by one
-                if status == COMPLETED:
-                    add(totals, (region, product), quantity, cents, 1)
+        product, quantity, cents, status, region = self.read_columns(input_path)
+        done = status == COMPLETED_CODE
+        products, index = np.unique(product[done], return_inverse=True)
+        groups = len(products) * len(REGIONS)
+        key = index * len(REGIONS) + region[done]
+        orders = np.bincount(key, minlength=groups).tolist()
+        units = group_sums(key, quantity[done], groups)
+        revenue = group_sums(key, cents[done], groups)
+        for g in np.flatnonzero(orders).tolist():
+            p, r = divmod(g, len(REGIONS))
+            add(totals, (REGIONS[r], products[p].decode()), units[g], revenue[g], orders[g])
         overall = {}
         for (region, product), t in totals.items():
             yield region, [product, *t]

@@ -5,9 +5,9 @@ PARQUET_ARGS ?=
 
 .PHONY: parquet test-analytics
 
-## Export the raw CSVs and the latest job outputs to partitioned Parquet in PARQUET_DIR (query with DuckDB)
+## Export the latest job outputs to Parquet in PARQUET_DIR (the datasets: DATA_DIR/canonical; query with DuckDB)
 parquet: setup
-	$(BIN)/ecom-parquet --data $(DATA_DIR) --output $(OUTPUT_DIR) --dest $(PARQUET_DIR) $(PARQUET_ARGS)
+	$(BIN)/ecom-parquet --output $(OUTPUT_DIR) --dest $(PARQUET_DIR) $(PARQUET_ARGS)
 
 ## Run the analytics jobs' tests only
 test-analytics: setup

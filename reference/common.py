@@ -12,13 +12,19 @@ CENT = Decimal("0.01")
 
 
 def connect(files_by_dataset):
-    """A DuckDB connection with a view per dataset over its CSV files, every column
-    VARCHAR (the SQL casts what it uses). Shared by every reference (core,
-    further analytics) and by the benchmark's queries (reference.sql)."""
+    """A DuckDB connection with a view per dataset over its CSV files (or its canonical
+    Parquet parts, cast back to text), every column VARCHAR (the SQL casts what it uses).
+    Shared by every reference (core, further analytics) and by the benchmark's queries
+    (reference.sql)."""
     con = duckdb.connect()
     for dataset, files in files_by_dataset.items():
         columns = {name: "VARCHAR" for name in DATASETS[dataset].names}
         file_list = "[" + ", ".join(f"'{f}'" for f in files) + "]"
+        if files and all(str(f).endswith(".parquet") for f in files):
+            # the canonical form (typed Parquet): the same VARCHAR view of its values
+            text = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in columns)
+            con.execute(f"CREATE VIEW {dataset} AS SELECT {text} FROM read_parquet({file_list})")
+            continue
         con.execute(f"CREATE VIEW {dataset} AS SELECT * FROM read_csv({file_list}, "
                     f"header=true, columns={columns!r}, quote='\"', escape='\"')")
     return con

@@ -15,6 +15,7 @@ import statistics
 
 from ecomsuite.schemas import DATASETS
 from reference.common import read_csv_rows  # noqa: F401  (the tests read CSVs with it too)
+from tests.canonical_inputs import to_canonical
 
 MONEY_RE = re.compile(r"\d+\.\d\d")
 WINDOW_SECONDS = 60
@@ -23,13 +24,19 @@ WINDOW_SECONDS = 60
 # --- running jobs ----------------------------------------------------------------
 
 def run_inline(job_cls, paths, *args):
-    """Run a job on the inline runner; return ({key: value}, counters of all steps)."""
-    job = job_cls(["--no-conf", *args, *map(str, paths)])
+    """Ingest CSV `paths` (tests/canonical_inputs.py), run a job on the inline runner over
+    the canonical parts; return ({key: value}, [the ingest's counts, then each step's])."""
+    parts, ingested = to_canonical(paths)
+    if not parts:  # only empty files: nothing to run on
+        return {}, [ingested]
+    job = job_cls(["--no-conf", *args, *parts])
     with job.make_runner() as runner:
         runner.run()
         out = dict(job.parse_output(runner.cat_output()))
         counters = runner.counters()
-    return out, counters
+    read = sum(c.get("rows", {}).get("valid", 0) for c in counters)
+    assert read == ingested["rows"]["valid"], (read, ingested)
+    return out, [ingested] + [{g: v for g, v in c.items() if g != "rows"} for c in counters]
 
 
 def key_of(key):
@@ -38,9 +45,13 @@ def key_of(key):
 
 
 def run_job(job_cls, paths, *args):
-    """Run a job inline with --no-conf; return ({key: value}, merged counters), list keys
-    as tuples, failing on a key emitted twice."""
-    job = job_cls(["--no-conf", *args, *map(str, paths)])
+    """Ingest CSV `paths` (tests/canonical_inputs.py) and run a job inline over the canonical
+    parts; return ({key: value}, the ingest's counts merged with the job's counters), list
+    keys as tuples, failing on a key emitted twice."""
+    parts, ingested = to_canonical(paths)
+    if not parts:  # only empty files: nothing to run on
+        return {}, ingested
+    job = job_cls(["--no-conf", *args, *parts])
     with job.make_runner() as runner:
         runner.run()
         out = {}
@@ -48,7 +59,9 @@ def run_job(job_cls, paths, *args):
             assert key_of(key) not in out, f"key {key} emitted twice"
             out[key_of(key)] = value
         counters = merged_counters(runner.counters())
-    return out, counters
+    assert counters.get("rows", {}).get("valid", 0) == ingested["rows"]["valid"]
+    counters.pop("rows", None)
+    return out, merged_counters([ingested, counters])
 
 
 def merged_counters(step_counters):

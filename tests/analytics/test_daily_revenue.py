@@ -105,7 +105,7 @@ def test_empty_header_only_and_malformed_inputs(tmp_path):
         "ORD1,C,P,N,1,1.00,1.5.0,2025-01-01 10:00:00,COMPLETED,US-EAST",  # bad_number
         "ORD1,C,P,N,1,1.00,1.00,2025-01-01 10:00:00,LOST,US-EAST",        # unknown_status
     ], header_of="orders")
-    got, counters = run_job(MRDailyRevenue, [empty, bad], "--max-malformed-share", "1")
+    got, counters = run_job(MRDailyRevenue, [empty, bad])
     assert got == {}
     assert counters["malformed"] == {"bad_timestamp": 1, "bad_number": 1, "unknown_status": 1}
 

@@ -121,18 +121,19 @@ def test_order_rules(tmp_path):
     assert flagged(got, "order_burst") == {"BURST", "BUSY"}
 
 
-def test_files_told_apart_by_folder_header_or_width(tmp_path):
-    by_folder = write_lines(str(tmp_path / "clickstream" / "part-00000.csv"),
-                            clicks("A", *range(9)))
-    by_header = write_lines(str(tmp_path / "x" / "h.csv"), clicks("B", *range(9)),
-                            header_of="clickstream")
-    by_width = write_lines(str(tmp_path / "x" / "w.csv"), ["", "garbage"] + clicks("C", *range(9)))
-    unknown = write_lines(str(tmp_path / "x" / "u.csv"), ["a,b", "c", ""])
-    got, counters = run_job(MRFraudSignals, [by_folder, by_header, by_width, unknown],
-                            "--max-malformed-share", "1")
-    assert flagged(got, "bot_session") == {"A", "B", "C"}
-    assert counters["malformed"] == {"wrong_column_count": 1, "unknown_dataset": 2}
-    assert counters["rows"] == {"valid": 27, "header": 1, "blank": 2}
+def test_parts_told_apart_by_their_schema(tmp_path):
+    """Canonical parts carry their dataset's schema: the job needs no folder or header."""
+    clicks_a = write_lines(str(tmp_path / "x" / "a.csv"), clicks("A", *range(9)),
+                           header_of="clickstream")
+    clicks_b = write_lines(str(tmp_path / "y" / "b.csv"), clicks("B", *range(9)),
+                           header_of="clickstream")
+    got, counters = run_job(MRFraudSignals, [clicks_a, clicks_b])
+    assert flagged(got, "bot_session") == {"A", "B"}
+    assert counters["rows"] == {"valid": 18, "header": 2}
+    customers = write_lines(str(tmp_path / "customers" / "part-00000.csv"),
+                            ["C1,A,B,e,X,LATAM,2024-01-01,1.00,GOLD"], header_of="customers")
+    with pytest.raises(ValueError, match="not a canonical part of clickstream, orders"):
+        run_job(MRFraudSignals, [customers])
 
 
 def test_empty_inputs_and_injected_malformed_rows(generated_data, tmp_path):

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from ecomsuite.schemas import ACTIONS, DEVICES
 from jobs.mr_funnel import MRFunnel
 from reference import analytics as reference
+from tests.canonical_inputs import to_canonical
 from tests.helpers import append_lines, copy_dataset, dataset_files, run_job, write_lines
 
 pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
@@ -36,7 +37,7 @@ def test_equals_sql_funnel(generated_data):
 def test_local_runner_agrees(generated_data):
     """-r local: several map and reduce tasks, buckets spread over them."""
     files = dataset_files(generated_data, "clickstream")
-    job = MRFunnel(["--no-conf", "-r", "local", *files])
+    job = MRFunnel(["--no-conf", "-r", "local", *to_canonical(files)[0]])
     with job.make_runner() as runner:
         runner.run()
         local = dict(job.parse_output(runner.cat_output()))
@@ -89,7 +90,7 @@ def test_empty_header_only_and_malformed_inputs(tmp_path):
         "2025-06-24 10:00:00,S1,CUST1,VIEW,product,P,mobile",        # wrong_column_count
         b"2025-06-24 10:00:00,S1,CUST1,VIEW,product,\xff,mobile,5",  # invalid_utf8
     ], newline=b"\r\n")
-    got, counters = run_job(MRFunnel, [empty, header, bad], "--max-malformed-share", "1")
+    got, counters = run_job(MRFunnel, [empty, header, bad])
     assert set(got) == KEYS and all(v["sessions"] == 0 for v in got.values())
     assert counters["malformed"] == {
         "bad_timestamp": 1, "unknown_action": 1, "unknown_device": 1,

@@ -6,13 +6,13 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob)
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CSVJob
+from ecomsuite.jobbase import CanonicalJob
 from ecomsuite.schemas import ORDERS
 
 MESSAGE = "deliberate failure for the test: order file"
 
 
-class MRFailing(CSVJob):
+class MRFailing(CanonicalJob):
     NAME = "failing"
     DATASET = ORDERS
     COLUMNS = ("order_id",)
@@ -21,8 +21,9 @@ class MRFailing(CSVJob):
         return [MRStep(mapper_raw=self.mapper_raw_fail, reducer=self.reducer_count)]
 
     def mapper_raw_fail(self, input_path, input_uri):
-        rows = sum(1 for _ in self.read_rows(input_path))
-        raise ValueError(f"{MESSAGE} with {rows} rows cannot be read")
+        with open(input_path, "rb") as f:  # any file: a CSV given by hand, or a canonical part
+            size = len(f.read())
+        raise ValueError(f"{MESSAGE} with {size} bytes cannot be read")
         yield  # a generator, as mrjob expects
 
     def reducer_count(self, key, values):

@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-from ecomsuite.jobbase import EXIT_TOO_MANY_MALFORMED
 from jobs.mr_customer_tiers import MRCustomerTiers
 from jobs.mr_device_conversions import MRDeviceConversions
 from jobs.mr_sales_by_region import MRSalesByRegion
 from reference import core as reference
+from tests.canonical_inputs import to_canonical
 from tests.helpers import merged_counters, part_files, run_inline, write_lines
 
 CORE = [
@@ -127,11 +127,13 @@ def test_sales_malformed_rows_are_counted_by_reason(tmp_path):
     c = merged_counters(counters)
     assert c["rows"] == {"valid": 1}
     assert c["malformed"] == {"bad_number": 4, "unknown_status": 1, "unknown_region": 1,
-                              "wrong_column_count": 3, "invalid_utf8": 1}
+                              "wrong_column_count": 2, "invalid_utf8": 1,
+                              "unterminated_quote": 1}
 
 
 def test_a_file_of_only_malformed_rows(tmp_path):
-    f = write_lines(str(tmp_path / "bad.csv"), ["garbage", "x,y", b"\xfe\xff"])
+    f = write_lines(str(tmp_path / "bad.csv"), ["garbage", "x,y", b"\xfe\xff"],
+                    header_of="clickstream")
     got, counters = run_inline(MRDeviceConversions, [f])
     assert got == {}
     assert merged_counters(counters)["malformed"] == {"wrong_column_count": 2, "invalid_utf8": 1}
@@ -182,40 +184,35 @@ def run_script(job_file, *args):
                           capture_output=True, text=True)
 
 
-def test_command_line_reports_counts_and_fails_above_threshold(tmp_path):
+def test_command_line_reads_canonical_parts_and_reports_rows(tmp_path):
     f = write_lines(str(tmp_path / "a.csv"), [
         ORDER.format(n=1, amount="10.00", status="COMPLETED", region="US-EAST"),
         ORDER.format(n=2, amount="bad", status="COMPLETED", region="US-EAST"),
     ], header_of="orders")
-    failed = run_script("mr_sales_by_region.py", f)
-    assert failed.returncode == EXIT_TOO_MANY_MALFORMED
-    assert "1 of 2 rows are malformed (50.00%), above the allowed 5.00%" in failed.stderr
-    assert failed.stdout == ""
-    allowed = run_script("mr_sales_by_region.py", "--max-malformed-share", "0.5", f)
-    assert allowed.returncode == 0, allowed.stderr
-    assert "2 rows read, 1 valid, 1 malformed (50.00%): bad_number=1" in allowed.stderr
-    assert allowed.stdout.startswith('"US-EAST"\t{"orders":1,')
-
-
-def test_command_line_rejects_a_bad_threshold(tmp_path):
-    r = run_script("mr_sales_by_region.py", "--max-malformed-share", "5", tmp_path)
-    assert r.returncode == 2
-    assert "--max-malformed-share must be between 0 and 1" in r.stderr
+    parts, _ = to_canonical([f])
+    r = run_script("mr_sales_by_region.py", *parts)
+    assert r.returncode == 0, r.stderr
+    assert "sales_by_region: 1 rows read" in r.stderr
+    assert r.stdout.startswith('"US-EAST"\t{"orders":1,')
+    raw = run_script("mr_sales_by_region.py", f)  # not the canonical form: a clear error
+    assert raw.returncode != 0
+    assert "neither a canonical Parquet part nor a bundle of parts" in raw.stderr
 
 
 @pytest.mark.parametrize("job_file", ["mr_sales_by_region.py", "mr_customer_tiers.py",
                                       "mr_device_conversions.py"])
-def test_help_describes_the_options(job_file):
+def test_help_works(job_file):
     r = run_script(job_file, "--help")
     assert r.returncode == 0
-    assert "--max-malformed-share" in r.stdout
+    assert "usage:" in r.stdout
 
 
 @pytest.mark.parametrize("job_cls, dataset, expected", CORE, ids=lambda x: getattr(x, "NAME", None))
 def test_local_runner_equals_inline(generated_data, job_cls, dataset, expected):
     files = part_files(generated_data, dataset)
     inline, _ = run_inline(job_cls, files)
-    job = job_cls(["--no-conf", "-r", "local", *files])
+    parts, _ = to_canonical(files)
+    job = job_cls(["--no-conf", "-r", "local", *parts])
     with job.make_runner() as runner:
         runner.run()
         local = dict(job.parse_output(runner.cat_output()))

@@ -55,7 +55,7 @@ def test_bulk_and_per_line_rows_mixed(generated_data, tmp_path, job_cls, dataset
     clean = write_lines(str(tmp_path / "clean.csv"),
                         [m for m in mixed if b"extra" not in m and b"\xff" not in m],
                         header_of=dataset)
-    got, counters = run_inline(job_cls, [bad], "--max-malformed-share", "1")
+    got, counters = run_inline(job_cls, [bad])
     assert got == expected([clean])
     malformed = merged_counters(counters)["malformed"]
     assert malformed == {"wrong_column_count": sum(b"extra" in m for m in mixed),

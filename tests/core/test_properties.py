@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecomsuite.schemas import ACTIONS, DEVICES, ORDERS, REGIONS, STATUSES
+from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES, ORDERS, REGIONS, STATUSES
 from jobs.mr_device_conversions import MRDeviceConversions
 from jobs.mr_sales_by_region import MRSalesByRegion
 from tests.helpers import merged_counters, run_inline
@@ -59,6 +59,7 @@ def test_sales_by_region_on_mixed_rows(tmp_path_factory, valid, bad, split, seed
     paths = [os.path.join(d, "a.csv"), os.path.join(d, "b.csv")]
     with open(paths[0], "wb") as a, open(paths[1], "wb") as b:
         a.write(ORDERS.header.encode() + b"\n")
+        b.write(ORDERS.header.encode() + b"\n")  # the ingest maps columns by the header
         for n, (line, _) in enumerate(lines):
             (a if n < split else b).write(line + b"\n")
 
@@ -116,6 +117,7 @@ def test_device_conversions_on_mixed_rows(tmp_path_factory, valid, bad, seed):
     half = len(lines) // 2
     for path, chunk in zip(paths, (lines[:half], lines[half:])):
         with open(path, "wb") as f:
+            f.write(CLICKSTREAM.header.encode() + b"\r\n")  # columns are mapped by the header
             f.write(b"".join(line + b"\r\n" for line in chunk))
 
     got, counters = run_inline(MRDeviceConversions, paths)

@@ -8,6 +8,9 @@ computes the same thing as MRSalesByRegion.
 
 import os
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.compat import jobconf_from_env
 
 from jobs.mr_sales_by_region import MRSalesByRegion

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from ecomsuite import config, pipeline
+from ecomsuite import config, layout, pipeline
 from ecomsuite.hadoop import webhdfs
 from ecomsuite.registry import job_classes
 from ecomsuite.report import parse_output_lines
@@ -95,7 +95,9 @@ def test_yarn_run_record_and_published_output(job, yarn_run, hdfs_raw):
     assert first["Job Counters"].get("Failed map tasks", 0) == 0
     assert "Map-Reduce Framework" in first
     assert not set(record["counters"][0]) & pipeline.HADOOP_COUNTER_GROUPS
-    assert record["inputs"] == [f"{hdfs_raw}/{d}/{config.PART_GLOB}" for d in datasets]
+    # the canonical parts the ingest wrote from the snapshot's part files
+    data = layout.DataLayout(hdfs_raw, store.outputs.store)
+    assert record["inputs"] == [p for d in datasets for p in data.canonical_parts(d, [None])]
     # published whole: <output>/<job>/<run_id>/ with part files and our _SUCCESS
     assert record["output_dir"] == f"{store.output_root}/{job}/{record['run_id']}"
     names = webhdfs.list_names(store.client, record["output_dir"])

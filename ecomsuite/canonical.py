@@ -1,0 +1,228 @@
+"""The canonical form: every valid row of a dataset, typed, in Parquet files.
+
+The ingest stage (``ecomsuite.ingest``) writes it once; jobs and DuckDB read it.
+One schema per dataset, from ``ecomsuite.schemas``:
+
+    id, text, enum  -> string (enums dictionary-encoded)
+    int             -> int64
+    money           -> decimal(18, 2)  (exact; read as integer cents)
+    timestamp       -> timestamp (no time zone; Parquet stores it in milliseconds)
+    date            -> date32
+
+Why Parquet (measured, docs/ingest.md): the typical job's read of its columns
+into numpy is several times faster from Parquet than from a quote-free CSV
+through the numpy bulk parser, and DuckDB reads it directly
+(``read_parquet('data/canonical/orders/*/*/part-*.parquet')``).
+
+Jobs read columns with :func:`read_columns`, which returns numpy arrays in the
+one convention the jobs use: enum -> int8 index into the column's values, int and
+money -> int64 (money in cents), id and text -> fixed-width bytes (UTF-8),
+timestamp -> fixed-width bytes ``YYYY-MM-DD HH:MM:SS`` (S19), date -> S10.
+"""
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ecomsuite import schemas
+
+MONEY_TYPE = pa.decimal128(18, 2)
+ARROW_TYPES = {
+    schemas.ID: pa.string(), schemas.TEXT: pa.string(), schemas.ENUM: pa.string(),
+    schemas.INT: pa.int64(), schemas.MONEY: MONEY_TYPE,
+    schemas.TIMESTAMP: pa.timestamp("s"), schemas.DATE: pa.date32(),
+}
+# Parquet writer settings: fixed, so the same rows give the same bytes.
+COMPRESSION = "zstd"
+ROW_GROUP_ROWS = 256 * 1024
+PART_SUFFIX = ".parquet"
+
+
+def arrow_schema(dataset):
+    return pa.schema([(c.name, ARROW_TYPES[c.kind]) for c in dataset.columns])
+
+
+def write_table(table, sink):
+    """Write one canonical part (a path or a binary file object)."""
+    enums = [c.name for c in _dataset_of(table).columns if c.kind == schemas.ENUM]
+    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_ROWS,
+                   use_dictionary=enums, write_statistics=True, store_schema=True)
+
+
+def _dataset_of(table):
+    names = tuple(table.schema.names)
+    for d in schemas.DATASETS.values():
+        if d.names == names:
+            return d
+    raise ValueError(f"not a canonical table: columns {names}")
+
+
+# --- reading -------------------------------------------------------------------------
+
+def read_columns(path, dataset, columns):
+    """numpy arrays of `columns` of one canonical part, or of every part a bundle lists
+    (``ecomsuite.layout.write_bundle``: the inline and local runners give a map task a
+    bundle, not a task per part); see the module's conventions."""
+    table = pq.read_table(part_paths(path), columns=list(columns), use_threads=False) \
+        if not is_part(path) else pq.read_table(path, columns=list(columns), use_threads=False)
+    return [to_numpy(table.column(name), dataset.column(name)) for name in columns]
+
+
+def is_part(path):
+    with open(path, "rb") as f:
+        return f.read(4) == b"PAR1"
+
+
+def part_paths(bundle):
+    from ecomsuite import layout
+    with open(bundle, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    if not lines or lines[0] != layout.BUNDLE_MAGIC:
+        raise ValueError(f"{bundle}: neither a canonical Parquet part nor a bundle of parts")
+    return lines[1:]
+
+
+def to_numpy(chunked, column):
+    kind = column.kind
+    if kind == schemas.ENUM:
+        values = pa.array(column.values, pa.string())
+        parts = [pc.index_in(c.dictionary_decode() if pa.types.is_dictionary(c.type) else c,
+                             value_set=values).to_numpy(zero_copy_only=False)
+                 for c in chunked.chunks]
+        return _concat(parts, np.int8).astype(np.int8)
+    if kind == schemas.INT:
+        return _concat([c.to_numpy(zero_copy_only=False) for c in chunked.chunks], np.int64)
+    if kind == schemas.MONEY:
+        return _concat([_decimal_cents(c) for c in chunked.chunks], np.int64)
+    if kind == schemas.TIMESTAMP:
+        # Parquet keeps seconds as milliseconds: back to seconds first
+        seconds = _concat([c.cast(pa.timestamp("s")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+                           for c in chunked.chunks], np.int64)
+        return format_seconds(seconds)
+    if kind == schemas.DATE:
+        days = _concat([c.cast(pa.int32()).to_numpy(zero_copy_only=False)
+                        for c in chunked.chunks], np.int64)
+        return format_seconds(days * 86400).astype("S10")
+    return _concat([fixed_width(c) for c in chunked.chunks], None)
+
+
+def _concat(parts, dtype):
+    if not parts:
+        return np.zeros(0, dtype=dtype or "S1")
+    if dtype is None:  # fixed-width bytes of different widths
+        width = max(p.dtype.itemsize for p in parts)
+        parts = [p.astype(f"S{width}") for p in parts]
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _decimal_cents(array):
+    """decimal128(18, 2) -> int64 cents: the low 8 bytes of each 16-byte value."""
+    buf = array.buffers()[1]
+    words = np.frombuffer(buf, dtype="<i8")[2 * array.offset:2 * (array.offset + len(array))]
+    return words[::2].copy()
+
+
+def fixed_width(array):
+    """A string array -> numpy fixed-width bytes (S<longest>), without Python objects."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if pa.types.is_large_string(array.type):
+        array = array.cast(pa.string())
+    n = len(array)
+    if n == 0:
+        return np.zeros(0, dtype="S1")
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
+    data = array.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    starts = offsets[:-1].astype(np.int64)
+    lengths = np.diff(offsets).astype(np.int64)
+    width = max(1, int(lengths.max()))
+    padded = np.concatenate([data, np.zeros(width, dtype=np.uint8)])
+    m = np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
+    m = m * (np.arange(width) < lengths[:, None])
+    return np.ascontiguousarray(m, dtype=np.uint8).view(f"S{width}").ravel()
+
+
+def civil_from_days(days):
+    """Days since 1970-01-01 -> (year, month, day) int64 arrays (H. Hinnant's algorithm)."""
+    z = days + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + np.where(mp < 10, 3, -9)
+    return y + (m <= 2), m, d
+
+
+def days_from_civil(y, m, d):
+    """Days since 1970-01-01 of proleptic Gregorian dates; ints or int64 arrays."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def format_seconds(seconds):
+    """int64 seconds since the epoch -> S19 ``YYYY-MM-DD HH:MM:SS`` (vectorised)."""
+    n = len(seconds)
+    if not n:
+        return np.zeros(0, dtype="S19")
+    days, rest = np.divmod(seconds, 86400)
+    # the calendar once per distinct day
+    low = int(days.min())
+    span = np.arange(low, int(days.max()) + 1, dtype=np.int64)
+    y, mo, d = civil_from_days(span)
+    table = np.empty((len(span), 10), dtype=np.uint8)
+    for i, (value, div) in enumerate(((y, 1000), (y, 100), (y, 10), (y, 1))):
+        table[:, i] = value // div % 10 + 48
+    table[:, 4] = ord("-")
+    table[:, 5], table[:, 6] = mo // 10 + 48, mo % 10 + 48
+    table[:, 7] = ord("-")
+    table[:, 8], table[:, 9] = d // 10 + 48, d % 10 + 48
+    out = np.empty((n, 19), dtype=np.uint8)
+    out[:, :10] = table[days - low]
+    h, rest = np.divmod(rest, 3600)
+    mi, s = np.divmod(rest, 60)
+    out[:, 10] = ord(" ")
+    out[:, 11], out[:, 12] = h // 10 + 48, h % 10 + 48
+    out[:, 13] = ord(":")
+    out[:, 14], out[:, 15] = mi // 10 + 48, mi % 10 + 48
+    out[:, 16] = ord(":")
+    out[:, 17], out[:, 18] = s // 10 + 48, s % 10 + 48
+    return out.view("S19").ravel()
+
+
+def parse_seconds(stamps):
+    """S19 ``YYYY-MM-DD HH:MM:SS`` (already checked) -> int64 seconds since the epoch."""
+    n = len(stamps)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    d = stamps.view(np.uint8).reshape(n, -1).astype(np.int64) - 48
+    y = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    mo = d[:, 5] * 10 + d[:, 6]
+    day = d[:, 8] * 10 + d[:, 9]
+    days = days_from_civil(y, mo, day)
+    if stamps.dtype.itemsize < 19:
+        return days * 86400
+    return days * 86400 + (d[:, 11] * 10 + d[:, 12]) * 3600 + (d[:, 14] * 10 + d[:, 15]) * 60 \
+        + d[:, 17] * 10 + d[:, 18]
+
+
+def dataset_of_part(path):
+    """The Dataset whose canonical schema a Parquet part (or a bundle's first) has, or None."""
+    if not is_part(path):
+        paths = part_paths(path)
+        if not paths:
+            return None
+        path = paths[0]
+    names = tuple(pq.read_schema(path).names)
+    for d in schemas.DATASETS.values():
+        if d.names == names:
+            return d
+    return None

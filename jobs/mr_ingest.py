@@ -1,0 +1,49 @@
+"""Ingest: landed CSV files -> canonical Parquet parts, quarantined records and per-file
+counts, as tagged lines (ecomsuite.ingest splits them into partitions after the job).
+
+A map-only job: one map task per landed file (``mapper_raw``). Run it through
+``ecom-ingest``, which plans the partitions and publishes them; by hand it prints the
+tagged lines.
+"""
+
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
+from mrjob.job import MRJob
+from mrjob.protocol import RawValueProtocol
+from mrjob.step import MRStep
+
+from ecomsuite import ingest
+
+COUNTERS = "ingest"
+
+
+class MRIngest(MRJob):
+    NAME = "ingest"
+    OUTPUT_PROTOCOL = RawValueProtocol
+
+    def configure_args(self):
+        super().configure_args()
+        self.add_passthru_arg(
+            "--part-rows", type=int, default=ingest.PART_ROWS,
+            help="rows per canonical Parquet part at most (default: %(default)s)")
+        # the suite (and mrjob) are installed where the tasks run: no mrjob zip per task
+        self.arg_parser.set_defaults(bootstrap_mrjob=False)
+
+    def load_args(self, args):
+        super().load_args(args)
+        if self.options.part_rows < 1:
+            self.arg_parser.error("--part-rows must be at least 1")
+
+    def steps(self):
+        return [MRStep(mapper_raw=self.mapper_raw_ingest)]
+
+    def mapper_raw_ingest(self, input_path, input_uri):
+        for line in ingest.ingest_file(input_path, input_uri, self.options.part_rows):
+            if line.startswith('{"kind": "file"'):
+                self.increment_counter(COUNTERS, "files", 1)
+            yield None, line
+
+
+if __name__ == "__main__":
+    MRIngest.run()
