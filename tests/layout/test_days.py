@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from ecomsuite import layout, pipeline
-from tests import reference
+from reference import core as reference
 
 TINY = ["--orders", "300", "--customers", "200", "--clicks", "900", "--quiet"]
 
