@@ -15,7 +15,7 @@ from tests.core.mr_failing import MRFailing
 from tests.faults import faultkit
 from tests.faults.conftest import ecom_run
 
-EXIT_JOB_FAILED, EXIT_OUTPUT_ROOT = pipeline.EXIT_JOB_FAILED, pipeline.EXIT_OUTPUT_ROOT
+EXIT_JOB_FAILED, EXIT_OUTPUT_ROOT = 1, 3   # ecom-run --help's exit codes
 
 
 def rerun_gives_the_clean_answer(data, out, clean, runner="inline", env=None):
@@ -83,12 +83,12 @@ def test_a_full_disk_before_the_run(faults_data, clean_outputs, tmp_path):
 
 
 def test_a_disk_that_fills_during_the_run(faults_data, clean_outputs, tmp_path):
-    """Room for the up-front check, not for every output and record: whatever job meets
+    """Room for the up-front check (8 KiB), not for every output and record: whatever job meets
     the full disk, no output is published without its record, and the jobs done before
     keep their outputs."""
     out = tmp_path / "out"
     with faultkit.tmpfs(out, "1m"):
-        filler = faultkit.fill(out, leave=(pipeline.layout.PROBE_BYTES + 2 * faultkit.PAGE))
+        filler = faultkit.fill(out, leave=12 * 1024)
         r = faultkit.run(ecom_run(faults_data, out))
         faultkit.assert_clear_error(r, {EXIT_JOB_FAILED, EXIT_OUTPUT_ROOT})
         assert "No space left on device" in r.stderr
