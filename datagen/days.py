@@ -158,6 +158,15 @@ def land_day(target, days, date, parts=1, anomaly=None, jobs=1, on_rows=None):
     return {name: plan.write_rows(name) for name in DATASET_ORDER}
 
 
+def estimate_rows(world, days, first=True):
+    """{dataset: rows} about what landing `days` days of `world` writes (for the size check)."""
+    sizes = world.sizes
+    customers = sizes["signup_rate"] * sizes["backlog_customers"] * days
+    return {"orders": sizes["orders_per_day"] * days,
+            "customers": int(customers + (sizes["backlog_customers"] if first else 0)),
+            "clickstream": sizes["clicks_per_day"] * days}
+
+
 def open_world(target, seed, scale, first_day, orders=None, customers=None, clicks=None):
     """The landing zone's World, made on a first landing; refuses another seed or size."""
     asked = make_world(seed, scale, first_day, orders, customers, clicks)
