@@ -28,6 +28,7 @@ DEFAULT_FOLLOW_INTERVAL = 5.0
 DEFAULT_PARTS = 2       # a snapshot: one map task per part and core
 DEFAULT_DAY_PARTS = 1   # a landed day: small, and ecom-run bundles days
 INJECTED = layout.INJECTED
+MANIFEST = layout.MANIFEST
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -298,7 +299,7 @@ def check_size(rows, out, quiet, force, say):
                      "or pass --no-space-check to write anyway")
 
 
-def manifest(plan, files):
+def manifest(plan, files, rows):
     o = plan.options
     return {
         "generator": "datagen",
@@ -309,7 +310,7 @@ def manifest(plan, files):
         "windows": {name: dict(zip(("first", "last"), plan.window(name)))
                     for name in ("orders", "clickstream")},
         "datasets": list(o.datasets),
-        "rows": {name: plan.rows[name] for name in o.datasets},
+        "rows": {name: rows[name] for name in o.datasets},
         "parts": o.parts,
         "files": files,
         "options": {
@@ -327,9 +328,48 @@ def _faker_version():
     return version("Faker")
 
 
+class _CountedFile:
+    """A part file that counts the lines written through it."""
+
+    def __init__(self, file):
+        self.file, self.lines = file, 0
+
+    def write(self, data):
+        self.lines += data.count(b"\n")
+        return self.file.write(data)
+
+    def close(self):
+        self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class _CountingSink:
+    """The part of the sink protocol write_dataset uses, counting the rows written:
+    the manifest's counts are those of the files, by construction."""
+
+    def __init__(self, sink):
+        self.sink, self.parts = sink, {}
+
+    def open_part(self, dataset, filename):
+        part = _CountedFile(self.sink.open_part(dataset, filename))
+        self.parts.setdefault(dataset, []).append(part)
+        return part
+
+    def rows(self, dataset):
+        return sum(part.lines - 1 for part in self.parts.get(dataset, ()))  # - the header
+
+
 def generate(plan, sink, progress, jobs=1):
-    """Write every dataset through `sink`; all or nothing per dataset. Returns the manifest."""
+    """Write every dataset through `sink`; all or nothing per dataset. Returns the manifest,
+    whose row counts are the lines written to the part files (minus their headers)."""
     begun = []
+    counted = _CountingSink(sink)
     try:
         datasets = plan.options.datasets
         for name in datasets:
@@ -339,9 +379,16 @@ def generate(plan, sink, progress, jobs=1):
         with writer.ChunkMaker(plan, jobs) as maker:
             for name in datasets:
                 progress.start(name, plan.rows[name])
-                files[name] = writer.write_dataset(sink, plan, name, maker.chunks(name),
+                files[name] = writer.write_dataset(counted, plan, name, maker.chunks(name),
                                                    progress.add)
                 progress.finish()
+        rows = {name: counted.rows(name) for name in datasets}
+        if rows != {name: plan.rows[name] for name in datasets}:
+            raise RuntimeError(f"rows written {rows} are not the plan's {plan.rows}")
+        # the previous run's manifest and ground truth go before its data does: a kill
+        # before the new ones are written leaves none, never one describing other data
+        for name in (MANIFEST, INJECTED):
+            sink.remove_json(name)
         for name in datasets:
             sink.commit(name)
             begun.remove(name)
@@ -349,8 +396,9 @@ def generate(plan, sink, progress, jobs=1):
         for name in begun:
             sink.abort(name)
         raise
+    layout.kill_point("datagen:before-manifest")
     sink.write_json(INJECTED, plan.ground_truth())
-    m = manifest(plan, files)
+    m = manifest(plan, files, rows)
     sink.write_manifest(m)
     return m
 

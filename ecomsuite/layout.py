@@ -98,6 +98,7 @@ KILL_POINTS = (
     "land:mid-gc",              # one superseded version removed, others not yet
     "land:sources-kept",        # --move: landed and committed, sources not yet removed
     "datagen:between-days",     # a day committed, the next not begun
+    "datagen:before-manifest",  # a snapshot's datasets committed, its manifest not yet written
     "publish:before-rename",    # a job output / Parquet version written, not renamed
     "publish:before-success",   # renamed into place, _SUCCESS not yet written
     "publish:record-written",   # ecom-run: the run record written, _SUCCESS not yet
@@ -874,11 +875,13 @@ class DayWriter:
         if any(f.path.endswith("/" + filename) for f in self.files.get(dataset, [])):
             raise LayoutError(f"{filename!r} given twice for {dataset}")
 
-    def open(self, dataset, filename, rows=None):
-        """A binary file to write one landed file into (a context manager)."""
+    def open(self, dataset, filename, rows=None, count_rows=False):
+        """A binary file to write one landed file into (a context manager). With
+        `count_rows` the commit records its data rows: the lines written but the header
+        (for writers of one CSV record a line, as the generator)."""
         self._check(dataset, filename)
         path = self.store.join(self._version_dir(dataset), filename)
-        return _Tracked(self, dataset, filename, path, rows)
+        return _Tracked(self, dataset, filename, path, rows, count_rows)
 
     def add(self, dataset, filename, src_store, src, rows=None):
         """Copy one existing file (local or HDFS) in."""
@@ -945,13 +948,16 @@ class DayWriter:
 
 
 class _Tracked:
-    def __init__(self, writer, dataset, filename, path, rows):
+    def __init__(self, writer, dataset, filename, path, rows, count_rows=False):
         self.writer, self.dataset, self.filename, self.rows = writer, dataset, filename, rows
         self.file = writer.store.open_write(path)
         self.size = 0
+        self.lines = 0 if count_rows else None
 
     def write(self, data):
         self.size += len(data)
+        if self.lines is not None:
+            self.lines += data.count(b"\n")
         return self.file.write(data)
 
     def __enter__(self):
@@ -960,7 +966,8 @@ class _Tracked:
     def __exit__(self, *exc):
         self.file.close()
         if exc[0] is None:
-            self.writer._landed(self.dataset, self.filename, self.size, self.rows)
+            rows = self.rows if self.lines is None else max(0, self.lines - 1)
+            self.writer._landed(self.dataset, self.filename, self.size, rows)
         return False
 
     def close(self):
