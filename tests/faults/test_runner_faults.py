@@ -9,6 +9,8 @@ import glob
 import os
 import shutil
 
+import pytest
+
 from ecomsuite import pipeline
 from ecomsuite.registry import job_classes
 from tests.core.mr_failing import MRFailing
@@ -176,3 +178,17 @@ def test_a_small_tmpdir_with_landed_days(tmp_path):
         assert "sales_by_region failed" in line and "No space left on device" in line
         assert os.listdir(tmp) == []
     shutil.rmtree(out)
+
+
+@pytest.mark.parametrize("point", ["publish:before-rename", "publish:before-success",
+                                   "publish:record-written"])
+def test_a_kill_while_publishing(faults_data, clean_outputs, tmp_path, point):
+    """SIGKILL at each listed point of publishing: the previous output stays current, no
+    output is taken without its record, and a plain re-run gives the exact answer."""
+    out = tmp_path / "out"
+    rerun_gives_the_clean_answer(faults_data, out, clean_outputs)
+    before = faultkit.outputs(out)
+    r = faultkit.run(ecom_run(faults_data, out, jobs="sales_by_region"), kill_at=point)
+    assert r.returncode == -9, r.stderr
+    assert faultkit.outputs(out) == before          # each published output has its record
+    rerun_gives_the_clean_answer(faults_data, out, clean_outputs)
