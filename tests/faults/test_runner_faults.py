@@ -192,3 +192,21 @@ def test_a_kill_while_publishing(faults_data, clean_outputs, tmp_path, point):
     assert r.returncode == -9, r.stderr
     assert faultkit.outputs(out) == before          # each published output has its record
     rerun_gives_the_clean_answer(faults_data, out, clean_outputs)
+
+
+def test_a_record_that_cannot_be_written_leaves_the_output_unpublished(
+        faults_data, clean_outputs, tmp_path):
+    """One job's record folder read-only (the up-front check of _runs passes): its output,
+    computed and renamed into place, gets no _SUCCESS; it is set aside, exit 3."""
+    out = tmp_path / "out"
+    (out / "_runs" / "sales_by_region").mkdir(parents=True)
+    r = faultkit.run_read_only([out / "_runs" / "sales_by_region"],
+                               ecom_run(faults_data, out, jobs="sales_by_region"))
+    (line,) = faultkit.assert_clear_error(r, {EXIT_OUTPUT_ROOT})
+    assert line.startswith("ecom-run: cannot write a run record: sales_by_region: ")
+    assert "Read-only file system" in line and "nothing of this run was published" in line
+    assert not glob.glob(f"{out}/sales_by_region/*/_SUCCESS")
+    assert [os.path.basename(p)[:8] for p in glob.glob(f"{out}/sales_by_region/*")] == \
+        ["_failed-"]
+    faultkit.assert_whole(out)
+    rerun_gives_the_clean_answer(faults_data, out, clean_outputs)
