@@ -8,9 +8,11 @@ every complete day of the data root's landing zone
 dataset; see docs/datagen.md), or, for a snapshot folder without a landing
 zone, ``<data>/<dataset>/part-*`` of a complete dataset (one with
 ``_SUCCESS``). mrjob writes to ``<output>/<job>/_tmp-<run_id>/``, which is
-renamed to ``<output>/<job>/<run_id>/`` and gets ``_SUCCESS`` last, so a
-reader that looks for ``_SUCCESS`` never takes a partial output for a whole
-one. A run whose malformed share is above the threshold keeps its output as
+renamed to ``<output>/<job>/<run_id>/``, its run record is written, and it gets
+``_SUCCESS`` last, so a reader that looks for ``_SUCCESS`` never takes a partial
+output for a whole one, nor one without its record (a record that cannot be
+written leaves the output unpublished). The output root is checked up front
+(a folder, writable, with room): see EXIT_CODES_HELP for the exit codes. A run whose malformed share is above the threshold keeps its output as
 ``_failed-<run_id>`` (no ``_SUCCESS``) for inspection.
 
 Every run, good or bad, leaves a :class:`ecomsuite.layout.RunRecord` at
