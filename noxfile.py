@@ -10,7 +10,8 @@ local runner, then the core tests: everything but the Hadoop, Prometheus and Ter
 tests, which do not depend on the Python version and run in `make test`).
 
 With FULL_SUITE_PYTHON=3.X (as .ci/run sets it), that Python's session runs the
-whole suite (`make test`, which holds the core tests) instead of the core tests.
+whole suite (`make test`, which holds the core tests) instead of the core tests, or,
+with FULL_SUITE_DONE=1 (.ci/run ran `make test` itself first), only setup and demo.
 
 A supported Python that cannot be found is skipped here, and an error when CI=true
 (CI must prove every version).
@@ -41,9 +42,12 @@ def pythons(session, version):
             session.error(message)
         session.skip(message)
     session.log(f"Python {version}: {found.stdout.split()[1]}")
-    tests = "test" if os.environ.get("FULL_SUITE_PYTHON") == version else "test-core"
+    full = os.environ.get("FULL_SUITE_PYTHON") == version
+    tests = "test" if full else "test-core"
+    targets = ("setup", "demo") if full and os.environ.get("FULL_SUITE_DONE") else \
+        ("setup", "demo", tests)  # FULL_SUITE_DONE: .ci/run ran `make test` on it already
     took = []
-    for target in ("setup", "demo", tests):
+    for target in targets:
         start = time.monotonic()
         session.run("make", "--no-print-directory", target, f"PYTHON={version}",
                     *session.posargs, external=True)

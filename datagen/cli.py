@@ -6,8 +6,10 @@ Usage: ``python -m datagen [options]`` or ``ecom-datagen [options]``; see
 
 import argparse
 import datetime as dt
+import math
 import os
 import platform
+import shutil
 import signal
 import sys
 import time
@@ -26,10 +28,18 @@ DEFAULT_FOLLOW_INTERVAL = 5.0
 DEFAULT_PARTS = 2       # a snapshot: one map task per part and core
 DEFAULT_DAY_PARTS = 1   # a landed day: small, and ecom-run bundles days
 INJECTED = layout.INJECTED
+MANIFEST = layout.MANIFEST
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 PROGRESS_INTERVAL_SECONDS = 0.2
+MAX_SCALE = 10_000      # 2.55 billion rows, about 200 GB: beyond it a typo, not a plan
+# What a row takes on disk (measured: scale 0.05 and 1) and the rows/s this machine
+# writes (docs/datagen.md: 1.1-1.3 M rows/s at scales 10-30): the estimate shown before
+# a long run and checked against the free space.
+BYTES_PER_ROW = {"orders": 100, "customers": 118, "clickstream": 78}
+ROWS_PER_SECOND = 1_000_000
+LONG_RUN_ROWS = 5_000_000   # a run this big says what it will take before it starts
 DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 ROW_NOUNS = {"orders": "orders", "customers": "customers", "clickstream": "clickstream events"}
 SUMMARY_ORDER = ("orders", "customers", "clickstream")
@@ -67,6 +77,19 @@ def _anomaly(text):
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected YYYY-MM-DD:FACTOR (e.g. 2025-06-10:3.0), not {text!r}") from None
+
+
+def _scale(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_SCALE):
+        raise argparse.ArgumentTypeError(
+            f"must be a number above 0 and at most {MAX_SCALE:,} (scale 1: "
+            f"{sum(schemas.DEFAULT_ROWS.values()):,} rows, about "
+            f"{_human(estimate_bytes(schemas.DEFAULT_ROWS))}), not {text!r}")
+    return value
 
 
 def _count(text):
@@ -142,7 +165,7 @@ def build_parser():
     parser.add_argument("--seed", type=int, default=42,
                         help="random seed; same seed and options give the same bytes "
                              "(default: %(default)s)")
-    parser.add_argument("--scale", type=float, default=1.0,
+    parser.add_argument("--scale", type=_scale, default=1.0,
                         help=f"multiply all row counts (scale 1: {rows['orders']:,} orders, "
                              f"{rows['customers']:,} customers, {rows['clickstream']:,} "
                              "clickstream events; float, default: %(default)s)")
@@ -179,6 +202,9 @@ def build_parser():
                              "(default: %(default)s, the cores up to 2)")
     parser.add_argument("--quiet", action="store_true",
                         help="print nothing (not even the final summary)")
+    parser.add_argument("--no-space-check", action="store_true",
+                        help="write even if the size estimate does not fit the free space of "
+                             "OUT's disk (otherwise refuse, exit 2)")
     parser.add_argument("--version", action="version",
                         version=f"%(prog)s {datagen.__version__}")
     return parser
@@ -232,7 +258,48 @@ class Progress:
         self.stream.flush()
 
 
-def manifest(plan, files):
+def _human(size):
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1000
+    return f"{size:,.1f} TB"
+
+
+def estimate_bytes(rows):
+    return sum(BYTES_PER_ROW[name] * n for name, n in rows.items())
+
+
+def free_space(out):
+    """Free bytes on the disk `out` would be written to (its nearest existing folder)."""
+    path = os.path.abspath(out)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return shutil.disk_usage(path).free
+
+
+class TooBig(Exception):
+    """The run's size estimate does not fit the free space."""
+
+
+def check_size(rows, out, quiet, force, say):
+    """Say what a long run will take before it starts; refuse one that cannot fit."""
+    total, size = sum(rows.values()), estimate_bytes(rows)
+    seconds = total / ROWS_PER_SECOND
+    text = (f"about {total:,} rows, {_human(size)}, {seconds:,.0f} s at "
+            f"{ROWS_PER_SECOND / 1e6:g} M rows/s")
+    if total >= LONG_RUN_ROWS and not quiet:
+        say(f"ecom-datagen: writing {text} to {out}")
+    if out.startswith("hdfs://") or force:
+        return
+    free = free_space(out)
+    if size > free:
+        raise TooBig(f"this run needs {text.split(', ')[1]} ({text.split(', ')[0]}) in {out}, "
+                     f"whose disk has {_human(free)} free: free some space, lower --scale, "
+                     "or pass --no-space-check to write anyway")
+
+
+def manifest(plan, files, rows):
     o = plan.options
     return {
         "generator": "datagen",
@@ -243,7 +310,7 @@ def manifest(plan, files):
         "windows": {name: dict(zip(("first", "last"), plan.window(name)))
                     for name in ("orders", "clickstream")},
         "datasets": list(o.datasets),
-        "rows": {name: plan.rows[name] for name in o.datasets},
+        "rows": {name: rows[name] for name in o.datasets},
         "parts": o.parts,
         "files": files,
         "options": {
@@ -261,9 +328,48 @@ def _faker_version():
     return version("Faker")
 
 
+class _CountedFile:
+    """A part file that counts the lines written through it."""
+
+    def __init__(self, file):
+        self.file, self.lines = file, 0
+
+    def write(self, data):
+        self.lines += data.count(b"\n")
+        return self.file.write(data)
+
+    def close(self):
+        self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class _CountingSink:
+    """The part of the sink protocol write_dataset uses, counting the rows written:
+    the manifest's counts are those of the files, by construction."""
+
+    def __init__(self, sink):
+        self.sink, self.parts = sink, {}
+
+    def open_part(self, dataset, filename):
+        part = _CountedFile(self.sink.open_part(dataset, filename))
+        self.parts.setdefault(dataset, []).append(part)
+        return part
+
+    def rows(self, dataset):
+        return sum(part.lines - 1 for part in self.parts.get(dataset, ()))  # - the header
+
+
 def generate(plan, sink, progress, jobs=1):
-    """Write every dataset through `sink`; all or nothing per dataset. Returns the manifest."""
+    """Write every dataset through `sink`; all or nothing per dataset. Returns the manifest,
+    whose row counts are the lines written to the part files (minus their headers)."""
     begun = []
+    counted = _CountingSink(sink)
     try:
         datasets = plan.options.datasets
         for name in datasets:
@@ -273,9 +379,16 @@ def generate(plan, sink, progress, jobs=1):
         with writer.ChunkMaker(plan, jobs) as maker:
             for name in datasets:
                 progress.start(name, plan.rows[name])
-                files[name] = writer.write_dataset(sink, plan, name, maker.chunks(name),
+                files[name] = writer.write_dataset(counted, plan, name, maker.chunks(name),
                                                    progress.add)
                 progress.finish()
+        rows = {name: counted.rows(name) for name in datasets}
+        if rows != {name: plan.rows[name] for name in datasets}:
+            raise RuntimeError(f"rows written {rows} are not the plan's {plan.rows}")
+        # the previous run's manifest and ground truth go before its data does: a kill
+        # before the new ones are written leaves none, never one describing other data
+        for name in (MANIFEST, INJECTED):
+            sink.remove_json(name)
         for name in datasets:
             sink.commit(name)
             begun.remove(name)
@@ -283,8 +396,9 @@ def generate(plan, sink, progress, jobs=1):
         for name in begun:
             sink.abort(name)
         raise
+    layout.kill_point("datagen:before-manifest")
     sink.write_json(INJECTED, plan.ground_truth())
-    m = manifest(plan, files)
+    m = manifest(plan, files, rows)
     sink.write_manifest(m)
     return m
 
@@ -300,6 +414,10 @@ def summary(plan, out, seconds):
     rate = f" ({total / seconds / 1e6:.2f} M rows/s)" if seconds > 0 else ""
     return (f"wrote {counts} ({plan.options.parts} parts each) to {out} "
             f"in {seconds:.1f} s{rate}")
+
+
+def _say(text):
+    print(text, file=sys.stderr, flush=True)
 
 
 def main(argv=None):
@@ -321,6 +439,12 @@ def main(argv=None):
     except PlanError as e:
         parser.error(str(e))
     progress = Progress(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet)
+    try:
+        check_size({n: plan.rows[n] for n in options.datasets}, args.out, args.quiet,
+                   args.no_space_check, _say)
+    except TooBig as e:
+        print(f"ecom-datagen: {e}", file=sys.stderr)
+        return EXIT_USAGE
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         generate(plan, sink, progress, jobs=args.jobs)
@@ -368,10 +492,15 @@ def land_main(parser, args):
         else:
             start = args.end_date - dt.timedelta(days=(args.days or 1) - 1)
         n = args.days or 0
+        wanted = [start + dt.timedelta(days=i) for i in range(n)]
+        if wanted:  # before anything is written (the world too)
+            sizes = target.read_world() or daymod.make_world(
+                args.seed, args.scale, start, args.orders, args.customers, args.clicks)
+            check_size(daymod.estimate_rows(sizes, len(wanted), first=not landed), out,
+                       args.quiet, args.no_space_check, _say)
         world = daymod.open_world(target, args.seed, args.scale, start, args.orders,
                                   args.customers, args.clicks)
         days = daymod.Days(world)
-        wanted = [start + dt.timedelta(days=i) for i in range(n)]
         anomalies = dict(args.anomaly)
         outside = sorted(set(anomalies) - set(wanted))
         if outside:
@@ -404,7 +533,7 @@ def land_main(parser, args):
             daymod.follow(target, days, first, args.interval, args.ticks, say=say)
     except PlanError as e:
         parser.error(str(e))
-    except layout.LayoutError as e:
+    except (layout.LayoutError, TooBig) as e:
         print(f"ecom-datagen: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -137,7 +137,7 @@ class _DaySink:
         self.day_writer, self.rows = day_writer, rows
 
     def open_part(self, dataset, filename):
-        return self.day_writer.open(dataset, filename, rows=None)
+        return self.day_writer.open(dataset, filename, count_rows=True)
 
 
 def land_day(target, days, date, parts=1, anomaly=None, jobs=1, on_rows=None):
@@ -151,11 +151,25 @@ def land_day(target, days, date, parts=1, anomaly=None, jobs=1, on_rows=None):
         with writer.ChunkMaker(plan, jobs) as maker:
             for name in DATASET_ORDER:
                 writer.write_dataset(sink, plan, name, maker.chunks(name), on_rows)
+        for name in DATASET_ORDER:  # the commit counts the rows in its files: the plan's
+            counted = sum(f.rows for f in day_writer.files.get(name, ()))
+            if counted != plan.write_rows(name):
+                raise RuntimeError(f"{date} {name}: {counted} rows written, "
+                                   f"{plan.write_rows(name)} planned")
         day_writer.commit(keep_previous=False)
     except BaseException:
         day_writer.abort()
         raise
     return {name: plan.write_rows(name) for name in DATASET_ORDER}
+
+
+def estimate_rows(world, days, first=True):
+    """{dataset: rows} about what landing `days` days of `world` writes (for the size check)."""
+    sizes = world.sizes
+    customers = sizes["signup_rate"] * sizes["backlog_customers"] * days
+    return {"orders": sizes["orders_per_day"] * days,
+            "customers": int(customers + (sizes["backlog_customers"] if first else 0)),
+            "clickstream": sizes["clicks_per_day"] * days}
 
 
 def open_world(target, seed, scale, first_day, orders=None, customers=None, clicks=None):
@@ -221,7 +235,7 @@ def follow(target, days, first_day, interval, ticks=None, say=print, sleep=time.
                     if hour and not body:
                         continue
                     header = (schemas.DATASETS[name].header + "\n").encode()
-                    with day_writer.open(name, f"hour-{hour:02d}.csv") as f:
+                    with day_writer.open(name, f"hour-{hour:02d}.csv", count_rows=True) as f:
                         f.write(header + body)
                 day_writer.commit(closed=hour == 23, keep_previous=hour > 0, append=hour > 0)
             except BaseException:

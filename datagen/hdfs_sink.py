@@ -119,6 +119,9 @@ class HdfsSink(Sink):
     def abort(self, dataset):
         webhdfs.delete(self.client, self.temp_dir(dataset), recursive=True)
 
+    def remove_json(self, filename):
+        hdfsio.delete(self.client, hdfsio.hdfs_path(self.layout.snapshot_file(filename)))
+
     def write_json(self, filename, obj):
         self.client.makedirs(self.root)
         path = self.layout.snapshot_file(filename)

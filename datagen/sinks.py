@@ -71,6 +71,10 @@ class Sink:
     def write_manifest(self, manifest):
         self.write_json(MANIFEST, manifest)
 
+    def remove_json(self, filename):
+        """Remove a JSON file at the root (the previous run's manifest), if there."""
+        raise NotImplementedError
+
     @staticmethod
     def json_bytes(obj):
         return (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode()
@@ -146,6 +150,11 @@ class LocalSink(Sink):
 
     def abort(self, dataset):
         shutil.rmtree(self.temp_dir(dataset), ignore_errors=True)
+
+    def remove_json(self, filename):
+        path = self.layout.snapshot_file(filename)
+        if os.path.lexists(path):
+            os.remove(path)
 
     def write_json(self, filename, obj):
         os.makedirs(self.root, exist_ok=True)

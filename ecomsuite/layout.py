@@ -44,6 +44,7 @@ places.
 import bz2
 import contextlib
 import datetime as dt
+import errno
 import fnmatch
 import gzip
 import io
@@ -97,8 +98,10 @@ KILL_POINTS = (
     "land:mid-gc",              # one superseded version removed, others not yet
     "land:sources-kept",        # --move: landed and committed, sources not yet removed
     "datagen:between-days",     # a day committed, the next not begun
+    "datagen:before-manifest",  # a snapshot's datasets committed, its manifest not yet written
     "publish:before-rename",    # a job output / Parquet version written, not renamed
     "publish:before-success",   # renamed into place, _SUCCESS not yet written
+    "publish:record-written",   # ecom-run: the run record written, _SUCCESS not yet
 )
 
 
@@ -111,6 +114,21 @@ def kill_point(name):
 
 class LayoutError(Exception):
     """Something a user can fix: a missing or incomplete input, a bad root."""
+
+
+class OutputRootError(LayoutError):
+    """An output root that cannot take outputs or run records (a file, read-only, full)."""
+
+
+PROBE_BYTES = 8 * 1024   # the room OutputLayout.check_writable asks for: a run record or two
+
+
+def _what_to_do(error):
+    if error.errno == errno.ENOSPC or error.errno == errno.EDQUOT:
+        return "free some space there (or give another --output)"
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "make it writable (a read-only mount?) or give another --output"
+    return "check the path, or give another --output"
 
 
 def day_name(day):
@@ -858,11 +876,13 @@ class DayWriter:
         if any(f.path.endswith("/" + filename) for f in self.files.get(dataset, [])):
             raise LayoutError(f"{filename!r} given twice for {dataset}")
 
-    def open(self, dataset, filename, rows=None):
-        """A binary file to write one landed file into (a context manager)."""
+    def open(self, dataset, filename, rows=None, count_rows=False):
+        """A binary file to write one landed file into (a context manager). With
+        `count_rows` the commit records its data rows: the lines written but the header
+        (for writers of one CSV record a line, as the generator)."""
         self._check(dataset, filename)
         path = self.store.join(self._version_dir(dataset), filename)
-        return _Tracked(self, dataset, filename, path, rows)
+        return _Tracked(self, dataset, filename, path, rows, count_rows)
 
     def add(self, dataset, filename, src_store, src, rows=None):
         """Copy one existing file (local or HDFS) in."""
@@ -929,13 +949,16 @@ class DayWriter:
 
 
 class _Tracked:
-    def __init__(self, writer, dataset, filename, path, rows):
+    def __init__(self, writer, dataset, filename, path, rows, count_rows=False):
         self.writer, self.dataset, self.filename, self.rows = writer, dataset, filename, rows
         self.file = writer.store.open_write(path)
         self.size = 0
+        self.lines = 0 if count_rows else None
 
     def write(self, data):
         self.size += len(data)
+        if self.lines is not None:
+            self.lines += data.count(b"\n")
         return self.file.write(data)
 
     def __enter__(self):
@@ -944,7 +967,8 @@ class _Tracked:
     def __exit__(self, *exc):
         self.file.close()
         if exc[0] is None:
-            self.writer._landed(self.dataset, self.filename, self.size, self.rows)
+            rows = self.rows if self.lines is None else max(0, self.lines - 1)
+            self.writer._landed(self.dataset, self.filename, self.size, rows)
         return False
 
     def close(self):
@@ -968,22 +992,37 @@ class Versions:
     def failed(self, version):
         return self.store.join(self.base, f"{FAILED_PREFIX}{version}")
 
-    def publish(self, temp, version, manifest=None):
-        """Rename a finished temp folder to its version, then write _SUCCESS (last)."""
+    def publish(self, temp, version, manifest=None, before_success=None):
+        """Rename a finished temp folder to its version, then write _SUCCESS (last).
+
+        `before_success()` runs between the two (ecom-run writes the run record there):
+        if it raises, no _SUCCESS is written, so no reader takes the version, and
+        :meth:`set_aside` moves it out of the way."""
         final = self.final(version)
         if manifest is not None:
             self.store.write_bytes(self.store.join(temp, MANIFEST), manifest)
         kill_point("publish:before-rename")
         self.store.rename(temp, final)
         kill_point("publish:before-success")
+        if before_success is not None:
+            before_success()
+            kill_point("publish:record-written")
         self.store.write_bytes(self.store.join(final, SUCCESS), b"")
         return final
 
     def set_aside(self, temp, version):
-        if not self.store.exists(temp):
+        """Keep a failed run's output as ``_failed-<version>`` (no _SUCCESS): from its temp
+        folder, or from its version folder if it was renamed but never completed."""
+        final = self.final(version)
+        if self.store.exists(temp):
+            source = temp
+        elif self.store.exists(final):
+            self.store.delete(self.store.join(final, SUCCESS))
+            source = final
+        else:
             return None
         failed = self.failed(version)
-        self.store.rename(temp, failed)
+        self.store.rename(source, failed)
         return failed
 
     def complete(self):
@@ -1048,6 +1087,31 @@ class OutputLayout:
                 and self.store.is_dir(self.store.join(self.root, n))}
         seen |= set(self.store.names(self.runs_root()))
         return sorted(seen)
+
+    def task_log_path(self, job, run_id):
+        """A failed run's task log, kept beside its record (the runner's temp folder goes)."""
+        return self.store.join(self.runs_dir(job), f"{run_id}.task.log")
+
+    def check_writable(self):
+        """Raise OutputRootError (one line: what and what to do) unless jobs' outputs and run
+        records can be written here: the root and its ``_runs`` are folders this process
+        may create files in, with room for a small file."""
+        store = self.store
+        for path in (self.root, self.runs_root()):
+            if store.exists(path) and not store.is_dir(path):
+                raise OutputRootError(f"output root {store.describe(path)} is a file, not a "
+                                      "folder: remove it or give another --output")
+            probe = store.join(path, f".probe-{new_id()}")
+            try:
+                store.makedirs(path)
+                store.write_bytes(probe, b"\0" * PROBE_BYTES)
+            except OSError as e:
+                raise OutputRootError(
+                    f"cannot write to output root {store.describe(path)}: "
+                    f"{e.strerror or e}; {_what_to_do(e)}") from e
+            finally:
+                with contextlib.suppress(OSError):
+                    store.delete(probe)
 
     def write_record(self, record):
         """Write a RunRecord atomically (temp file renamed over the final name)."""

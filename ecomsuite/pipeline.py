@@ -11,10 +11,13 @@ dataset; see docs/datagen.md), or, for a snapshot folder without a landing
 zone, ``<data>/<dataset>/part-*`` of a complete dataset (one with
 ``_SUCCESS``). Each job's input is then the canonical form of those days
 (``<data>/canonical/<dataset>/dt=.../``), and its run record counts what the
-ingest rejected in them (``malformed_rows``, from the partitions' manifests). mrjob writes to ``<output>/<job>/_tmp-<run_id>/``, which is
-renamed to ``<output>/<job>/<run_id>/`` and gets ``_SUCCESS`` last, so a
-reader that looks for ``_SUCCESS`` never takes a partial output for a whole
-one. A run whose malformed share is above the threshold keeps its output as
+ingest rejected in them (``malformed_rows``, from the partitions' manifests).
+mrjob writes to ``<output>/<job>/_tmp-<run_id>/``, which is
+renamed to ``<output>/<job>/<run_id>/``, its run record is written, and it gets
+``_SUCCESS`` last, so a reader that looks for ``_SUCCESS`` never takes a partial
+output for a whole one, nor one without its record (a record that cannot be
+written leaves the output unpublished). The output root is checked up front
+(a folder, writable, with room): see EXIT_CODES_HELP for the exit codes. A run whose malformed share is above the threshold keeps its output as
 ``_failed-<run_id>`` (no ``_SUCCESS``) for inspection.
 
 Every run, good or bad, leaves a :class:`ecomsuite.layout.RunRecord` at
@@ -85,6 +88,27 @@ class PipelineError(Exception):
 
 class JobFailed(Exception):
     """A job's run failed: its text says why (the failed task's error and log)."""
+
+
+class RecordNotWritten(PipelineError):
+    """A job's run record could not be written (the output root broke during the run):
+    nothing of that run was published (no _SUCCESS without its record)."""
+
+
+# ecom-run's exit codes (its --help and the README list them)
+EXIT_OK = 0
+EXIT_JOB_FAILED = 1      # one or more jobs failed (each has its run record saying why)
+EXIT_USAGE = 2           # bad arguments
+EXIT_OUTPUT_ROOT = 3     # the output root cannot take outputs or records (a file, read-only,
+#                          full): found before any job ran, or when a run record could not
+#                          be written; nothing incomplete was published
+EXIT_CODES_HELP = """exit codes:
+  0  every job succeeded
+  1  one or more jobs failed (unknown job names too); each failed run has its record
+  2  bad arguments
+  3  the output root cannot take outputs or run records (a file, read-only, full, or
+     a run record could not be written): nothing incomplete is published; fix it and
+     run again"""
 
 
 def new_run_id(now=None):
@@ -239,10 +263,38 @@ class RunStore:
             self._bundle_dir = None
             self._bundles.clear()
 
-    def publish(self, temp, job, run_id):
-        """Move a finished output into place, then mark it complete (layout.Versions)."""
+    def publish(self, temp, job, run_id, before_success=None):
+        """Move a finished output into place, then mark it complete (layout.Versions);
+        `before_success` (the run record's write) runs before _SUCCESS is written."""
         with _store_errors(f"publishing {temp}", self.hdfs):
-            return self.outputs.versions(job).publish(temp, run_id)
+            return self.outputs.versions(job).publish(temp, run_id,
+                                                      before_success=before_success)
+
+    def final_output(self, job, run_id):
+        return self.outputs.versions(job).final(run_id)
+
+    def check_writable(self):
+        """Refuse (PipelineError, one line) an output root that cannot be written."""
+        with _store_errors(f"checking {self.output_root}", self.hdfs):
+            self.outputs.check_writable()
+
+    def keep_task_log(self, text, job, run_id):
+        """A failed task's log (named in `text` by "full task log: <path>", inside mrjob's
+        temporary folder, which is removed) copied beside the run record; `text` then
+        names the copy. Best effort: with no room for it, `text` keeps its last lines."""
+        marker = "full task log: "
+        for line in text.splitlines():
+            source = line.strip()[len(marker):] if line.strip().startswith(marker) else None
+            if not source or self.outputs.store.kind != "local" or not os.path.isfile(source):
+                continue
+            kept = self.outputs.task_log_path(job, run_id)
+            try:
+                os.makedirs(os.path.dirname(kept), exist_ok=True)
+                shutil.copyfile(source, kept)
+            except OSError:
+                return text.replace(line, f"{line} (removed with mrjob's temporary folder)")
+            return text.replace(source, kept)
+        return text
 
     def set_aside(self, temp, job, run_id):
         with _store_errors(f"setting {temp} aside", self.hdfs):
@@ -301,6 +353,9 @@ def runner_args(runner):
                 "-D", "mapreduce.fileoutputcommitter.marksuccessfuljobs=false"]
     else:
         args = ["-r", runner, "--no-conf"]
+    # a failed run's temporary folder goes too (mrjob keeps it by default: on a small TMPDIR
+    # every later job then fails for lack of space); its task log is kept (keep_task_log)
+    args += ["--cleanup-on-failure", "TMP"]
     for key, value in config.JOB_ENV.items():
         args += ["--cmdenv", f"{key}={value}"]
     return args
@@ -369,6 +424,16 @@ def yarn_ids(mr_runner):
     return [s.get("application_id") for s in steps], [s.get("job_id") for s in steps]
 
 
+NO_SPACE = "No space left on device"
+
+
+def no_space_text(text):
+    """One line for a task that ran out of room: mrjob's tasks work in TMPDIR."""
+    return (f"a task ran out of space ({NO_SPACE}) in the temporary folder "
+            f"{tempfile.gettempdir()}: free some space there or set TMPDIR to a bigger disk "
+            f"({text.splitlines()[0][:120]})")
+
+
 def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MALFORMED_SHARE,
             extra_args=()):
     """Run one job; return its RunRecord (also written to the store)."""
@@ -390,11 +455,16 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
             try:
                 with catching_task_errors() as task_errors:
                     mr_runner.run()
+            except OSError as e:  # no room or no access for mrjob's files: no traceback
+                raise JobFailed(f"{type(e).__name__}: {e}") from e
             except Exception as e:  # a task failed (any runner) or the job's code raised (inline)
                 causes = task_errors.causes
                 if runner == "hadoop" and not any(TASK_LOG_SOURCE in c for c in causes):
                     causes = [*causes, *container_errors(yarn_ids(mr_runner)[0])]
-                raise JobFailed(task_failure_text(e, causes)) from e
+                text = task_failure_text(e, causes)
+                if NO_SPACE in text:  # an expected fault: one line, no task traceback
+                    raise JobFailed(no_space_text(text)) from e
+                raise JobFailed(store.keep_task_log(text, job_cls.NAME, run_id)) from e
             finally:
                 if runner == "hadoop":
                     record.yarn_application_ids, record.hadoop_job_ids = yarn_ids(mr_runner)
@@ -413,21 +483,38 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
         record.malformed_total = stats.malformed_total
         record.malformed_share = round(stats.malformed_share, 6)
         check_malformed(job_cls.NAME, stats, max_malformed_share)
-        final = store.publish(temp, job_cls.NAME, run_id)
-        record.status, record.output_dir = "succeeded", final
-        record.output_rows = len(parse_output_lines(store.read_output(final)))
+        record.output_rows = len(parse_output_lines(store.read_output(temp)))
+        # The record is written before _SUCCESS: a reader never takes an output without
+        # its record; a record that cannot be written leaves the output unpublished.
+        record.status, record.output_dir = "succeeded", store.final_output(job_cls.NAME, run_id)
+
+        def write_record():
+            _finish(record, started)
+            try:
+                store.write_record(record)
+            except PipelineError as e:
+                raise RecordNotWritten(str(e)) from e
+
+        store.publish(temp, job_cls.NAME, run_id, before_success=write_record)
     except (PipelineError, JobFailed, TooManyMalformedRows, StepFailedException, OSError,
             subprocess.CalledProcessError) as e:
-        record.error = str(e)
+        record.status, record.error = "failed", str(e)
         try:
             record.output_dir = store.set_aside(temp, job_cls.NAME, run_id)
         except PipelineError:
             record.output_dir = None
-    finally:
-        record.finished_at = time.time()
-        record.duration_seconds = round(record.finished_at - started, 3)
-        store.write_record(record)
+        _finish(record, started)
+        try:
+            store.write_record(record)
+        except PipelineError as again:
+            raise RecordNotWritten(f"{job_cls.NAME}: {again}; nothing of this run was "
+                                   "published") from e
     return record
+
+
+def _finish(record, started):
+    record.finished_at = time.time()
+    record.duration_seconds = round(record.finished_at - started, 3)
 
 
 def summarize(store, records):
@@ -453,7 +540,8 @@ def summarize(store, records):
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="ecom-run", description="Run the suite's jobs over a data folder, write each "
-        "job's output and a run record, and print a summary.")
+        "job's output and a run record, and print a summary.", epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runner", choices=config.RUNNERS, default="local",
                         help="mrjob runner (default: %(default)s)")
     parser.add_argument("--data",
@@ -523,6 +611,11 @@ def main(argv=None):
         except PipelineError as e:
             sys.exit(f"ecom-run: {e}")
     try:
+        store.check_writable()
+    except PipelineError as e:
+        print(f"ecom-run: {e}; no job was run", file=sys.stderr)
+        return EXIT_OUTPUT_ROOT
+    try:
         # local data is ingested inline whatever the jobs' runner: the local runner starts
         # a process per landed file (70 s against 1.8 s for 30 days, docs/ingest.md)
         refused = store.ingest(None, None if args.quiet else (
@@ -548,6 +641,10 @@ def main(argv=None):
         else:
             with ThreadPoolExecutor(max_workers=args.parallel) as pool:
                 records = list(pool.map(run, range(1, len(names) + 1), names))
+    except RecordNotWritten as e:
+        print(f"ecom-run: cannot write a run record: {e}; the jobs after it were not run",
+              file=sys.stderr)
+        return EXIT_OUTPUT_ROOT
     finally:
         store.close()
     failed = [r for r in records if r["status"] != "succeeded"]
@@ -556,7 +653,7 @@ def main(argv=None):
     for r in failed:  # the whole error is in the summary above, unless --quiet
         error = r["error"] if args.quiet else r["error"].splitlines()[0]
         print(f"ecom-run: {r['job']} failed: {error}", file=sys.stderr)
-    return 1 if failed else 0
+    return EXIT_JOB_FAILED if failed else EXIT_OK
 
 
 def clean_temp_outputs(output_root):

@@ -105,7 +105,7 @@ def test_overwrite_replaces(tmp_path):
     (["--anomaly", "2025-06-10:x"], "YYYY-MM-DD:FACTOR"),
     (["--anomaly", "2025-06-10:2", "--anomaly", "2025-06-10:3"], "given twice"),
     (["--end-date", "June"], "not a date"),
-    (["--scale", "0"], "--scale must be positive"),
+    (["--scale", "0"], "--scale: must be a number above 0"),
     (["--seed", "-3"], "--seed must be >= 0"),
     (["--parts", "0"], "must be >= 1"),
     (["--orders", "-1"], "must be >= 0"),
