@@ -120,7 +120,7 @@ class HdfsSink(Sink):
         webhdfs.delete(self.client, self.temp_dir(dataset), recursive=True)
 
     def remove_json(self, filename):
-        hdfsio.delete(self.client, hdfsio.hdfs_path(self.layout.snapshot_file(filename)))
+        webhdfs.delete(self.client, webhdfs.hdfs_path(self.layout.snapshot_file(filename)))
 
     def write_json(self, filename, obj):
         self.client.makedirs(self.root)
