@@ -41,6 +41,7 @@ keeps the job's own groups, as on the other runners.
 
 import argparse
 import contextlib
+import errno
 import glob
 import logging
 import os
@@ -125,6 +126,11 @@ def _store_errors(what, hdfs):
     except layout.LayoutError as e:
         raise PipelineError(str(e)) from e
     except OSError as e:  # the layout's stores raise OSErrors, whatever the transport
+        if not hdfs and e.errno == errno.ENOSPC:
+            raise PipelineError(
+                f"{what} failed: {NO_SPACE} ({e.filename or 'a file being written'}): free some "
+                f"space there, or set TMPDIR to a bigger disk if it is the temporary folder "
+                f"{tempfile.gettempdir()}") from e
         if not hdfs:
             raise PipelineError(f"{what} failed: {e}") from e
         raise PipelineError(f"HDFS: {what} failed ({e}); is the cluster up? "

