@@ -9,6 +9,9 @@ reads its file; a rerun attempt does not. The answer is MRSalesByRegion's.
 import os
 import time
 
+import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+
+# isort: split
 from mrjob.compat import jobconf_from_env
 
 from jobs.mr_sales_by_region import MRSalesByRegion

@@ -21,6 +21,7 @@ import pytest
 
 from ecomsuite.hadoop import daemons, health, ports
 from jobs.mr_sales_by_region import MRSalesByRegion
+from tests.canonical_inputs import to_canonical
 from tests.hadoop.mr_slow_sales import SLOW_ENV
 from tests.hadoop.shell import (
     am_node,
@@ -44,9 +45,10 @@ REPLICATION = 2
 
 @pytest.fixture(scope="module")
 def fault_input(hadoop_cluster, generated_data, hdfs_root):
-    """The orders, in HDFS with replication 2: (directory, its parts' local copies)."""
+    """The orders' canonical parts (what the jobs read, made by the ingest's parser), in
+    HDFS with replication 2: (directory, the parts' local copies)."""
     assert hadoop_cluster.workers == 3, "the fault tests need 3 workers"
-    parts = local_parts(os.path.join(generated_data, "orders"))
+    parts, _ = to_canonical(local_parts(os.path.join(generated_data, "orders")))
     target = f"{hdfs_root}/faults/orders"
     sh(hadoop_cluster, f"hdfs dfs -mkdir -p {target} && hdfs dfs -D dfs.replication="
                        f"{REPLICATION} -put {' '.join(parts)} {target}/")
