@@ -8,6 +8,7 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
+from ecomsuite.canonical import days_from_civil
 from ecomsuite.jobbase import (
     CanonicalJob,
     add_buckets_arg,
@@ -53,17 +54,6 @@ _STAMP_WEIGHTS = np.array(
     + [[0, w] for w in (36000, 3600, 600, 60, 10, 1)], dtype=np.int32)
 
 
-def _days_from_civil(y, m, d):
-    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm);
-    ints or numpy int64 arrays."""
-    y = y - (m <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
 def epoch_seconds(stamps, rows_at_a_time=1 << 16):
     """Fixed-width "YYYY-MM-DD HH:MM:SS" bytes (numpy S19) -> int64 seconds since the epoch.
 
@@ -84,7 +74,7 @@ def epoch_seconds(stamps, rows_at_a_time=1 << 16):
     day_key, second = parts[:, 0], parts[:, 1]
     low = int(day_key.min())
     keys = np.arange(low, int(day_key.max()) + 1, dtype=np.int64)
-    days = _days_from_civil(keys >> 9, (keys >> 5) & 15, keys & 31)
+    days = days_from_civil(keys >> 9, (keys >> 5) & 15, keys & 31)
     return days[day_key - low] * 86400 + second
 
 

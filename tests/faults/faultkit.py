@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 from ecomsuite import layout
+from tests.helpers import all_files
 
 PAGE = 4096
 
@@ -93,13 +94,7 @@ def assert_clear_error(result, codes, *, lines=1):
 
 def files_of(root):
     """{relative path: bytes} of every file under root (a user's files, to see none lost)."""
-    found = {}
-    for directory, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(directory, name)
-            with open(path, "rb") as f:
-                found[os.path.relpath(path, root)] = f.read()
-    return found
+    return all_files(root)
 
 
 def outputs(root):
