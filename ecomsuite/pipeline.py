@@ -414,8 +414,10 @@ def container_errors(application_ids):
     found = []
     for application in filter(None, application_ids):
         for directory in hadoop_log_dirs():
-            pattern = os.path.join(directory, "userlogs", application, "container_*", "stderr")
-            for path in sorted(glob.glob(pattern)):
+            # a single NodeManager's userlogs/, or each worker's (logs/worker-N/userlogs/)
+            paths = [path for where in ("", "*") for path in glob.glob(os.path.join(
+                directory, where, "userlogs", application, "container_*", "stderr"))]
+            for path in sorted(paths):
                 with open(path, encoding="utf-8", errors="replace") as f:
                     text = f.read().rstrip()
                 if "Traceback (most recent call last)" in text:

@@ -116,14 +116,16 @@ def test_the_task_error_is_the_python_one_under_hadoops_java_error():
     assert task_log_of(text).endswith("container_1_0001_01_000002/stderr")
 
 
-def test_container_stderr_explains_a_yarn_failure_mrjob_could_not(tmp_path, monkeypatch):
+@pytest.mark.parametrize("worker", ["", "worker-2"])  # one NodeManager's logs, or a worker's
+def test_container_stderr_explains_a_yarn_failure_mrjob_could_not(tmp_path, monkeypatch, worker):
     """mrjob found Hadoop's Java error only: the container's own stderr is read."""
     logs = tmp_path / "logs"
     for n, text in ((1, "log4j: nothing wrong\n"),
                     (2, "+ python3 mr_failing.py --mapper\nTraceback (most recent call last):\n"
                         '  File "mr_failing.py", line 25, in mapper_raw_fail\n'
                         "ValueError: deliberate\n")):
-        container = logs / "userlogs" / "application_1_0001" / f"container_1_0001_01_00000{n}"
+        container = (logs / worker / "userlogs" / "application_1_0001"
+                     / f"container_1_0001_01_00000{n}")
         container.mkdir(parents=True)
         (container / "stderr").write_text(text)
     monkeypatch.setattr(pipeline, "hadoop_log_dirs", lambda: [str(logs)])
@@ -131,7 +133,7 @@ def test_container_stderr_explains_a_yarn_failure_mrjob_could_not(tmp_path, monk
     text = task_failure_text(StepFailedException(step_num=0, num_steps=1),
                              ["Error: java.lang.RuntimeException: subprocess failed", *causes])
     assert text.splitlines()[-2].strip() == "ValueError: deliberate"
-    assert task_log_of(text) == str(logs / "userlogs" / "application_1_0001" /
+    assert task_log_of(text) == str(logs / worker / "userlogs" / "application_1_0001" /
                                     "container_1_0001_01_000002" / "stderr")
     assert pipeline.container_errors(["application_9_0009"]) == []
 

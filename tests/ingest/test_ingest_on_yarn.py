@@ -1,8 +1,11 @@
 """The ingest on YARN (mrjob's hadoop runner, HDFS): the same partitions as the inline
 runner, and a map attempt killed mid-task leaves exactly the same rows published."""
 
+import io
 import posixpath
+import re
 
+import pyarrow.parquet as pq
 import pytest
 
 from ecomsuite import ingest, layout
@@ -13,15 +16,26 @@ pytestmark = pytest.mark.hadoop
 
 
 def contents(root):
+    """Per dataset: the manifest's content, the canonical rows (sorted: the order in which
+    YARN's tasks hand them over is not the inline runner's) and the quarantine's lines."""
     data = layout.DataLayout(root)
     out = {}
     for name in layout.schemas.DATASETS:
         m = data.ingest_manifest(name, DAY)
-        parts = [data.store.read_bytes(p) for p in data.canonical_parts(name, [DAY])]
-        quarantine = data.store.read_bytes(m.run["quarantine"])
+        rows = []
+        for p in data.canonical_parts(name, [DAY]):
+            table = pq.read_table(io.BytesIO(data.store.read_bytes(p)))
+            rows.extend(zip(*(table.column(c).to_pylist() for c in table.column_names)))
+        quarantine = sorted(re.sub(rb"v-[0-9TZ]+-[0-9a-f]+/", b"v-*/", line) for line in
+                            data.store.read_bytes(m.run["quarantine"]).splitlines())
         content = m.content()
-        content.pop("landing_commit")  # the two landings are two commits of the same files
-        out[name] = (content, parts, quarantine)
+        content.pop("landing_commit")  # the two landings are two commits of the same files,
+        for source in content["sources"]:  # each in its own landing version folder
+            source["path"] = posixpath.basename(source["path"])
+        for part in content["parts"]:  # the parts' rows are compared decoded, below
+            part.pop("sha256", None)
+            part.pop("bytes", None)
+        out[name] = (content, sorted(rows, key=repr), quarantine)
     return out
 
 
