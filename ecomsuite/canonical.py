@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ecomsuite import schemas
+from ecomsuite.rows import days_from_civil
 
 MONEY_TYPE = pa.decimal128(18, 2)
 ARROW_TYPES = {
@@ -156,16 +157,6 @@ def civil_from_days(days):
     d = doy - (153 * mp + 2) // 5 + 1
     m = mp + np.where(mp < 10, 3, -9)
     return y + (m <= 2), m, d
-
-
-def days_from_civil(y, m, d):
-    """Days since 1970-01-01 of proleptic Gregorian dates; ints or int64 arrays."""
-    y = y - (m <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
 
 
 def format_seconds(seconds):

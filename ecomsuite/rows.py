@@ -560,3 +560,13 @@ class RowParser:
         """Yield the typed values of every valid row of the file at `path`, in file order."""
         for chunk in self.parse_file_columns(path):
             yield from self.chunk_rows(chunk)
+
+
+def days_from_civil(y, m, d):
+    """Days since 1970-01-01 of proleptic Gregorian dates; ints or int64 arrays."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468

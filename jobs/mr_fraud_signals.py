@@ -8,7 +8,6 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.canonical import days_from_civil
 from ecomsuite.jobbase import (
     CanonicalJob,
     add_buckets_arg,
@@ -25,7 +24,7 @@ from ecomsuite.jobbase import (
     unpack_array,
     unpack_times,
 )
-from ecomsuite.rows import buckets_of, np
+from ecomsuite.rows import buckets_of, days_from_civil, np
 from ecomsuite.schemas import CLICKSTREAM, ORDERS
 
 BOT_SESSION = "bot_session"          # rule: too many events in a 60-second window
