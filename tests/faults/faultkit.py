@@ -17,7 +17,6 @@ import subprocess
 import sys
 
 from ecomsuite import layout
-from tests.helpers import all_files
 
 PAGE = 4096
 
@@ -90,11 +89,6 @@ def assert_clear_error(result, codes, *, lines=1):
     text = result.stderr.strip().splitlines()
     assert text and len(text[-1]) > 20, result.stderr
     return text[-lines:]
-
-
-def files_of(root):
-    """{relative path: bytes} of every file under root (a user's files, to see none lost)."""
-    return all_files(root)
 
 
 def outputs(root):

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from tests.faults import faultkit
+from tests.helpers import all_files
 
 
 def datagen(*args):
@@ -41,12 +42,12 @@ def test_no_space_check_writes_anyway_and_a_full_disk_leaves_nothing_half_writte
         out = disk / "data"
         r = faultkit.run(datagen("--out", out, "--quiet", "--scale", "0.02"), timeout=120)
         assert r.returncode == 0, r.stderr
-        before = faultkit.files_of(out)
+        before = all_files(out)
         r = faultkit.run(datagen("--out", out, "--quiet", "--overwrite", "--seed", "9",
                                  "--no-space-check"), timeout=120)
         (line,) = faultkit.assert_clear_error(r, {1})
         assert "No space left on device" in line
-        assert faultkit.files_of(out) == before   # the previous snapshot whole
+        assert all_files(out) == before   # the previous snapshot whole
         assert not [n for n in os.listdir(out) if n.startswith(".")]
     # the same run with room: the data the manifest describes
     r = faultkit.run(datagen("--out", tmp_path / "roomy", "--quiet", "--seed", "9",

@@ -17,6 +17,7 @@ from ecomsuite.registry import job_classes
 from tests.core.mr_failing import MRFailing
 from tests.faults import faultkit
 from tests.faults.conftest import ecom_run
+from tests.helpers import all_files
 
 EXIT_JOB_FAILED, EXIT_OUTPUT_ROOT = 1, 3   # ecom-run --help's exit codes
 
@@ -51,12 +52,12 @@ def test_an_output_root_that_is_a_file(faults_data, clean_outputs, tmp_path):
 def test_a_read_only_output_root(faults_data, clean_outputs, tmp_path):
     out = tmp_path / "out"
     rerun_gives_the_clean_answer(faults_data, out, clean_outputs)   # what the user had
-    before = faultkit.files_of(out)
+    before = all_files(out)
     r = faultkit.run_read_only([out], ecom_run(faults_data, out))
     (line,) = faultkit.assert_clear_error(r, {EXIT_OUTPUT_ROOT})
     assert "cannot write to output root" in line and "Read-only file system" in line
     assert "read-only mount?" in line
-    assert faultkit.files_of(out) == before
+    assert all_files(out) == before
     rerun_gives_the_clean_answer(faults_data, out, clean_outputs)
     faultkit.assert_whole(out)
 

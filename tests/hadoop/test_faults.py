@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import tempfile
 import time
 
 import pytest
@@ -46,12 +45,12 @@ REPLICATION = 2
 
 
 @pytest.fixture(scope="module")
-def fault_input(hadoop_cluster, generated_data, hdfs_root):
+def fault_input(hadoop_cluster, generated_data, hdfs_root, tmp_path_factory):
     """The orders' canonical parts (what the jobs read, made by the ingest's parser), in
     HDFS with replication 2: (directory, the parts' local copies)."""
     assert hadoop_cluster.workers == 3, "the fault tests need 3 workers"
     made, _ = to_canonical(local_parts(os.path.join(generated_data, "orders")))
-    folder = tempfile.mkdtemp(prefix="ecom-fault-parts-")
+    folder = tmp_path_factory.mktemp("fault-parts")
     parts = []
     for i, path in enumerate(made):  # named as the tests glob them: part-*
         parts.append(os.path.join(folder, f"part-{i:05d}.parquet"))
