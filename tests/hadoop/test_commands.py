@@ -114,12 +114,15 @@ def test_demo_examples_wordcount_with_yarn_and_mapred_listing_it(hadoop_cluster,
             expected.update(w for w in re.split(r"[ \t\n\r\f]+", f.read()) if w)
     assert counts == dict(expected)
 
-    # the containers' logs, collected into HDFS when the application finished
-    logs = wait_for("the aggregated logs", lambda: (
-        lambda r: r.returncode == 0 and "LogType:syslog" in r.stdout and r.stdout)(
+    # the containers' logs, collected into HDFS when the application finished. Each
+    # NodeManager uploads its own containers' logs on its own schedule, so with several
+    # workers the tasks' logs can be there before the AM's: wait for the AM's (container 1).
+    am = f"container_{app[len('application_'):]}_01_000001"
+    logs = wait_for("the AM's aggregated logs", lambda: (
+        lambda r: r.returncode == 0 and am in r.stdout and r.stdout)(
         sh(hadoop_cluster, f"yarn logs -applicationId {app}", check=False)),
-        timeout=60, interval=2)
-    assert f"container_{app[len('application_'):]}_01_000001" in logs   # the AM's
+        timeout=120, interval=2)
+    assert "LogType:syslog" in logs
 
 
 def test_yarn_application_kill(hadoop_cluster, hdfs_root):
