@@ -348,6 +348,10 @@ class CanonicalJob(MRJob):
                              f"{', '.join(self.input_datasets())} (run ecom-ingest first)")
         return dataset
 
+    def make_runner(self):
+        ecomsuite.mrjob_compat.fix_local_runner()   # no Pool.terminate() hang after a failed task
+        return super().make_runner()
+
     def run_job(self):
         """Run every step and report the rows read."""
         self.set_up_logging(quiet=self.options.quiet, verbose=self.options.verbose,

@@ -18,7 +18,17 @@ have ``distutils`` and ``pipes``, 3.12 has ``pipes``, and any Python has
 ``distutils`` through setuptools' shim when setuptools is installed and
 SETUPTOOLS_USE_DISTUTILS is not ``stdlib``). Only what is missing is put in
 ``sys.modules``: small modules providing exactly the names mrjob uses, with
-the behaviour it relies on. Nothing of mrjob is patched or copied.
+the behaviour it relies on. Nothing of mrjob is copied.
+
+One method of mrjob is replaced, by ``fix_local_runner()`` (called by
+ecomsuite.jobbase before it makes a runner): the local runner's
+``_run_multiple``, whose ``multiprocessing.Pool.terminate()`` after a failed task
+can hang for ever (CPython issues #96995, #73945, #78178, open; seen here on
+3.12.1 under load: the pool's task-handler thread blocked on the queue's lock,
+the main thread in ``join``). The replacement runs the same pickled functions in a
+``concurrent.futures.ProcessPoolExecutor``; after a failure it starts no more of
+them, lets the ones already running finish (at most one per core), and raises the
+first error, as mrjob did.
 """
 
 import os
@@ -135,6 +145,31 @@ def install():
 
 
 install()
+
+
+def _run_multiple(self, funcs, num_processes=None):
+    """LocalMRJobRunner._run_multiple without Pool.terminate() (see the module's doc)."""
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from functools import partial
+
+    from mrjob.local import _pickle_safe
+
+    with ProcessPoolExecutor(max_workers=self._opts["num_cores"] or None) as pool:
+        futures = [pool.submit(partial(_pickle_safe, func)) for func in funcs]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            future.cancel()           # not started yet: never started
+        for future in futures:        # the first error, in the tasks' order
+            if not future.cancelled() and future.exception() is not None:
+                raise future.exception()
+
+
+def fix_local_runner():
+    """Replace mrjob's LocalMRJobRunner._run_multiple (idempotent); call it before
+    making a runner. Importing mrjob.local here, not at import, keeps it out of the
+    map and reduce tasks' start-up."""
+    from mrjob.local import LocalMRJobRunner
+    LocalMRJobRunner._run_multiple = _run_multiple
 
 
 if __name__ == "__main__":

@@ -114,3 +114,38 @@ def test_every_job_script_loads_the_compat_layer_before_mrjob():
             lines = [ln for ln in f if ln.startswith(("import ", "from "))]
         first_mrjob = next(i for i, ln in enumerate(lines) if ln.split()[1].split(".")[0] == "mrjob")
         assert "ecomsuite.mrjob_compat" in "".join(lines[:first_mrjob]), name
+
+
+def _task(marker_dir, i, fail):
+    """A local-runner task: it sleeps when told to fail last, then leaves a marker."""
+    import time
+    if fail:
+        raise ValueError(f"task {i} failed")
+    time.sleep(0.5)
+    open(os.path.join(marker_dir, f"ran-{i}"), "w").close()
+
+
+def test_local_runner_runs_tasks_without_pool_terminate_and_stops_after_a_failure(tmp_path):
+    """The replaced LocalMRJobRunner._run_multiple: every task runs when all succeed; after
+    a failure it raises that task's error (made picklable by mrjob's _pickle_safe), starts no
+    further task, and returns (Pool.terminate() could hang here: see mrjob_compat's doc)."""
+    import functools
+    import types
+
+    from mrjob.local import LocalMRJobRunner
+    mrjob_compat.fix_local_runner()
+    assert LocalMRJobRunner._run_multiple is mrjob_compat._run_multiple
+    runner = types.SimpleNamespace(_opts={"num_cores": 2})
+
+    ok = tmp_path / "ok"
+    ok.mkdir()
+    mrjob_compat._run_multiple(runner, [functools.partial(_task, str(ok), i, False)
+                                        for i in range(5)])
+    assert sorted(os.listdir(ok)) == [f"ran-{i}" for i in range(5)]
+
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    funcs = [functools.partial(_task, str(failed), i, i == 0) for i in range(40)]
+    with pytest.raises(Exception, match="task 0 failed"):
+        mrjob_compat._run_multiple(runner, funcs)
+    assert len(os.listdir(failed)) < 40 - 2    # the queued ones never started

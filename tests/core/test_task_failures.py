@@ -41,7 +41,7 @@ def test_job_command_line_on_local_runner_prints_the_task_error_and_its_log(
         generated_data, task_tmp, quiet):
     result = subprocess.run(
         [sys.executable, JOB_SCRIPT, "-r", "local", "--no-conf", *quiet,
-         *orders_files(generated_data)], capture_output=True, text=True,
+         *orders_files(generated_data)], capture_output=True, text=True, timeout=300,
         env={**os.environ, **config.JOB_ENV, "TMPDIR": str(task_tmp)})
     assert result.returncode == 1
     error = result.stderr[result.stderr.index("error: Step 1 of 1 failed"):]
@@ -57,7 +57,7 @@ def test_job_command_line_on_local_runner_prints_the_task_error_and_its_log(
 def test_job_command_line_on_inline_runner_shows_the_python_error(generated_data):
     result = subprocess.run(
         [sys.executable, JOB_SCRIPT, "--no-conf", *orders_files(generated_data)],
-        capture_output=True, text=True)
+        capture_output=True, text=True, timeout=300)
     assert result.returncode == 1
     assert f"ValueError: {MESSAGE} with " in result.stderr
 
