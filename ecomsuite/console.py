@@ -37,6 +37,9 @@ STEP_RE = re.compile(r"Running step (\d+) of (\d+)")
 MAP_REDUCE_RE = re.compile(r"^\s*map\s+(\d+)%\s+reduce\s+(\d+)%\s*$")   # as mrjob's own
 APPLICATION_RE = re.compile(r"Submitted application (application_\d+_\d+)")
 COUNTER_RE = re.compile(r"^\t\t([^=]+)=(\d+)$")
+# ecomsuite.ingest's line per landed file read: "  [3/90] orders/2025-06-11/...: ..."
+INGEST_FILE_RE = re.compile(r"^\s*\[(\d+)/(\d+)\] (\S+?)(?::|$)")
+INGEST_START_RE = re.compile(r"^ingesting .*?(\d+) landed file")
 ROWS_GROUP = "rows"     # ecomsuite.jobbase.ROWS_GROUP: what a job counts per row it reads
 
 
@@ -154,27 +157,31 @@ class Output:
     """ecom-run's printing: the mode, the consoles, and the progress of running jobs."""
 
     def __init__(self, quiet=False, as_json=False, verbose=False, stdout=None, stderr=None,
-                 live=None, width=None):
+                 live=None, width=None, watch_mrjob=True):
         self.quiet, self.as_json, self.verbose = quiet, as_json, verbose
+        self.watch_mrjob = watch_mrjob   # ecom-run's mrjob logger propagates only if --verbose
         self.width = width or terminal_width()
         self.out = Console(file=stdout or sys.stdout, width=self.width, highlight=False,
                            markup=False, emoji=False)
+        # live=True forces the live display (a test's buffer is no terminal)
         self.err = Console(file=stderr or sys.stderr, highlight=False, markup=False,
-                           emoji=False, width=self.width)
+                           emoji=False, width=self.width, force_terminal=live or None)
         # live only on a terminal, and not under --quiet or --verbose (mrjob's log is there)
         self.live = (self.err.is_terminal and not quiet and not verbose) if live is None else live
         self.plain = not self.live and not quiet and not as_json
         self.handler = MrjobProgress(self._changed)
         self._progress = None
+        self._ingest_task = None
         self._lock = threading.Lock()
 
     # --- progress ------------------------------------------------------------------
 
     def __enter__(self):
-        logger = logging.getLogger("mrjob")
-        if logger.getEffectiveLevel() > logging.INFO:
-            logger.setLevel(logging.INFO)   # the progress is in mrjob's INFO records
-        logger.addHandler(self.handler)
+        if self.watch_mrjob:
+            logger = logging.getLogger("mrjob")
+            if logger.getEffectiveLevel() > logging.INFO:
+                logger.setLevel(logging.INFO)   # the progress is in mrjob's INFO records
+            logger.addHandler(self.handler)
         if self.live:
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(bar_width=20),
@@ -190,10 +197,25 @@ class Output:
             self._progress = None
 
     def say(self, text):
-        """A progress line (stderr) outside any job: the ingest's."""
+        """A progress line (stderr) outside any job: the ingest's. Live, its line per file
+        read moves a bar instead."""
         if self.quiet or (self.as_json and not self.live):
             return
         with self._lock:
+            start = INGEST_START_RE.match(text)
+            if self._progress is not None and start:
+                self._ingest_task = self._progress.add_task(
+                    "ingest", total=int(start.group(1)), detail="validating the landed files")
+            found = INGEST_FILE_RE.match(text)
+            if self._progress is not None and found:
+                done, total, name = int(found.group(1)), int(found.group(2)), found.group(3)
+                if self._ingest_task is None:
+                    self._ingest_task = self._progress.add_task("ingest", total=total, detail="")
+                self._progress.update(self._ingest_task, completed=done,
+                                      detail=f"{done}/{total} files, {'/'.join(name.split('/')[:2])}")
+                if done == total:
+                    self._progress.stop_task(self._ingest_task)
+                return
             self.err.print(text, soft_wrap=True)
 
     def job_started(self, index, total, name, runner):
@@ -225,7 +247,7 @@ class Output:
         with self._lock:
             if self._progress is not None and state.task_id is not None:
                 self._progress.update(state.task_id, completed=state.fraction(),
-                                      detail=state.detail())
+                                      detail=state.detail(), refresh=True)
             elif self.plain and what in ("map", "application"):
                 # on YARN the job's own percentages, as `hadoop jar` prints them
                 self.err.print(f"{state.tag}: {state.detail()}", soft_wrap=True)

@@ -847,12 +847,13 @@ def main(argv=None):
     logging.basicConfig(format="%(name)s: %(message)s")
     logging.getLogger("mrjob").setLevel(logging.INFO if args.verbose else logging.ERROR)
 
-    def say(text):
-        if not args.quiet:
-            print(text, file=sys.stderr, flush=True)
+    from ecomsuite.console import Output
+    out = Output(quiet=args.quiet, verbose=args.verbose, watch_mrjob=False)
     try:
-        published, refused, skipped = ingest(
-            args.data, args.runner, args.days, args.datasets, args.force, args.part_rows, say)
+        with out:   # on a terminal, a live bar over the files read; elsewhere a line each
+            published, refused, skipped = ingest(
+                args.data, args.runner, args.days, args.datasets, args.force, args.part_rows,
+                out.say)
     except (IngestError, layout.LayoutError) as e:
         print(f"ecom-ingest: {e}", file=sys.stderr)
         return 1

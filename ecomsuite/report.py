@@ -91,7 +91,7 @@ def output_view(rows, width, where, max_rows=TERMINAL_ROWS, key_name="key"):
             else f"first {shown} of {len(rows):,} rows"]
     if len(tables) > 1:
         what.append(f"{len(tables)} tables of columns to fit {width} columns")
-    note = Text(f"{'; '.join(what)}; all rows: {where}/part-*", style="dim")
+    note = Text(f"{'; '.join(what)}\nall rows: {where}/part-*", style="dim")
     parts = []
     for i, table in enumerate(tables):
         if i:
