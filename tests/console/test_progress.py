@@ -46,7 +46,7 @@ def hadoop_jar_stderr(n, percentages):
 def run_yarn_step(step, steps, n, percentages):
     """What mrjob's hadoop runner does for a step: log its start, then parse `hadoop jar`'s
     stderr and log each record (mrjob.hadoop._run_hadoop)."""
-    logging.getLogger("mrjob.hadoop").info("Running step %d of %d..." % (step, steps))
+    logging.getLogger("mrjob.hadoop").info("Running step %d of %d...", step, steps)
     return _interpret_hadoop_jar_command_stderr(
         iter(hadoop_jar_stderr(n, percentages)), record_callback=_log_record_from_hadoop)
 
