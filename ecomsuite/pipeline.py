@@ -541,7 +541,7 @@ def summarize(store, records, width):
                                       width, r["output_dir"]))
         else:
             chunks.append(Text(f"  FAILED: {r['error']}"))
-        if "input_rows" in r:
+        if r.get("malformed_total"):   # none: the summary's line for the job says so
             malformed = ", ".join(f"{k}={v}" for k, v in r["malformed_rows"].items()) or "none"
             days = r.get("input_days") or []
             over = f" over {len(days)} day(s) {days[0]}..{days[-1]}" if days else ""
@@ -551,8 +551,10 @@ def summarize(store, records, width):
         chunks.append(Text(""))
     failed = sum(r["status"] != "succeeded" for r in records)
     total = sum(r["duration_seconds"] or 0 for r in records)
-    chunks.append(Text(f"== {len(records)} job(s): {len(records) - failed} succeeded, {failed} "
-                       f"failed, {total:.1f} s of job time ==", style="bold"))
+    days = sorted({d for r in records for d in r.get("input_days") or []})
+    over = f" over {len(days)} day(s) {days[0]}..{days[-1]}" if days else ""
+    chunks.append(Text(f"== {len(records)} job(s){over}: {len(records) - failed} succeeded, "
+                       f"{failed} failed, {total:.1f} s of job time ==", style="bold"))
     chunks.append(runs_table(records, width))
     chunks.append(Text(f"outputs: {store.output_root}/<job>/<run_id>/part-*"))
     chunks.append(Text(f"run records: {store.output_root}/_runs/<job>/<run_id>.json"))

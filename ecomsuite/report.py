@@ -9,6 +9,7 @@ import io
 import json
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.measure import Measurement
 from rich.table import Table
@@ -91,7 +92,10 @@ def output_view(rows, width, where, max_rows=TERMINAL_ROWS, key_name="key"):
             else f"first {shown} of {len(rows):,} rows"]
     if len(tables) > 1:
         what.append(f"{len(tables)} tables of columns to fit {width} columns")
-    note = Text(f"{'; '.join(what)}\nall rows: {where}/part-*", style="dim")
+    pointer = f"all rows: {where}/part-*"
+    # one line when it fits; else the pointer on a line of its own (a path cut is no use)
+    sep = "; " if cell_len(f"{'; '.join(what)}; {pointer}") <= width else "\n"
+    note = Text(f"{'; '.join(what)}{sep}{pointer}", style="dim")
     parts = []
     for i, table in enumerate(tables):
         if i:

@@ -38,11 +38,14 @@ def test_tables_fit_the_terminal_and_name_the_files(generated_data, tmp_path, co
     assert sorted(records) == sorted(JOBS.split(","))
     for job, record in records.items():
         assert f"== {job} (inline, " in r.stdout
-        assert f"all rows: {record['output_dir']}/part-*" in lines   # a line of its own
+        pointer = f"all rows: {record['output_dir']}/part-*"    # whole, on one line
+        assert any(line == pointer or line.endswith("; " + pointer) for line in lines)
     # daily_revenue is long: cut, and saying so
     assert f"of {records['daily_revenue']['output_rows']:,} rows" in r.stdout
     # the closing summary: a line per job with its rows, and where outputs are
-    summary = r.stdout[r.stdout.index("== 4 job(s): 4 succeeded, 0 failed"):]
+    days = sorted(records["funnel"]["input_days"])
+    over = f" over {len(days)} day(s) {days[0]}..{days[-1]}" if days else ""
+    summary = r.stdout[r.stdout.index(f"== 4 job(s){over}: 4 succeeded, 0 failed"):]
     for job, record in records.items():
         (line,) = [ln for ln in summary.splitlines() if ln.startswith(job + " ")]
         assert line.split()[1:4] == ["ok", f"{record['output_rows']:,}",
