@@ -172,6 +172,7 @@ class Output:
         self.handler = MrjobProgress(self._changed)
         self._progress = None
         self._ingest_task = None
+        self._level = logging.NOTSET
         self._lock = threading.Lock()
 
     # --- progress ------------------------------------------------------------------
@@ -179,6 +180,7 @@ class Output:
     def __enter__(self):
         if self.watch_mrjob:
             logger = logging.getLogger("mrjob")
+            self._level = logger.level
             if logger.getEffectiveLevel() > logging.INFO:
                 logger.setLevel(logging.INFO)   # the progress is in mrjob's INFO records
             logger.addHandler(self.handler)
@@ -191,7 +193,10 @@ class Output:
         return self
 
     def __exit__(self, *exc):
-        logging.getLogger("mrjob").removeHandler(self.handler)
+        if self.watch_mrjob:
+            logger = logging.getLogger("mrjob")
+            logger.removeHandler(self.handler)
+            logger.setLevel(self._level)
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
