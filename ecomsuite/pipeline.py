@@ -309,6 +309,10 @@ class RunStore:
         with _store_errors(f"setting {temp} aside", self.hdfs):
             return self.outputs.versions(job).set_aside(temp, run_id)
 
+    def part_files(self, output_dir):
+        """The glob of an output's part files (what a reader of every row opens)."""
+        return self.outputs.store.join(output_dir, layout.PART_GLOB)
+
     def read_output(self, path):
         with _store_errors(f"reading {path}", self.hdfs):
             return self.outputs.read_output_lines(path)
@@ -538,7 +542,7 @@ def summarize(store, records, width):
                            style="bold"))
         if r["status"] == "succeeded":
             chunks.append(output_view(parse_output_lines(store.read_output(r["output_dir"])),
-                                      width, r["output_dir"]))
+                                      width, store.part_files(r["output_dir"])))
         else:
             chunks.append(Text(f"  FAILED: {r['error']}"))
         if r.get("malformed_total"):   # none: the summary's line for the job says so
@@ -556,8 +560,9 @@ def summarize(store, records, width):
     chunks.append(Text(f"== {len(records)} job(s){over}: {len(records) - failed} succeeded, "
                        f"{failed} failed, {total:.1f} s of job time ==", style="bold"))
     chunks.append(runs_table(records, width))
-    chunks.append(Text(f"outputs: {store.output_root}/<job>/<run_id>/part-*"))
-    chunks.append(Text(f"run records: {store.output_root}/_runs/<job>/<run_id>.json"))
+    job, run = "<job>", "<run_id>"
+    chunks.append(Text(f"outputs: {store.part_files(store.final_output(job, run))}"))
+    chunks.append(Text(f"run records: {store.outputs.record_path(job, run)}"))
     return chunks
 
 

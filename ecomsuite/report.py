@@ -82,17 +82,17 @@ def fitted_tables(rows, width, max_rows=TERMINAL_ROWS, key_name="key"):
     return [_table(key_name, c, cells(shown)) for c in chunks], shown
 
 
-def output_view(rows, width, where, max_rows=TERMINAL_ROWS, key_name="key"):
+def output_view(rows, width, files, max_rows=TERMINAL_ROWS, key_name="key"):
     """A job's output for the terminal: its table(s) and a line saying what is shown and
-    where every row is (`where`: the output folder)."""
+    where every row is (`files`: the output's part files, a glob)."""
     if not rows:
-        return Text(f"(no rows) output: {where}")
+        return Text(f"(no rows) output: {files}")
     tables, shown = fitted_tables(rows, width, max_rows, key_name)
     what = [f"{len(rows):,} row(s)" if shown == len(rows)
             else f"first {shown} of {len(rows):,} rows"]
     if len(tables) > 1:
         what.append(f"{len(tables)} tables of columns to fit {width} columns")
-    pointer = f"all rows: {where}/part-*"
+    pointer = f"all rows: {files}"
     # one line when it fits; else the pointer on a line of its own (a path cut is no use)
     sep = "; " if cell_len(f"{'; '.join(what)}; {pointer}") <= width else "\n"
     note = Text(f"{'; '.join(what)}{sep}{pointer}", style="dim")

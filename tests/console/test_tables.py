@@ -50,7 +50,7 @@ def cells_of(text):
 @pytest.mark.parametrize("width", [80, 200])
 def test_a_wide_result_fits_and_keeps_every_field_and_value(width):
     rows = wide_rows()
-    text = render(output_view(rows, width, "output/funnel/RUN"), width)
+    text = render(output_view(rows, width, "output/funnel/RUN/part-*"), width)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= width
     found = cells_of(text)
@@ -75,7 +75,7 @@ def test_at_200_columns_the_funnel_takes_fewer_tables_than_at_80():
 @pytest.mark.parametrize("width", [80, 200])
 def test_a_long_result_is_cut_and_names_its_files(width):
     rows = long_rows()
-    text = render(output_view(rows, width, "output/daily_revenue/RUN"), width)
+    text = render(output_view(rows, width, "output/daily_revenue/RUN/part-*"), width)
     assert max(len(line) for line in text.splitlines()) <= width
     shown = TERMINAL_ROWS if width == 200 else None
     keys = [format_value(k) for k, _ in rows]
@@ -89,13 +89,13 @@ def test_a_long_result_is_cut_and_names_its_files(width):
 
 
 def test_no_rows_still_names_the_output():
-    assert "(no rows) output: out/fraud_signals/RUN" in render(
-        output_view([], 80, "out/fraud_signals/RUN"), 80)
+    assert "(no rows) output: out/fraud_signals/RUN/part-*" in render(
+        output_view([], 80, "out/fraud_signals/RUN/part-*"), 80)
 
 
 def test_one_field_wider_than_the_terminal_still_fits():
     rows = [("k" * 50, {"text": "word " * 30})]
-    text = render(output_view(rows, 40, "o"), 40)
+    text = render(output_view(rows, 40, "o/part-*"), 40)
     assert max(len(line) for line in text.splitlines()) <= 40
 
 
