@@ -178,6 +178,13 @@ class Output:
     # --- progress ------------------------------------------------------------------
 
     def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        """Watch mrjob's log; on a terminal, start the live display."""
         if self.watch_mrjob:
             logger = logging.getLogger("mrjob")
             self._level = logger.level
@@ -192,9 +199,10 @@ class Output:
             self._progress.start()
         return self
 
-    def __exit__(self, *exc):
-        if self.watch_mrjob:
-            logger = logging.getLogger("mrjob")
+    def stop(self):
+        """Undo start() (once; again does nothing)."""
+        logger = logging.getLogger("mrjob")
+        if self.handler in logger.handlers:
             logger.removeHandler(self.handler)
             logger.setLevel(self._level)
         if self._progress is not None:

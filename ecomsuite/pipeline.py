@@ -646,6 +646,7 @@ def main(argv=None):
 
     def give_up(code, message, records=()):
         """A failure before or between the jobs: one line on stderr (and the document)."""
+        out.stop()
         out.document(run_document(args, list(records), code, started, message))
         if code == EXIT_OUTPUT_ROOT:
             out.error(message)
@@ -668,33 +669,34 @@ def main(argv=None):
         store.check_writable()
     except PipelineError as e:
         return give_up(EXIT_OUTPUT_ROOT, f"ecom-run: {e}; no job was run")
-    with out:
-        try:
-            # local data is ingested inline whatever the jobs' runner: the local runner
-            # starts a process per landed file (70 s against 1.8 s for 30 days, docs/ingest.md)
-            refused = store.ingest(None, out.say)
-        except PipelineError as e:
-            return give_up(EXIT_JOB_FAILED, f"ecom-run: {e}")
-        for name, why in refused:
-            out.error(f"ecom-run: the ingest refused {name}: {why}")
+    out.start()     # progress (stderr) until the jobs end
+    try:
+        # local data is ingested inline whatever the jobs' runner: the local runner starts
+        # a process per landed file (70 s against 1.8 s for 30 days, docs/ingest.md)
+        refused = store.ingest(None, out.say)
+    except PipelineError as e:
+        return give_up(EXIT_JOB_FAILED, f"ecom-run: {e}")
+    for name, why in refused:
+        out.error(f"ecom-run: the ingest refused {name}: {why}")
 
-        def run(i, name):
-            state = out.job_started(i, len(names), name, args.runner)
-            record = run_job(classes[name], store, args.runner, args.max_malformed_share)
-            out.job_finished(state, record)
-            return record
+    def run(i, name):
+        state = out.job_started(i, len(names), name, args.runner)
+        record = run_job(classes[name], store, args.runner, args.max_malformed_share)
+        out.job_finished(state, record)
+        return record
 
-        try:
-            if args.parallel == 1:
-                records = [run(i, name) for i, name in enumerate(names, 1)]
-            else:
-                with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-                    records = list(pool.map(run, range(1, len(names) + 1), names))
-        except RecordNotWritten as e:
-            return give_up(EXIT_OUTPUT_ROOT, f"ecom-run: cannot write a run record: {e}; the "
-                           "jobs after it were not run")
-        finally:
-            store.close()
+    try:
+        if args.parallel == 1:
+            records = [run(i, name) for i, name in enumerate(names, 1)]
+        else:
+            with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+                records = list(pool.map(run, range(1, len(names) + 1), names))
+    except RecordNotWritten as e:
+        return give_up(EXIT_OUTPUT_ROOT, f"ecom-run: cannot write a run record: {e}; the jobs "
+                       "after it were not run")
+    finally:
+        store.close()
+        out.stop()
     failed = [r for r in records if r["status"] != "succeeded"]
     code = EXIT_JOB_FAILED if failed else EXIT_OK
     for chunk in ([] if args.quiet or args.json else summarize(store, records, out.width)):
