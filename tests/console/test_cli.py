@@ -5,6 +5,7 @@ records, --quiet prints nothing on success, and the exit codes stay as documente
 import glob
 import json
 import os
+import pty
 import subprocess
 import sys
 
@@ -116,3 +117,34 @@ def test_unknown_job_with_json_still_exits_1_with_one_document(tmp_path, capsys)
     assert "unknown job(s) nope" in str(e.value)
     doc = json.loads(capsys.readouterr().out)
     assert doc["exit_code"] == 1 and "unknown job(s) nope" in doc["error"]
+
+
+def test_live_progress_on_a_terminal_never_reaches_the_json(generated_data, tmp_path):
+    """stderr a real pseudo-terminal, stdout a pipe: the live display is drawn on the
+    terminal, and stdout holds the one JSON document and nothing else."""
+    main_fd, terminal = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecomsuite.pipeline", "--runner", "inline", "--data",
+         str(generated_data), "--output", "out", "--jobs", "sales_by_region,funnel", "--json"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:    # the terminal closed: the process has ended
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    stdout = proc.stdout.read()
+    assert proc.wait(timeout=600) == 0
+    os.close(main_fd)
+    doc = json.loads(stdout)
+    assert [j["job"] for j in doc["jobs"]] == ["sales_by_region", "funnel"]
+    text = drawn.decode("utf-8", "replace")
+    assert "\x1b[" in text                                  # drawn in place
+    assert "[1/2] sales_by_region" in text and "[2/2] funnel" in text
+    assert "step 2/2" in text                               # the funnel's second step
+    assert f"{doc['jobs'][1]['output_rows']} rows out" in text
