@@ -789,6 +789,10 @@ def parse_args(argv):
     parser.add_argument("--part-rows", type=int, default=PART_ROWS,
                         help="rows per canonical Parquet part at most (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON document on stdout (the published partitions' "
+                             "manifests, what was refused or skipped, the exit code) and "
+                             "nothing else there")
     parser.add_argument("--verbose", action="store_true", help="show mrjob's own log")
     args = parser.parse_args(argv)
     args.datasets = args.datasets.split(",")
@@ -846,31 +850,41 @@ def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(format="%(name)s: %(message)s")
     logging.getLogger("mrjob").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    from ecomsuite.console import Output
+    out = Output(quiet=args.quiet, as_json=args.json, verbose=args.verbose, watch_mrjob=False)
 
-    def say(text):
-        if not args.quiet:
-            print(text, file=sys.stderr, flush=True)
+    def document(code, published=(), refused=(), skipped=(), error=None):
+        out.document({"command": "ecom-ingest", "data": args.data, "runner": args.runner,
+                      "exit_code": code, "error": error,
+                      "published": [json.loads(m.to_json()) for m in published],
+                      "refused": [{"partition": n, "why": w} for n, w in refused],
+                      "skipped": [{"partition": n, "why": w} for n, w in skipped]})
+        return code
     try:
-        published, refused, skipped = ingest(
-            args.data, args.runner, args.days, args.datasets, args.force, args.part_rows, say)
+        with out:   # on a terminal, a live bar over the files read; elsewhere a line each
+            published, refused, skipped = ingest(
+                args.data, args.runner, args.days, args.datasets, args.force, args.part_rows,
+                out.say)
     except (IngestError, layout.LayoutError) as e:
         print(f"ecom-ingest: {e}", file=sys.stderr)
-        return 1
+        return document(1, error=str(e))
     except Exception as e:  # the job failed: mrjob said why above
         from mrjob.step import StepFailedException
         if isinstance(e, StepFailedException):
             print(f"ecom-ingest: the ingest job failed: {e}", file=sys.stderr)
-            return 1
+            return document(1, error=f"the ingest job failed: {e}")
         raise
     text = summary(args.data, published, refused, skipped)
     nothing = not published and not refused and skipped and \
         all(why != UP_TO_DATE for _, why in skipped)
-    if text and (not args.quiet or refused or nothing):
+    if text and not args.json and (not args.quiet or refused or nothing):
         print(text)
+    elif text and args.json and (refused or nothing):
+        print(text, file=sys.stderr)   # what went wrong, for a person reading the log
     if nothing:
         print(f"ecom-ingest: nothing to ingest in {args.data} (see above)", file=sys.stderr)
-        return 1
-    return EXIT_REFUSED if refused else 0
+    code = 1 if nothing else EXIT_REFUSED if refused else 0
+    return document(code, published, refused, skipped)
 
 
 if __name__ == "__main__":

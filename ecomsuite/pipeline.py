@@ -43,6 +43,7 @@ import argparse
 import contextlib
 import errno
 import glob
+import json
 import logging
 import os
 import secrets
@@ -55,6 +56,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import yaml
+from rich.text import Text
 
 import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
 
@@ -62,6 +64,7 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 from mrjob.step import StepFailedException
 
 from ecomsuite import config, ingest, layout
+from ecomsuite.console import Output
 from ecomsuite.jobbase import (
     DEFAULT_MAX_MALFORMED_SHARE,
     RowStats,
@@ -71,7 +74,7 @@ from ecomsuite.jobbase import (
     task_failure_text,
 )
 from ecomsuite.registry import job_classes
-from ecomsuite.report import format_table, parse_output_lines
+from ecomsuite.report import output_view, parse_output_lines, runs_table
 
 # Jobs the hadoop runner runs at once by default. On the single-node cluster two
 # fit (yarn-site lets application masters take half the node's container memory:
@@ -306,6 +309,10 @@ class RunStore:
         with _store_errors(f"setting {temp} aside", self.hdfs):
             return self.outputs.versions(job).set_aside(temp, run_id)
 
+    def part_files(self, output_dir):
+        """The glob of an output's part files (what a reader of every row opens)."""
+        return self.outputs.store.join(output_dir, layout.PART_GLOB)
+
     def read_output(self, path):
         with _store_errors(f"reading {path}", self.hdfs):
             return self.outputs.read_output_lines(path)
@@ -525,24 +532,47 @@ def _finish(record, started):
     record.duration_seconds = round(record.finished_at - started, 3)
 
 
-def summarize(store, records):
-    """The text the user sees: a table per job, then the row counts."""
+def summarize(store, records, width):
+    """What the user sees on stdout (rich renderables, `width` columns at most): a table
+    per job (ecomsuite.report: folded or cut to fit, naming the files with every row) and
+    its row counts, then one line per job and where the outputs are."""
     chunks = []
     for r in records:
-        title = f"== {r['job']} ({r['runner']}, {r['duration_seconds']:.1f} s) =="
+        chunks.append(Text(f"== {r['job']} ({r['runner']}, {r['duration_seconds']:.1f} s) ==",
+                           style="bold"))
         if r["status"] == "succeeded":
-            chunks.append(format_table(title, "key", parse_output_lines(
-                store.read_output(r["output_dir"])), more_hint=f" in {r['output_dir']}"))
+            chunks.append(output_view(parse_output_lines(store.read_output(r["output_dir"])),
+                                      width, store.part_files(r["output_dir"])))
         else:
-            chunks.append(f"{title}\n  FAILED: {r['error']}")
-        if "input_rows" in r:
+            chunks.append(Text(f"  FAILED: {r['error']}"))
+        if r.get("malformed_total"):   # none: the summary's line for the job says so
             malformed = ", ".join(f"{k}={v}" for k, v in r["malformed_rows"].items()) or "none"
             days = r.get("input_days") or []
             over = f" over {len(days)} day(s) {days[0]}..{days[-1]}" if days else ""
-            chunks.append(f"  rows read{over}: {r['input_rows']:,}, valid: {r['valid_rows']:,}, "
-                          f"malformed: {r['malformed_total']:,} ({r['malformed_share']:.2%}; "
-                          f"{malformed})")
-    return "\n\n".join(chunks)
+            chunks.append(Text(f"rows read{over}: {r['input_rows']:,}, valid: "
+                               f"{r['valid_rows']:,}, malformed: {r['malformed_total']:,} "
+                               f"({r['malformed_share']:.2%}; {malformed})"))
+        chunks.append(Text(""))
+    failed = sum(r["status"] != "succeeded" for r in records)
+    total = sum(r["duration_seconds"] or 0 for r in records)
+    days = sorted({d for r in records for d in r.get("input_days") or []})
+    over = f" over {len(days)} day(s) {days[0]}..{days[-1]}" if days else ""
+    chunks.append(Text(f"== {len(records)} job(s){over}: {len(records) - failed} succeeded, "
+                       f"{failed} failed, {total:.1f} s of job time ==", style="bold"))
+    chunks.append(runs_table(records, width))
+    job, run = "<job>", "<run_id>"
+    chunks.append(Text(f"outputs: {store.part_files(store.final_output(job, run))}"))
+    chunks.append(Text(f"run records: {store.outputs.record_path(job, run)}"))
+    return chunks
+
+
+def run_document(args, records, code, started, error=None):
+    """--json: the run as one document (the run records as they were written)."""
+    return {"command": "ecom-run", "runner": args.runner, "data": args.data,
+            "output": args.output, "exit_code": code,
+            "status": "succeeded" if code == EXIT_OK else "failed", "error": error,
+            "started_at": started, "duration_seconds": round(time.time() - started, 3),
+            "jobs": [json.loads(r.to_json()) for r in records]}
 
 
 def parse_args(argv):
@@ -572,6 +602,10 @@ def parse_args(argv):
                              "mostly on client JVMs and container start-up, which overlap "
                              f"well; default {DEFAULT_HADOOP_PARALLEL} there, 1 elsewhere)")
     parser.add_argument("--quiet", action="store_true", help="print only failures")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON document on stdout (every job's run record, "
+                             "the exit code) and nothing else there; failures still go to "
+                             "stderr")
     parser.add_argument("--verbose", action="store_true", help="show mrjob's own log")
     args = parser.parse_args(argv)
     hadoop = args.runner == "hadoop"
@@ -602,45 +636,53 @@ def make_store(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    started = time.time()
     logging.basicConfig(format="%(name)s: %(message)s")
     mrjob_log = logging.getLogger("mrjob")
     mrjob_log.setLevel(logging.INFO if args.verbose else logging.ERROR)
     # a failed task's error reaches the user in the job's record and summary (run_job)
     mrjob_log.propagate = args.verbose
+    out = Output(quiet=args.quiet, as_json=args.json, verbose=args.verbose)
+
+    def give_up(code, message, records=()):
+        """A failure before or between the jobs: one line on stderr (and the document)."""
+        out.stop()
+        out.document(run_document(args, list(records), code, started, message))
+        if code == EXIT_OUTPUT_ROOT:
+            out.error(message)
+            return code
+        sys.exit(message)
+
     classes = job_classes()
     names = args.jobs.split(",") if args.jobs else list(classes)
     unknown = [n for n in names if n not in classes]
     if unknown:
-        sys.exit(f"ecom-run: unknown job(s) {', '.join(unknown)}; known: {', '.join(classes)}")
+        return give_up(EXIT_JOB_FAILED, f"ecom-run: unknown job(s) {', '.join(unknown)}; "
+                       f"known: {', '.join(classes)}")
     store = make_store(args)
     if args.runner == "hadoop":
         try:
             prepare_hadoop_runner()
         except PipelineError as e:
-            sys.exit(f"ecom-run: {e}")
+            return give_up(EXIT_JOB_FAILED, f"ecom-run: {e}")
     try:
         store.check_writable()
     except PipelineError as e:
-        print(f"ecom-run: {e}; no job was run", file=sys.stderr)
-        return EXIT_OUTPUT_ROOT
+        return give_up(EXIT_OUTPUT_ROOT, f"ecom-run: {e}; no job was run")
+    out.start()     # progress (stderr) until the jobs end
     try:
         # local data is ingested inline whatever the jobs' runner: the local runner starts
         # a process per landed file (70 s against 1.8 s for 30 days, docs/ingest.md)
-        refused = store.ingest(None, None if args.quiet else (
-            lambda text: print(text, file=sys.stderr, flush=True)))
+        refused = store.ingest(None, out.say)
     except PipelineError as e:
-        sys.exit(f"ecom-run: {e}")
+        return give_up(EXIT_JOB_FAILED, f"ecom-run: {e}")
     for name, why in refused:
-        print(f"ecom-run: the ingest refused {name}: {why}", file=sys.stderr)
+        out.error(f"ecom-run: the ingest refused {name}: {why}")
 
     def run(i, name):
-        tag = f"[{i}/{len(names)}] {name}"
-        if not args.quiet:
-            print(f"{tag} on the {args.runner} runner ...", file=sys.stderr, flush=True)
+        state = out.job_started(i, len(names), name, args.runner)
         record = run_job(classes[name], store, args.runner, args.max_malformed_share)
-        if not args.quiet:
-            print(f"{tag}: {record['status']} in {record['duration_seconds']:.1f} s",
-                  file=sys.stderr, flush=True)
+        out.job_finished(state, record)
         return record
 
     try:
@@ -650,18 +692,20 @@ def main(argv=None):
             with ThreadPoolExecutor(max_workers=args.parallel) as pool:
                 records = list(pool.map(run, range(1, len(names) + 1), names))
     except RecordNotWritten as e:
-        print(f"ecom-run: cannot write a run record: {e}; the jobs after it were not run",
-              file=sys.stderr)
-        return EXIT_OUTPUT_ROOT
+        return give_up(EXIT_OUTPUT_ROOT, f"ecom-run: cannot write a run record: {e}; the jobs "
+                       "after it were not run")
     finally:
         store.close()
+        out.stop()
     failed = [r for r in records if r["status"] != "succeeded"]
-    if not args.quiet:
-        print(summarize(store, records))
-    for r in failed:  # the whole error is in the summary above, unless --quiet
-        error = r["error"] if args.quiet else r["error"].splitlines()[0]
-        print(f"ecom-run: {r['job']} failed: {error}", file=sys.stderr)
-    return EXIT_JOB_FAILED if failed else EXIT_OK
+    code = EXIT_JOB_FAILED if failed else EXIT_OK
+    for chunk in ([] if args.quiet or args.json else summarize(store, records, out.width)):
+        out.print(chunk)
+    for r in failed:  # the whole error is in the summary above, unless --quiet or --json
+        error = r["error"] if args.quiet or args.json else r["error"].splitlines()[0]
+        out.error(f"ecom-run: {r['job']} failed: {error}")
+    out.document(run_document(args, records, code, started))
+    return code
 
 
 def clean_temp_outputs(output_root):
