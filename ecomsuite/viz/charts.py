@@ -14,13 +14,14 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display, no GUI toolkit
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 TOTAL = "all"          # the jobs' pre-aggregated rows over every region / device
 WIDTH, HEIGHT, DPI = 9.0, 4.0, 100   # 900 x 400 px
 PALETTE = ("#3274d9", "#e0752d", "#56a64b", "#a352cc", "#f2cc0c", "#8ab8ff", "#de314d",
            "#73bf69", "#ff9830", "#b877d9")
 ANOMALY = "#de314d"
+QUARANTINE_COLORS = ("#de314d", "#ff9830", "#a352cc", "#f2cc0c", "#3274d9", "#8f3bb8", "#e0752d")
 
 plt.rcParams.update({
     "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 11,
@@ -317,25 +318,41 @@ def data_quality(data):
     reasons = sorted({r for m in data.manifests for r in m.rejected_by_reason})
     fig, axes = _figure(height=1.6 + 1.5 * len(datasets), nrows=len(datasets), sharex=True,
                         squeeze=False)
+    handles, labels = [], []
     for ax, dataset in zip(axes[:, 0], datasets):
         ms = sorted((m for m in data.manifests if m.dataset == dataset), key=lambda m: m.day)
         days = _days([m.day for m in ms])
-        ax.bar(days, [m.valid for m in ms], color=PALETTE[2], label="valid", width=0.8)
-        bottom = [m.valid for m in ms]
+        ax.bar(days, [m.valid for m in ms], color="#cfe8cc", label="valid (left axis)",
+               width=0.8)
+        ax.plot(days, [m.records for m in ms], color="#444", linewidth=1, marker=".",
+                label="records read (left axis)")
+        # the quarantined are a few rows among thousands: their own axis, on the right
+        qx = ax.twinx()
+        bottom = [0] * len(ms)
         for i, reason in enumerate(reasons):
             values = [m.rejected_by_reason.get(reason, 0) for m in ms]
-            ax.bar(days, values, bottom=bottom, width=0.8, label=f"quarantined: {reason}",
-                   color=PALETTE[(i + 3) % len(PALETTE)])
+            qx.bar(days, values, bottom=bottom, width=0.35, label=f"quarantined: {reason}",
+                   color=QUARANTINE_COLORS[i % len(QUARANTINE_COLORS)])
             bottom = [b + v for b, v in zip(bottom, values)]
-        ax.plot(days, [m.records for m in ms], color="#444", linewidth=1, marker=".",
-                label="records read")
+        qx.set_ylim(0, max(bottom + [1]) * 1.25)
+        qx.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        qx.set_ylabel("quarantined", fontsize=8)
+        qx.grid(False)
+        qx.spines["right"].set_visible(True)
+        handles += [h for h in qx.get_legend_handles_labels()[0]]
+        labels += qx.get_legend_handles_labels()[1]
         rejected = sum(m.rejected for m in ms)
         records = sum(m.records for m in ms)
         ax.set_title(f"{dataset}: {records:,} records read, {rejected:,} quarantined "
                      f"({rejected / records if records else 0:.3%})", fontsize=10)
         ax.yaxis.set_major_formatter(FuncFormatter(_money))
     _date_axis(axes[-1, 0])
-    handles, labels = axes[0, 0].get_legend_handles_labels()
+    first = axes[0, 0].get_legend_handles_labels()
+    seen = dict(zip(labels, handles))
+    for h, lbl in zip(*first):
+        seen.setdefault(lbl, h)
+    order = [lbl for lbl in first[1]] + sorted(k for k in seen if k not in first[1])
+    handles, labels = [seen[k] for k in order], order
     fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(labels)),
                frameon=False, fontsize=8)
     table = Table(["dataset", "day", "records", "valid", "rejected"] + reasons,
