@@ -158,11 +158,15 @@ def parser():
         description="Write one self-contained HTML page (opens offline: charts embedded, no "
                     "scripts, no links) and one PNG per chart, from the jobs' latest complete "
                     "outputs, their run records and the ingest manifests.",
-        epilog="Charts: sales per region; sales per region and day; daily revenue with anomaly "
-               "days; tier distribution; device conversion; the funnel; top products; fraud "
-               "flags; data quality (records read, valid, quarantined by reason, per day); job "
-               "durations and history. A chart with no data is listed under 'Not shown'. "
-               "Exit codes: 0 written, 2 nothing to report or a bad argument.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="charts: sales per region; sales per region and day; daily revenue with its\n"
+               "  anomaly days; tier distribution; device conversion; the funnel; top products;\n"
+               "  fraud flags; data quality (records read, valid and quarantined by reason, per\n"
+               "  day, from the ingest manifests); job durations and history (run records).\n"
+               "  A chart with no data is listed under 'Not shown' on the page.\n\n"
+               "Exit codes:\n  0  written (the last line printed is the page's path)\n"
+               "  2  nothing to report (no outputs), a folder that cannot be written, or a bad "
+               "argument")
     p.add_argument("--output", default=layout.DEFAULT_OUTPUT_ROOT, metavar="DIR",
                    help="the jobs' output root, local or hdfs:// (default: %(default)s)")
     p.add_argument("--data", default=layout.DEFAULT_DATA_ROOT, metavar="DIR",

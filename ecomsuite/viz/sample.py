@@ -1,5 +1,6 @@
 """A small world that gives every picture something to show: landed days with an anomaly
-day, a few bad rows in the landed files (so the quarantine holds reasons), every
+day, a few bad rows in the landed files (so the quarantine holds reasons), bot sessions,
+an order burst and an outlier order (for the fraud flags), every
 job run, and one run that fails (so the history shows a failure). ``make pictures`` draws the
 committed pictures from it, and tests/report checks the report on it.
 
@@ -31,6 +32,19 @@ BAD_ROWS = {
 FAILING_JOB = "device_conversions"
 
 
+def suspicious_rows(day):
+    """Valid rows that the fraud rules flag: two bot-like sessions (12 events in a minute),
+    a customer with 12 orders in a day, one of them 40 times the others."""
+    d = day.isoformat()
+    clicks = [f"{d} 03:00:{s:02d},SESSIONBOT{b},CUST0000{b},VIEW,product,MOUSE001,desktop,1"
+              for b in (1, 2) for s in range(0, 48, 4)]
+    orders = [f"ORD8{day:%m%d}{i:02d},CUST00007,MOUSE001,Ergonomic Mouse,1,49.99,49.99,"
+              f"{d} 04:{i:02d}:00,COMPLETED,US-EAST" for i in range(11)]
+    orders.append(f"ORD8{day:%m%d}99,CUST00007,MOUSE001,Ergonomic Mouse,40,49.99,1999.60,"
+                  f"{d} 05:00:00,COMPLETED,US-EAST")
+    return {"clickstream": clicks, "orders": orders}
+
+
 def _run(args, quiet=True):
     out = subprocess.run([sys.executable, *args], capture_output=quiet, text=True)
     return out
@@ -58,6 +72,12 @@ def make(root, days=30, scale=0.2, bad_days=(3, 11, 12), runner="inline", fail_o
             with w.open(name, "late-export.csv") as f:
                 f.write(("\r\n".join(rows) + "\r\n").encode())
         w.commit(append=True)
+    fraud_day = START + dt.timedelta(days=min(days - 1, 5))
+    w = data.begin_day(fraud_day)
+    for name, lines in suspicious_rows(fraud_day).items():
+        with w.open(name, "suspicious.csv") as f:
+            f.write(("\n".join([schemas.DATASETS[name].header] + lines) + "\n").encode())
+    w.commit(append=True)
     run = _run(["-m", "ecomsuite.pipeline", "--runner", runner, "--data", data_root,
                 "--output", output_root, "--max-malformed-share", "0.5", "--quiet"])
     if run.returncode:
