@@ -164,11 +164,25 @@ def capture(outputs, to, history=60, dashboards_dir="grafana/dashboards", nameno
     with tempfile.TemporaryDirectory(prefix="ecom-pictures-") as work:
         with monitoring(out.root, work, namenode_url, resourcemanager_url,
                         prometheus_yml) as url:
+            wait_for_first_scrape(url)
             start = time.time()
-            say(f"prometheus {url} scraping the exporter for {history} s of history ...")
+            say(f"prometheus {url} scraping the exporter for {history:g} s of history ...")
             time.sleep(history)
             end = time.time()
             return draw_all(url, boards, to, start, end, step=max(1.0, history / 120))
+
+
+def wait_for_first_scrape(url, timeout=60):
+    """Prometheus applies its targets a few seconds after it starts: the history begins at
+    the exporter's first scrape."""
+    from ecomsuite.viz import dashboards
+    prom = dashboards.Prometheus(url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if prom.instant(f'up{{job="{SCRAPE_JOB}"}} == 1', time.time()):
+            return
+        time.sleep(0.25)
+    raise VizError(f"Prometheus at {url} did not scrape the exporter within {timeout} s")
 
 
 def _cluster(command):
