@@ -300,6 +300,7 @@ def fraud_signals(data):
     bars = ax.bar(labels, list(counts.values()), color=[ANOMALY, PALETTE[4], PALETTE[1]][:len(counts)]
                   + list(PALETTE[:max(0, len(counts) - 3)]))
     _label_bars(ax, bars, _count)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(_count))
     ax.set_ylim(0, max(1, max(counts.values())) * 1.15)
     ax.set_title(f"Fraud flags by rule ({sum(counts.values()):,} in all)")
