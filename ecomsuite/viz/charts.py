@@ -249,8 +249,8 @@ def funnel(data):
         for i, s in enumerate(STAGES):
             ax.annotate(f"{total[f'reached_{s}']:,}", (i, total[f"reached_{s}"]), xytext=(6, 4),
                         textcoords="offset points", fontsize=8)
-        ax.set_title(f"Funnel: sessions reaching each stage in order (overall conversion "
-                     f"{total['overall_conversion']:.1%}, biggest drop-off "
+        ax.set_title(f"Funnel: sessions reaching each stage in order\n(overall conversion "
+                     f"{total['overall_conversion']:.1%}; biggest drop-off "
                      f"{total['biggest_drop_off']})")
     else:
         ax.set_title("Funnel: sessions reaching each stage in order")
