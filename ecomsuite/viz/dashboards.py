@@ -287,7 +287,11 @@ def draw_timeseries(canvas, panel, data, unit):
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     import matplotlib.dates as mdates
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5))
+    times = [t for s in drawn for t, _ in s.points]
+    span = max(times) - min(times)
+    # AutoDateLocator has no interval for a window of a few seconds: ticks every n seconds
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5) if span >= 60 else
+                               mdates.SecondLocator(interval=max(1, int(span // 4) or 1)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
         lambda v, _: format_value(v, unit)))
