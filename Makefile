@@ -32,7 +32,7 @@ VENV_DIR       := $(VENVS)/$(or $(PYTHON_VERSION),none)
 BIN            := $(VENV_DIR)/bin
 PY             := $(BIN)/python
 # The core suite: what depends on the Python version; no cluster, Prometheus or Terraform.
-CORE_TESTS     := -m 'not hadoop and not prometheus' --ignore=tests/terraform
+CORE_TESTS     := -m 'not hadoop and not prometheus and not browser' --ignore=tests/terraform
 
 include $(sort $(wildcard mk/*.mk))
 
@@ -59,14 +59,14 @@ $(VENV_DIR)/.installed: setup.cfg pyproject.toml $(LOCK)
 	  $(PYTHON_EXE) -m venv $(VENV_DIR); }
 	@echo $(PYTHON_EXE) > $(VENV_DIR)/.base-python
 	$(VENV_DIR)/bin/python -m pip install -q --upgrade pip
-	$(VENV_DIR)/bin/python -m pip install -q -r $(LOCK) -e '.[test]'
+	$(VENV_DIR)/bin/python -m pip install -q -r $(LOCK) -e '.[test,report]'
 	@touch $@
 endif
 
 ## Resolve requirements/lock.txt again for every supported Python (after a change to setup.cfg)
 lock: $(VENV_DIR)/.installed
 	$(VENV_DIR)/bin/python -m pip install -q 'uv >= 0.5'
-	$(VENV_DIR)/bin/uv pip compile -q --universal --python-version 3.10 --extra test \
+	$(VENV_DIR)/bin/uv pip compile -q --universal --python-version 3.10 --extra test --extra report \
 	  --output-file $(LOCK) setup.cfg
 
 ## Land DAYS days of orders, customers and clickstream CSVs into DATA_DIR/landing (TARGET=hdfs: HDFS)
@@ -88,6 +88,7 @@ demo: setup
 	$(MAKE) --no-print-directory generate-data OVERWRITE=1 TARGET=local
 	$(MAKE) --no-print-directory ingest TARGET=local
 	$(MAKE) --no-print-directory run-local
+	$(MAKE) --no-print-directory report
 
 ## Set up and run the whole test suite
 test: setup $(TEST_PREREQS)
