@@ -208,9 +208,10 @@ def datagen_revision():
 FRAUD_ACTORS = 3  # injected bot sessions, order bursts and outliers: fraud_signals' output
 
 
-def datagen_command(out, scale, seed, parts):
+def datagen_command(out, scale, seed, parts, realistic=False):
     return [PY, "-m", "datagen", "--out", out, "--scale", f"{scale:g}", "--seed", str(seed),
-            "--parts", str(parts), "--fraud-actors", str(FRAUD_ACTORS), "--quiet"]
+            "--parts", str(parts), "--fraud-actors", str(FRAUD_ACTORS), "--quiet",
+            *(["--realistic"] if realistic else [])]
 
 
 def dataset_complete(directory, datasets=("orders", "customers", "clickstream")):
@@ -247,13 +248,15 @@ def part_files(directory, dataset):
 class Data:
     """Seeded data at one scale, generated once and reused while the generator is unchanged."""
 
-    def __init__(self, scale, seed, parts, root=DATA_ROOT):
-        self.scale, self.seed, self.parts = scale, seed, parts
-        self.dir = os.path.join(root, f"{scale_name(scale)}-seed{seed}-parts{parts}")
+    def __init__(self, scale, seed, parts, root=DATA_ROOT, realistic=True):
+        self.scale, self.seed, self.parts, self.realistic = scale, seed, parts, realistic
+        self.dir = os.path.join(root, f"{scale_name(scale)}-seed{seed}-parts{parts}"
+                                      f"{'-realistic' if realistic else ''}")
         self.stamp_path = os.path.join(self.dir, "bench-stamp.json")
 
     def stamp(self):
         return {"scale": self.scale, "seed": self.seed, "parts": self.parts,
+                "realistic": self.realistic,
                 "fraud_actors": FRAUD_ACTORS, "datagen_revision": datagen_revision()}
 
     def is_current(self):
@@ -276,7 +279,8 @@ class Data:
         log(f"generating data at scale {self.scale:g} ...")
         tmp = self.dir + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        m = run_measured(datagen_command(tmp, self.scale, self.seed, self.parts), work_dir,
+        m = run_measured(datagen_command(tmp, self.scale, self.seed, self.parts,
+                                         self.realistic), work_dir,
                          f"datagen-{scale_name(self.scale)}")
         if m.returncode != 0:
             raise SystemExit(f"the data generator failed:\n{m.stderr_tail()}")
