@@ -955,6 +955,7 @@ def parse_args(argv):
     p.add_argument("--spark-scales", default="10",
                    help="scales at which to time Spark (of --scales; default: %(default)s)")
     p.add_argument("--spark-runs", type=int, default=3, help="(default: %(default)s)")
+    p.add_argument("--spark-warmup", type=int, default=1, help="(default: %(default)s)")
     p.add_argument("--max-load", type=float, default=1.0,
                    help="the README's summary is rewritten only from a run whose 1-minute "
                         "load average stayed below this (default: %(default)s)")
@@ -1058,7 +1059,8 @@ def main(argv=None):
             log(f"timing the core jobs in Spark (local[2]) at S{scale:g} ...")
             try:
                 result["spark"]["results"] += time_spark(timed_jobs, datas[scale],
-                                                         args.spark_runs, 1, work_dir,
+                                                         args.spark_runs, args.spark_warmup,
+                                                         work_dir,
                                                          args.spark_python)
             except RuntimeError as e:
                 log(str(e))

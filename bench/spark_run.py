@@ -64,7 +64,7 @@ def main(argv):
     from pyspark.sql import SparkSession
     spark = (SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[2]"))
              .appName(f"bench-{job}").config("spark.driver.memory", "2g")
-             .config("spark.ui.enabled", "false")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", "4").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     try:
