@@ -19,7 +19,6 @@ last round is compared with DuckDB's answer.
 """
 
 import argparse
-import glob
 import json
 import os
 import shutil
@@ -98,7 +97,7 @@ def job_outputs(output_dir):
         if not records:
             continue
         rows = {}
-        for part in sorted(glob.glob(os.path.join(records[-1]["output_dir"], "part-*"))):
+        for part in out.part_files(records[-1]["output_dir"]):
             rows.update(harness.parse_job_output(part))
         answers[job] = rows
     return answers

@@ -145,7 +145,7 @@ class _DaySink:
         index = self.parts[dataset] = self.parts.get(dataset, -1) + 1
         tracked = self.day_writer.open(dataset, filename)
         return self.realism.open(tracked, dataset, index,
-                                 f"dt={self.day_writer.day.isoformat()}/{filename}",
+                                 f"{layout.day_name(self.day_writer.day)}/{filename}",
                                  on_close=lambda part: setattr(tracked, "rows", part.records))
 
 
