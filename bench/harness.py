@@ -208,9 +208,10 @@ def datagen_revision():
 FRAUD_ACTORS = 3  # injected bot sessions, order bursts and outliers: fraud_signals' output
 
 
-def datagen_command(out, scale, seed, parts):
+def datagen_command(out, scale, seed, parts, realistic=False):
     return [PY, "-m", "datagen", "--out", out, "--scale", f"{scale:g}", "--seed", str(seed),
-            "--parts", str(parts), "--fraud-actors", str(FRAUD_ACTORS), "--quiet"]
+            "--parts", str(parts), "--fraud-actors", str(FRAUD_ACTORS), "--quiet",
+            *(["--realistic"] if realistic else [])]
 
 
 def dataset_complete(directory, datasets=("orders", "customers", "clickstream")):
@@ -247,13 +248,15 @@ def part_files(directory, dataset):
 class Data:
     """Seeded data at one scale, generated once and reused while the generator is unchanged."""
 
-    def __init__(self, scale, seed, parts, root=DATA_ROOT):
-        self.scale, self.seed, self.parts = scale, seed, parts
-        self.dir = os.path.join(root, f"{scale_name(scale)}-seed{seed}-parts{parts}")
+    def __init__(self, scale, seed, parts, root=DATA_ROOT, realistic=True):
+        self.scale, self.seed, self.parts, self.realistic = scale, seed, parts, realistic
+        self.dir = os.path.join(root, f"{scale_name(scale)}-seed{seed}-parts{parts}"
+                                      f"{'-realistic' if realistic else ''}")
         self.stamp_path = os.path.join(self.dir, "bench-stamp.json")
 
     def stamp(self):
         return {"scale": self.scale, "seed": self.seed, "parts": self.parts,
+                "realistic": self.realistic,
                 "fraud_actors": FRAUD_ACTORS, "datagen_revision": datagen_revision()}
 
     def is_current(self):
@@ -276,7 +279,8 @@ class Data:
         log(f"generating data at scale {self.scale:g} ...")
         tmp = self.dir + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        m = run_measured(datagen_command(tmp, self.scale, self.seed, self.parts), work_dir,
+        m = run_measured(datagen_command(tmp, self.scale, self.seed, self.parts,
+                                         self.realistic), work_dir,
                          f"datagen-{scale_name(self.scale)}")
         if m.returncode != 0:
             raise SystemExit(f"the data generator failed:\n{m.stderr_tail()}")
@@ -284,6 +288,11 @@ class Data:
 
     def files(self, datasets):
         return {d: part_files(self.dir, d) for d in datasets}
+
+    def valid_rows(self, dataset):
+        """Rows of the dataset's canonical form (the ingest's valid rows)."""
+        self.canonical_files([dataset])
+        return layout.DataLayout(self.dir).ingest_manifest(dataset, None).valid
 
     def canonical_files(self, datasets):
         """The canonical parts of the datasets (ingested once, inline, when missing)."""
@@ -326,10 +335,9 @@ def time_job(job, runners, data, runs, warmup, work_dir):
     runner and its DuckDB reference, in a rotating order, so each runner's time is
     paired with DuckDB's (and the local runner's with inline's) under the same load.
     Returns one result per runner."""
-    files_by_dataset = data.files(job.datasets)
     canonical = data.canonical_files(job.datasets)  # what the jobs read (ecom-ingest's)
     files = [f for d in job.datasets for f in canonical[d]]
-    rows = sum(count_rows(files_by_dataset[d]) for d in job.datasets)
+    rows = sum(data.valid_rows(d) for d in job.datasets)
     commands = {runner: job_command(job, runner, files) for runner in runners}
     commands["duckdb"] = duck_command(job, canonical)  # DuckDB on the same canonical files
     sides = [*runners, "duckdb"]
@@ -414,6 +422,67 @@ def crossovers(results, scales):
             else:
                 entry["crossover_scale"] = round(lo + d_lo * (hi - lo) / (d_lo - d_hi), 1)
         out[job] = entry
+    return out
+
+
+# --- Spark ------------------------------------------------------------------
+
+SPARK_PY = os.path.join(ROOT, ".venvs", "spark", "bin", "python")  # made by `make bench-spark`
+SPARK_RUN = os.path.join(ROOT, "bench", "spark_run.py")
+SPARK_JOBS = ("sales_by_region", "customer_tiers", "device_conversions")
+
+
+def spark_status(python):
+    """None when pyspark and a JDK can run here, else why not (one line)."""
+    if not python or not os.path.exists(python):
+        return (f"no Spark virtualenv at {os.path.relpath(python or SPARK_PY, ROOT)} "
+                "(`make bench-spark` makes it: pip install pyspark into its own venv)")
+    if not shutil.which("java"):
+        return "no java on PATH: pyspark needs a JDK (17 or 21)"
+    r = subprocess.run([python, "-c", "import pyspark; print(pyspark.__version__)"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"pyspark does not import: {r.stderr.strip().splitlines()[-1:]}"
+    return None
+
+
+def time_spark(jobs, data, runs, warmup, work_dir, python):
+    """The core jobs in Spark (local[2]) against DuckDB on the same canonical files,
+    paired rounds, outputs compared with DuckDB's."""
+    out = []
+    for job in [j for j in jobs if j.name in SPARK_JOBS]:
+        canonical = data.canonical_files(job.datasets)
+        specs = [f"{d}={','.join(files)}" for d, files in canonical.items()]
+        commands = {"spark": [python, SPARK_RUN, job.name, *specs],
+                    "duckdb": duck_command(job, canonical)}
+        pairs = []
+        for i in range(warmup + runs):
+            load1 = os.getloadavg()[0]
+            measured = {}
+            for side in (["spark", "duckdb"] if i % 2 == 0 else ["duckdb", "spark"]):
+                m = run_measured(commands[side], work_dir, f"spark-{job.name}-{side}-{i}",
+                                 timeout=900)
+                if m.returncode != 0:
+                    raise RuntimeError(f"{side} failed for {job.name} (Spark round), exit "
+                                       f"{m.returncode}:\n{m.stderr_tail()}")
+                measured[side] = m
+            got = parse_duck_output(measured["spark"].stdout_path)
+            diff = diff_outputs(got, parse_duck_output(measured["duckdb"].stdout_path))
+            spark, duck = measured["spark"], measured["duckdb"]
+            pairs.append({"warmup": i < warmup, "order": [], "load1": round(load1, 2),
+                          "mrjob_s": round(spark.wall, 3), "duckdb_s": round(duck.wall, 3),
+                          "ratio": round(spark.wall / duck.wall, 3),
+                          "mrjob_rss_mib": round(spark.maxrss_mib, 1),
+                          "duckdb_rss_mib": round(duck.maxrss_mib, 1),
+                          "output_equal": not diff, "diff": diff, "output_rows": len(got)})
+        result = {"job": job.name, "steps": job.steps, "runner": "spark local[2]",
+                  "scale": data.scale, "parts": data.parts, "pairs": pairs}
+        result.update(summarize_pairs(pairs, sum(data.valid_rows(d) for d in job.datasets)))
+        log(f"  {job.name:<22} spark   S{data.scale:<4g} {result['median_s']:7.3f} s  duckdb "
+            f"{result['duckdb_median_s']:6.3f} s  ratio {result['ratio_median']:5.2f}x  "
+            f"load {result['load1_mean']:.2f}  "
+            + ("ok" if result["outputs_equal"] else "DIFFERENT: " + result["output_diff"]))
+        out.append(result)
     return out
 
 
@@ -560,7 +629,8 @@ def time_generator(scales, runs_by_scale, seed, parts, datas, work_dir, data_roo
             log(f"  generator S{scale:g}: {m.wall:.2f} s, {run['rows_per_s']:,} rows/s, "
                 f"peak {run['peak_rss_mib']:.0f} MiB")
         data = datas.get(scale)
-        if data is not None and not data.is_current() and dataset_complete(tmp):
+        if data is not None and not data.realistic and not data.is_current() \
+                and dataset_complete(tmp):
             data.adopt(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         if scale <= PER_DATASET_MAX_SCALE:
@@ -666,19 +736,64 @@ def time_exporter(data, jobs, scrapes, work_dir):
 
 # --- targets ----------------------------------------------------------------
 
-def check_targets(results, jobs, generator, exporter, scales, hadoop=None):
+INLINE_S10_LIMIT = 2.5   # every job on canonical data, inline runner, S10 (issue 18)
+LOCAL_S100_LIMIT = 1.5   # every job on canonical data, local runner, S100
+INGEST_LIMIT = 2.0       # ecom-ingest vs DuckDB's same read, validation and write
+E2E_LIMIT = 2.0          # ingest of the landed days + every job vs DuckDB from raw CSVs
+RSS_GROWTH_LIMIT = 1.5   # a task's peak RSS at the larger scale over the smaller one
+
+
+def memory_growth(results, scales):
+    """Per job: the local runner's peak RSS (largest task or driver process) at the two
+    largest scales timed, and their ratio."""
+    if len(scales) < 2:
+        return {}
+    lo, hi = sorted(scales)[-2:]
+    by = {(r["job"], r["runner"], r["scale"]): r for r in results}
+    out = {}
+    for job in sorted({r["job"] for r in results}):
+        a, b = by.get((job, "local", lo)), by.get((job, "local", hi))
+        if a and b:
+            out[job] = {"from": f"S{lo:g}", "to": f"S{hi:g}", "from_mib": a["peak_rss_mib"],
+                        "to_mib": b["peak_rss_mib"],
+                        "ratio": round(b["peak_rss_mib"] / a["peak_rss_mib"], 2)}
+    return out
+
+
+def check_targets(results, jobs, generator, exporter, scales, hadoop=None, ingest=None,
+                  e2e=None):
     """The issue's targets, each with what was measured and whether it is met."""
     targets = []
     by = {(r["job"], r["runner"], r["scale"]): r for r in results}
-    steps = {j.name: j.steps for j in jobs}
     top = max(scales)
+    for r in ingest or ():
+        targets.append({"target": f"ingest at S{r['scale']:g} <= {INGEST_LIMIT}x DuckDB's same "
+                                  "read, validation and write",
+                        "measured": f"{r['ratio_median']:.2f}x", "met":
+                        r["ratio_median"] <= INGEST_LIMIT})
     for job in [j.name for j in jobs]:
         r = by.get((job, "inline", 10))
         if r:
-            limit = 3.0 if steps[job] > 1 else 1.5
-            targets.append({"target": f"{job}: inline at S10 <= {limit}x DuckDB",
+            targets.append({"target": f"{job}: inline at S10 <= {INLINE_S10_LIMIT}x DuckDB",
                             "measured": f"{r['ratio_median']:.2f}x",
-                            "met": r["ratio_median"] <= limit})
+                            "met": r["ratio_median"] <= INLINE_S10_LIMIT})
+        r = by.get((job, "local", 100))
+        if r:
+            targets.append({"target": f"{job}: local at S100 <= {LOCAL_S100_LIMIT}x DuckDB",
+                            "measured": f"{r['ratio_median']:.2f}x",
+                            "met": r["ratio_median"] <= LOCAL_S100_LIMIT})
+    for job, g in memory_growth(results, scales).items():
+        targets.append({"target": f"{job}: local peak RSS {g['to']} within "
+                                  f"{RSS_GROWTH_LIMIT}x of {g['from']}",
+                        "measured": f"{g['from_mib']:.0f} -> {g['to_mib']:.0f} MiB "
+                                    f"({g['ratio']:.2f}x)",
+                        "met": g["ratio"] <= RSS_GROWTH_LIMIT})
+    if e2e:
+        targets.append({"target": f"end to end ({e2e['days']} days, S{e2e['scale']:g}) <= "
+                                  f"{E2E_LIMIT}x DuckDB from the raw CSVs",
+                        "measured": f"{e2e['ratio_median']:.2f}x ({e2e['ours_median_s']:.1f} s "
+                                    f"vs {e2e['duckdb_median_s']:.1f} s)",
+                        "met": e2e["ratio_median"] <= E2E_LIMIT and e2e["outputs_equal"]})
     for job in ("device_conversions", "funnel"):
         i, loc = by.get((job, "inline", top)), by.get((job, "local", top))
         if i and loc:
@@ -719,6 +834,36 @@ def check_targets(results, jobs, generator, exporter, scales, hadoop=None):
 
 
 # --- main -------------------------------------------------------------------
+
+def max_load(result):
+    """The highest 1-minute load average recorded during a run (start, every round, end)."""
+    loads = [result["load_at_start"][0], result["load_at_end"][0]]
+    for r in result.get("results", []):
+        loads += [p["load1"] for p in r.get("pairs", [])]
+    for r in result.get("ingest") or []:
+        loads += [x["load1"] for x in r["rounds"]]
+    e2e = result.get("e2e") or {}
+    loads += [x["load1"] for x in e2e.get("rounds", [])]
+    for r in (result.get("spark") or {}).get("results", []):
+        loads += [p["load1"] for p in r["pairs"]]
+    return round(max(loads), 2)
+
+
+def publish_docs(result, docs, readme, limit):
+    """Put the report into `docs` (marked provisional when the load reached `limit`) and
+    the summary into `readme`, only from a run whose load stayed below `limit`. Returns
+    whether the README was rewritten."""
+    update_docs(docs, report.markdown(result, heading_level=3))
+    log(f"updated the results in {os.path.relpath(docs, ROOT)}")
+    if result["load_max"] >= limit:
+        log(f"README summary NOT updated: the load average reached {result['load_max']:.2f} "
+            f"during the run (it is rewritten only from a run whose load stayed below "
+            f"{limit:g}); the figures in {os.path.basename(docs)} are marked provisional")
+        return False
+    update_docs(readme, report.readme_summary(result))
+    log(f"updated the summary in {os.path.relpath(readme, ROOT)}")
+    return True
+
 
 def update_docs(path, tables):
     """Replace what lies between the result markers of a document (docs/bench.md,
@@ -792,6 +937,28 @@ def parse_args(argv):
     p.add_argument("--no-hadoop", action="store_true", help="skip YARN even if it is up")
     p.add_argument("--exporter-scrapes", type=int, default=50)
     p.add_argument("--no-exporter", action="store_true")
+    p.add_argument("--clean-data", action="store_true",
+                   help="time on the generator's tidy data instead of its realistic mode "
+                        "(the headline numbers come from the realistic mode)")
+    p.add_argument("--ingest-runs", type=int, default=3,
+                   help="timed rounds of the ingest vs DuckDB per scale; 0 to skip "
+                        "(default: %(default)s)")
+    p.add_argument("--e2e-days", type=int, default=30,
+                   help="end to end: landed days (realistic) ingested then every job, vs "
+                        "DuckDB from the raw CSVs; 0 to skip (default: %(default)s)")
+    p.add_argument("--e2e-scale", type=float,
+                   help="end to end: the period's scale (default: the largest of --scales)")
+    p.add_argument("--e2e-runs", type=int, default=3, help="(default: %(default)s)")
+    p.add_argument("--spark-python", default=SPARK_PY,
+                   help="the Spark virtualenv's python (default: .venvs/spark, made by "
+                        "`make bench-spark`); the core jobs are timed in Spark when it works")
+    p.add_argument("--spark-scales", default="10",
+                   help="scales at which to time Spark (of --scales; default: %(default)s)")
+    p.add_argument("--spark-runs", type=int, default=3, help="(default: %(default)s)")
+    p.add_argument("--spark-warmup", type=int, default=1, help="(default: %(default)s)")
+    p.add_argument("--max-load", type=float, default=1.0,
+                   help="the README's summary is rewritten only from a run whose 1-minute "
+                        "load average stayed below this (default: %(default)s)")
     p.add_argument("--data-root", default=DATA_ROOT)
     p.add_argument("--results", default=RESULTS_DIR, help="where latest.json/.md go")
     p.add_argument("--name", default="latest", help="result file name (default: latest)")
@@ -819,14 +986,15 @@ def main(argv=None):
         log(f"{path} does not import ({error}): not timed")
     work_dir = os.path.join(args.results, "tmp")
     os.makedirs(work_dir, exist_ok=True)
-    datas = {s: Data(s, args.seed, args.parts, args.data_root) for s in scales}
+    datas = {s: Data(s, args.seed, args.parts, args.data_root, realistic=not args.clean_data)
+             for s in scales}
 
     result = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "git_revision": git_revision(), "machine": machine_info(),
               "load_at_start": os.getloadavg(),
               "config": {"scales": scales, "runs": args.runs, "warmup": args.warmup,
                          "seed": args.seed, "parts": args.parts, "env": JOB_ENV,
-                         "fraud_actors": FRAUD_ACTORS,
+                         "fraud_actors": FRAUD_ACTORS, "realistic": not args.clean_data,
                          "runners": args.runners.split(",")},
               "jobs_not_timed": {**{n: "no DuckDB reference" for n in no_reference}, **broken}}
 
@@ -844,7 +1012,7 @@ def main(argv=None):
         data = datas[scale]
         data.ensure(work_dir)
         result.setdefault("datasets", {})[f"S{scale:g}"] = {
-            d: count_rows(part_files(data.dir, d)) for d in ("orders", "customers", "clickstream")}
+            d: data.valid_rows(d) for d in ("orders", "customers", "clickstream")}
         log(f"timing jobs at S{scale:g} ...")
         runners = args.runners.split(",")
         for job in timed_jobs:
@@ -858,6 +1026,45 @@ def main(argv=None):
     ok_results = [r for r in results if "error" not in r]
     result["results"] = results
     result["crossover"] = crossovers(ok_results, scales)
+    result["memory"] = memory_growth(ok_results, scales)
+
+    from bench import e2e as bench_e2e
+    from bench import ingest as bench_ingest
+    result["ingest"] = []
+    if args.ingest_runs:
+        for scale in scales:
+            log(f"timing the ingest against DuckDB at S{scale:g} ...")
+            try:
+                result["ingest"].append(bench_ingest.time_ingest(datas[scale], args.ingest_runs,
+                                                                 work_dir))
+            except RuntimeError as e:
+                log(str(e))
+    result["e2e"] = None
+    if args.e2e_days:
+        landed = bench_e2e.LandedDays(args.e2e_days, args.e2e_scale or max(scales), args.seed,
+                                      args.data_root)
+        landed.ensure(work_dir)
+        log(f"end to end: {args.e2e_days} landed days at S{landed.scale:g} ...")
+        try:
+            result["e2e"] = bench_e2e.time_e2e(landed, timed_jobs, args.e2e_runs, work_dir)
+        except RuntimeError as e:
+            log(str(e))
+            result["e2e"] = {"error": str(e)[-2000:]}
+    why_not = spark_status(args.spark_python)
+    result["spark"] = {"status": why_not or "measured", "results": []}
+    if why_not:
+        log(f"Spark not timed: {why_not}")
+    else:
+        for scale in [s for s in parse_scales(args.spark_scales) if s in datas]:
+            log(f"timing the core jobs in Spark (local[2]) at S{scale:g} ...")
+            try:
+                result["spark"]["results"] += time_spark(timed_jobs, datas[scale],
+                                                         args.spark_runs, args.spark_warmup,
+                                                         work_dir,
+                                                         args.spark_python)
+            except RuntimeError as e:
+                log(str(e))
+                result["spark"]["status"] = str(e)[-1000:]
 
     state = None if args.no_hadoop else cluster_up()
     result["hadoop"] = {"cluster": state or "not running"}
@@ -874,11 +1081,14 @@ def main(argv=None):
         exporter = time_exporter(datas[min(scales)], [j for j in jobs], args.exporter_scrapes,
                                  work_dir)
     result["exporter"] = exporter
+    e2e_ok = result["e2e"] if result["e2e"] and "error" not in result["e2e"] else None
     result["targets"] = check_targets(ok_results, timed_jobs, generator, exporter, scales,
-                                      result["hadoop"])
+                                      result["hadoop"], result["ingest"], e2e_ok)
     result["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result["duration_s"] = round(time.time() - started, 1)
     result["load_at_end"] = os.getloadavg()
+    result["load_max"] = max_load(result)
+    result["provisional"] = result["load_max"] >= args.max_load
 
     os.makedirs(args.results, exist_ok=True)
     json_path = os.path.join(args.results, f"{args.name}.json")
@@ -891,8 +1101,6 @@ def main(argv=None):
     log(f"wrote {os.path.relpath(json_path, ROOT)} and {os.path.relpath(md_path, ROOT)} "
         f"in {result['duration_s']:.0f} s")
     if args.update_docs:
-        update_docs(DOCS, report.markdown(result, heading_level=3))
-        update_docs(README, report.readme_summary(result))
-        log(f"updated the results in {os.path.relpath(DOCS, ROOT)} and README.md")
+        publish_docs(result, DOCS, README, args.max_load)
     failed = [r for r in results if not r.get("outputs_equal")]
     return 1 if failed else 0

@@ -97,6 +97,86 @@ def hadoop_section(h):
             + _table(["job", "steps", "YARN s", "inline s", "overhead s", "= DuckDB"], rows))
 
 
+def ingest_section(result):
+    rows = [[f"S{r['scale']:g}", f"{r['records']:,}", f"{r['rejected']:,}",
+             f"{r['ingest_median_s']:.2f}", f"{r['duckdb_median_s']:.2f}",
+             f"**{r['ratio_median']:.2f}x** ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})",
+             _rate(r["records_per_s"]), _mib(r["peak_rss_mib"]), _mib(r["duckdb_peak_rss_mib"]),
+             f"{r['load1_mean']:.1f} (max {r['load1_max']:.1f})"]
+            for r in result.get("ingest") or []]
+    if not rows:
+        return "Not timed (`--ingest-runs 0`)."
+    return ("`ecom-ingest --runner inline --force` (typed validation of the landed CSV into "
+            "canonical Parquet, the quarantine and manifests) against DuckDB doing the same "
+            "read (columns by header name), the same rules, the Parquet and quarantine writes "
+            "(`python -m bench.ingest --duckdb`), paired rounds, whole processes.\n\n"
+            + _table(["scale", "records", "rejected", "ingest s", "DuckDB s", "ratio (min-max)",
+                      "records/s", "peak RSS MiB", "DuckDB RSS MiB", "load"], rows))
+
+
+def e2e_section(result):
+    e = result.get("e2e")
+    if not e:
+        return "Not timed (`--e2e-days 0`)."
+    if "error" in e:
+        return f"Failed: {e['error'][-500:]}"
+    rows = [[i, r["ours_s"], r["duckdb_s"], f"{r['ratio']:.2f}x", _mib(r["ours_rss_mib"]),
+             _mib(r["duckdb_rss_mib"]), r["load1"]] for i, r in enumerate(e["rounds"])]
+    equal = ", ".join(f"{j} {'yes' if ok else '**NO**'}" for j, ok in e["equal"].items())
+    return (f"{e['days']} landed days in the realistic mode (S{e['scale']:g} over the period; "
+            "generation excluded): `ecom-run --runner inline` (the ingest of every day, then "
+            "every job) against one DuckDB process answering the same questions from the raw "
+            "CSVs (the same validation and writes as the ingest's, then every job's reference "
+            f"query): median **{e['ratio_median']:.2f}x** ({e['ours_median_s']:.1f} s vs "
+            f"{e['duckdb_median_s']:.1f} s). Outputs equal to DuckDB's: {equal}.\n\n"
+            + _table(["round", "ecom-run s", "DuckDB s", "ratio", "peak RSS MiB",
+                      "DuckDB RSS MiB", "load"], rows))
+
+
+def memory_section(result):
+    mem = result.get("memory") or {}
+    if not mem:
+        return "Needs two scales with the local runner."
+    rows = [[job, f"{g['from']} {g['from_mib']:.0f}", f"{g['to']} {g['to_mib']:.0f}",
+             f"**{g['ratio']:.2f}x**"] for job, g in mem.items()]
+    return ("The local runner's peak RSS (the largest process of the job's tree: a task or the "
+            "driver), at the two largest scales timed. The inline runner sorts the "
+            "intermediate records in Python memory: its peak grows with them (see the jobs "
+            "table).\n\n" + _table(["job", "peak RSS MiB (smaller)", "peak RSS MiB (larger)",
+                                      "ratio"], rows))
+
+
+def spark_section(result):
+    sp = result.get("spark") or {}
+    if not sp.get("results"):
+        return f"Not timed: {sp.get('status', 'not asked')}."
+    rows = [[r["job"], f"S{r['scale']:g}", f"{r['median_s']:.2f}", f"{r['duckdb_median_s']:.2f}",
+             f"**{r['ratio_median']:.1f}x** ({r['ratio_min']:.1f}-{r['ratio_max']:.1f})",
+             _mib(r["peak_rss_mib"]), f"{r['load1_mean']:.1f}",
+             "yes" if r["outputs_equal"] else "**NO**"] for r in sp["results"]]
+    return ("The core jobs in Spark (pyspark, `local[2]`, 2 GB driver; `bench/spark_run.py` in "
+            "its own virtualenv) over the same canonical Parquet files, whole process (JVM "
+            "and session start-up included), paired with DuckDB.\n\n"
+            + _table(["job", "scale", "Spark s", "DuckDB s", "ratio (min-max)", "peak RSS MiB",
+                      "load", "= DuckDB"], rows))
+
+
+REALISTIC_NOTE = ("the generator's realistic mode (`--realistic`: quoted product names with "
+                  "commas, non-ASCII names and cities, multi-line addresses, CRLF files, 1% "
+                  "malformed records; the jobs read the ingest's canonical form of it), ")
+
+
+def load_note(result):
+    if result.get("provisional"):
+        return (f"**Provisional**: the machine's 1-minute load average reached "
+                f"{result['load_max']:.2f} during this run (shared with other work), so "
+                "these figures are not a quiet machine's and the README's summary was not "
+                "rewritten from them.")
+    if "load_max" in result:
+        return f"Load average stayed below 1 (max {result['load_max']:.2f})."
+    return ""
+
+
 def markdown(result, heading_level=1):
     """The whole report; `heading_level` 3 nests it under a document's own headings."""
     m = result["machine"]
@@ -115,10 +195,16 @@ def markdown(result, heading_level=1):
         "process (`python jobs/mr_X.py -r RUNNER FILES` vs `python -m bench.duck_run X FILES`); "
         "each round runs the job on every runner and DuckDB once, in a rotating order; "
         f"ratio = median of the per-round ratios mrjob/DuckDB (min-max). "
-        f"Data: seed {cfg['seed']}, {cfg['parts']} part files per dataset, "
+        f"Data: {REALISTIC_NOTE if cfg.get('realistic') else ''}"
+        f"seed {cfg['seed']}, {cfg['parts']} part files per dataset, "
         f"{cfg.get('fraud_actors', 0)} injected fraud actors; environment "
         f"{cfg['env']}. Peak RSS: largest process of the tree.",
+        load_note(result),
         "## Jobs", job_table(result),
+        "## Ingest", ingest_section(result),
+        "## End to end", e2e_section(result),
+        "## Memory: peak RSS by scale", memory_section(result),
+        "## Spark", spark_section(result),
         "## Where the local runner overtakes inline",
         "Both runners are timed in the same rounds; the median paired difference at "
         "each scale, fitted as a line (start-up + per-row cost difference), gives the scale "
@@ -167,10 +253,11 @@ def readme_summary(result):
     head = (f"Measured {when} UTC on {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB), "
             f"Python {m['python']}, mrjob {m['mrjob']}, DuckDB {m['duckdb']}; revision "
             f"`{result['git_revision']}`. S{top:g}, median of {result['config']['runs']} "
-            "rounds, whole process; ratio = job time / DuckDB's on the same files.")
+            "rounds, whole process; ratio = job time / DuckDB's on the same files. "
+            f"Load average at most {result.get('load_max', 0):.2f}.")
     table = _table(["job", "steps", *(f"{r} runner vs DuckDB" for r in runners),
                     "local overtakes inline at", "= DuckDB"], rows)
-    per_job = (": inline at", ": local faster than inline")
+    per_job = (": inline at", ": local faster than inline", ": local at S100")
     others = [t for t in result["targets"] if not any(x in t["target"] for x in per_job)]
     extra = "\n".join(f"- {t['target']}: {t['measured']} ({'met' if t['met'] else 'not met'})"
                        for t in others)

@@ -17,8 +17,9 @@ import time
 import numpy as np
 
 import datagen
-from datagen import writer
+from datagen import realistic, writer
 from datagen.plan import DATASET_ORDER, Options, Plan, PlanError
+from datagen.realistic import DEFAULT_MALFORMED_SHARE, Realism, RealisticSink
 from datagen.sinks import DatasetExists, LocalSink
 from ecomsuite import layout, schemas
 
@@ -111,6 +112,26 @@ def _datasets(text):
     return tuple(n for n in DATASET_ORDER if n in names)
 
 
+def _share(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be within 0..1 (a share), not {text!r}")
+    return value
+
+
+def make_realism(parser, args, seed):
+    """The --realistic filter for these arguments (None without --realistic)."""
+    if args.malformed_share is not None and not args.realistic:
+        parser.error("--malformed-share goes with --realistic")
+    if not args.realistic:
+        return None
+    share = DEFAULT_MALFORMED_SHARE if args.malformed_share is None else args.malformed_share
+    return Realism(seed, share)
+
+
 def _positive_int(text):
     n = _count(text)
     if n < 1:
@@ -197,6 +218,17 @@ def build_parser():
     parser.add_argument("--fraud-actors", type=_count, default=0, metavar="N",
                         help="inject N bot sessions, N burst customers and N outlier orders "
                              "(ground truth in OUT/_injected.json; default: %(default)s)")
+    parser.add_argument("--realistic", action="store_true",
+                        help="write files like a real export (datagen/realistic.py): quoted "
+                             "product names with commas and doubled quotes, non-ASCII names and "
+                             "cities, an extra customers column 'address' (some over two lines), "
+                             "some files with CRLF, a share of malformed records "
+                             "(--malformed-share), and with --days some days as one file and "
+                             "others as 3-8 parts; same seed, same bytes")
+    parser.add_argument("--malformed-share", type=_share, metavar="X",
+                        help="--realistic: share of records turned into faults the ingest "
+                             "rejects, each with its reason (default: "
+                             f"{DEFAULT_MALFORMED_SHARE})")
     parser.add_argument("--jobs", type=_positive_int, default=DEFAULT_JOBS, metavar="N",
                         help="processes making chunks; the output does not depend on it "
                              "(default: %(default)s, the cores up to 2)")
@@ -365,11 +397,12 @@ class _CountingSink:
         return sum(part.lines - 1 for part in self.parts.get(dataset, ()))  # - the header
 
 
-def generate(plan, sink, progress, jobs=1):
+def generate(plan, sink, progress, jobs=1, realism=None):
     """Write every dataset through `sink`; all or nothing per dataset. Returns the manifest,
-    whose row counts are the lines written to the part files (minus their headers)."""
+    whose row counts are the lines written to the part files (minus their headers): the
+    records, also with `realism` (datagen.realistic: a fault replaces a record)."""
     begun = []
-    counted = _CountingSink(sink)
+    counted = _CountingSink(RealisticSink(sink, realism) if realism else sink)
     try:
         datasets = plan.options.datasets
         for name in datasets:
@@ -399,6 +432,8 @@ def generate(plan, sink, progress, jobs=1):
     layout.kill_point("datagen:before-manifest")
     sink.write_json(INJECTED, plan.ground_truth())
     m = manifest(plan, files, rows)
+    if realism:
+        m["realistic"] = realism.summary()
     sink.write_manifest(m)
     return m
 
@@ -428,6 +463,7 @@ def main(argv=None):
     if args.start_date is not None or args.ticks is not None:
         parser.error("--start-date and --ticks go with --days or --follow")
     args.out = args.out or DEFAULT_OUT
+    realism = make_realism(parser, args, args.seed)
     began = time.perf_counter()
     options = Options(
         seed=args.seed, scale=args.scale, orders=args.orders, customers=args.customers,
@@ -447,7 +483,7 @@ def main(argv=None):
         return EXIT_USAGE
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        generate(plan, sink, progress, jobs=args.jobs)
+        generate(plan, sink, progress, jobs=args.jobs, realism=realism)
     except DatasetExists as e:
         print(f"ecom-datagen: refusing to overwrite: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -512,14 +548,33 @@ def land_main(parser, args):
                   "them again, or --start-date next", file=sys.stderr)
             return EXIT_USAGE
         totals = dict.fromkeys(DATASET_ORDER, 0)
+        share = None
+        if args.realistic or args.malformed_share is not None:
+            share = make_realism(parser, args, args.seed).malformed_share
+        if args.follow and share is not None:
+            parser.error("--realistic goes with --days, not with --follow")
+        injected = {}
         for i, date in enumerate(wanted, 1):
-            rows = daymod.land_day(target, days, date, parts=args.parts or DEFAULT_DAY_PARTS,
-                                   anomaly=anomalies.get(date), jobs=args.jobs)
+            parts = args.parts or (realistic.day_parts(world.seed, date.toordinal())
+                                   if share is not None else DEFAULT_DAY_PARTS)
+            rows = daymod.land_day(target, days, date, parts=parts,
+                                   anomaly=anomalies.get(date), jobs=args.jobs,
+                                   realistic_share=share)
+            if share is not None:
+                for name, counts in realistic.read_ground_truth(target)[
+                        date.isoformat()]["injected"].items():
+                    for reason, count in counts.items():
+                        injected.setdefault(name, {}).setdefault(reason, 0)
+                        injected[name][reason] += count
             for name, count in rows.items():
                 totals[name] += count
             if sys.stderr.isatty() and not args.quiet:
                 print(f"\rlanded {date} ({i}/{n})\x1b[K", end="", file=sys.stderr, flush=True)
             layout.kill_point("datagen:between-days")
+        if wanted and not args.quiet and share is not None:
+            faults = sum(sum(c.values()) for c in injected.values())
+            print(f"realistic mode: {faults:,} malformed records injected (share {share:g}), "
+                  "some days in one file and others in 3-8 parts", file=sys.stderr)
         if wanted and not args.quiet:
             counts = ", ".join(f"{totals[k]:,} {ROW_NOUNS[k]}" for k in SUMMARY_ORDER)
             tty = sys.stderr.isatty()

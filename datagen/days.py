@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 import datagen
-from datagen import pools, randomness, timeline, writer
+from datagen import pools, randomness, realistic, timeline, writer
 from datagen.orders import WEEKDAY_WEIGHTS
 from datagen.plan import DATASET_ORDER, DayContext, Options, Plan, PlanError
 from ecomsuite import layout, schemas
@@ -133,19 +133,34 @@ class Days:
 class _DaySink:
     """datagen.writer's sink protocol onto a layout.DayWriter."""
 
-    def __init__(self, day_writer, rows):
-        self.day_writer, self.rows = day_writer, rows
+    def __init__(self, day_writer, rows, realism=None):
+        self.day_writer, self.rows, self.realism = day_writer, rows, realism
+        self.parts = {}
 
     def open_part(self, dataset, filename):
-        return self.day_writer.open(dataset, filename, count_rows=True)
+        if self.realism is None:
+            return self.day_writer.open(dataset, filename, count_rows=True)
+        # a record may hold a line break: the commit's rows are the records counted by the
+        # filter, not the lines
+        index = self.parts[dataset] = self.parts.get(dataset, -1) + 1
+        tracked = self.day_writer.open(dataset, filename)
+        return self.realism.open(tracked, dataset, index,
+                                 f"{layout.day_name(self.day_writer.day)}/{filename}",
+                                 on_close=lambda part: setattr(tracked, "rows", part.records))
 
 
-def land_day(target, days, date, parts=1, anomaly=None, jobs=1, on_rows=None):
-    """Generate and land one whole day: every dataset, one commit. Returns {dataset: rows}."""
+def land_day(target, days, date, parts=1, anomaly=None, jobs=1, on_rows=None,
+             realistic_share=None):
+    """Generate and land one whole day: every dataset, one commit. Returns {dataset: rows}.
+
+    With `realistic_share` (a malformed share) the files are written in the realistic mode
+    (datagen.realistic, seeded by the day) and what they hold is recorded after the commit
+    (realistic.record_day)."""
     plan = days.plan(date, parts, anomaly)
+    realism = None if realistic_share is None else realistic.Realism(plan.seed, realistic_share)
     day_writer = target.begin_day(date, source="datagen")
     try:
-        sink = _DaySink(day_writer, plan.rows)
+        sink = _DaySink(day_writer, plan.rows, realism)
         if sum(plan.rows.values()) < SMALL_DAY_ROWS:
             jobs = 1
         with writer.ChunkMaker(plan, jobs) as maker:
@@ -160,6 +175,8 @@ def land_day(target, days, date, parts=1, anomaly=None, jobs=1, on_rows=None):
     except BaseException:
         day_writer.abort()
         raise
+    if realism is not None:
+        realistic.record_day(target, date, realism.summary())
     return {name: plan.write_rows(name) for name in DATASET_ORDER}
 
 
