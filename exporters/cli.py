@@ -137,7 +137,8 @@ def parse_args(argv):
         description="Prometheus exporter of the e-commerce suite: business results from the "
         "jobs' latest complete outputs, job health from the run records, and HDFS/YARN health. "
         "Each scrape reads fresh data; a source that cannot be read shows "
-        "ecommerce_exporter_source_up 0 and the other metrics are still served.")
+        "ecommerce_exporter_source_up 0 and the other metrics are still served. "
+        "`ecom-exporter backfill --help`: every processed day's KPIs into Prometheus' storage.")
     # argparse.SUPPRESS: only flags given on the command line override the config file.
     add = p.add_argument
     add("--config.file", dest="config_file", metavar="FILE",
@@ -252,7 +253,11 @@ def split_address(address):
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["backfill"]:  # `ecom-exporter backfill ...`: the history into Prometheus
+        from exporters import backfill
+        return backfill.main(argv[1:])
+    args = parse_args(argv)
     try:
         settings = resolve_settings(args)
         host, port = split_address(settings.listen_address)
