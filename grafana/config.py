@@ -40,7 +40,7 @@ assert MALFORMED_RATIO_WARNING < DEFAULT_MAX_MALFORMED_SHARE
 # Day D is complete at midnight D+1 (UTC). With D the newest day at a stage, day D+1 is due
 # at midnight D+2 plus the stage's grace below; after that (and FRESHNESS_FOR) the stage's
 # alert fires. The Terraform timer starts the daily run at 00:30 UTC (terraform/modules/
-# hadoop-cluster): landing by 01:00, ingest and jobs done by 04:00 / 06:00.
+# cluster-config, ecom-daily.timer): landing by 01:00, ingest and jobs done by 04:00 / 06:00.
 DAY_DUE_AFTER = {                 # seconds after the end of the day that is due
     "landed": 1 * 3600,
     "ingested": 4 * 3600,
