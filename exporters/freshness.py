@@ -21,6 +21,7 @@ not grow with the number of days.
 
 import calendar
 import logging
+import posixpath
 
 from prometheus_client.core import GaugeMetricFamily
 
@@ -69,6 +70,27 @@ class DataCollector:
                 break
         return found
 
+    def ingested_days(self, dataset):
+        """Days with a complete canonical version of `dataset`, oldest first (as
+        DataLayout.canonical_days). A complete version stays complete, so each day is checked
+        until it is found complete, then only its partition folder's name is listed."""
+        days = []
+        partitions = posixpath.dirname(self.layout.canonical_dir(dataset, None))  # <d>/snapshot
+        for name in self.layout.store.names(partitions):
+            if not name.startswith(layout.DAY_PREFIX):
+                continue
+            try:
+                day = layout.as_date(name[len(layout.DAY_PREFIX):])
+            except layout.LayoutError:
+                continue
+            key = ("complete", (dataset, day))
+            if key not in self._cache:
+                if self.layout.canonical_versions(dataset, day).latest() is None:
+                    continue
+                self._cache[key] = True
+            days.append(day)
+        return sorted(days)
+
     def collect(self):
         if not self.layout.store.is_dir(self.layout.root):
             raise FileNotFoundError(f"data root {self.layout.store.describe(self.layout.root)} "
@@ -85,7 +107,7 @@ class DataCollector:
             for dataset, day in sorted(self.newest_landed().items()):
                 landed.add_metric([dataset], day_seconds(day))
         for dataset in self.datasets:
-            ingested_days = self.layout.canonical_days(dataset)
+            ingested_days = self.ingested_days(dataset)
             days.add_metric([dataset], len(ingested_days))
             if not ingested_days:
                 continue
