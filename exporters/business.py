@@ -258,8 +258,42 @@ def _daily_revenue_samples(rows):
 FRAUD_RULES = ("bot_session", "order_burst", "amount_outlier")  # jobs/mr_fraud_signals.py RULES
 
 
+def _fraud_days(rule, obj, where):
+    """The days (YYYY-MM-DD) a fraud row flags: a bot session its window's day, a burst
+    customer each busy day, an outlier order its order day."""
+    if not isinstance(obj, dict):
+        raise OutputFormatError(f"{where}: not a JSON object")
+    if rule == "bot_session":
+        days = [str(_field(obj, "window_start", where))[:10]]
+    elif rule == "order_burst":
+        busy = _field(obj, "days", where)
+        if not isinstance(busy, list):
+            raise OutputFormatError(f"{where}: days is not a list")
+        days = [str(_field(d, "date", where)) for d in busy]
+    elif rule == "amount_outlier":
+        days = [str(_field(obj, "order_date", where))]
+    else:
+        return []
+    for day in days:
+        _epoch_day(day, where)  # a format error if it is not a day
+    return days
+
+
+def fraud_by_day(rows):
+    """{day: {rule: flagged entities that day}} of a fraud_signals output (every rule of
+    FRAUD_RULES present on each day, 0 when none)."""
+    out = {}
+    for key, obj in rows:
+        rule, entity = key_labels(key, 2, "fraud_signals key")
+        for day in _fraud_days(rule, obj, f"fraud_signals {rule} {entity}"):
+            per_rule = out.setdefault(day, dict.fromkeys(FRAUD_RULES, 0))
+            per_rule[rule] = per_rule.get(rule, 0) + 1
+    return out
+
+
 def _fraud_samples(rows):
-    """Key [rule, entity id] (a session, customer or order): counts only, never the entity."""
+    """Key [rule, entity id] (a session, customer or order): counts only, never the entity;
+    and the counts of the newest day any rule flagged (the day as a value, not a label)."""
     flagged, customers = dict.fromkeys(FRAUD_RULES, 0), set()
     for key, obj in rows:
         rule, entity = key_labels(key, 2, "fraud_signals key")
@@ -270,6 +304,22 @@ def _fraud_samples(rows):
     for rule, n in flagged.items():
         yield PREFIX + "fraud_signals", (rule,), float(n)
     yield PREFIX + "fraud_flagged_customers", (), float(len(customers))
+    by_day = fraud_by_day(rows)
+    if by_day:
+        newest = max(by_day)
+        yield PREFIX + "fraud_newest_day_timestamp_seconds", (), _epoch_day(newest, "fraud_signals")
+        for rule, n in by_day[newest].items():
+            yield PREFIX + "fraud_newest_day_signals", (rule,), float(n)
+
+
+def daily_revenue_by_day(rows):
+    """{day: {region: row}} of a daily_revenue output (region "all" included)."""
+    out = {}
+    for key, obj in rows:
+        day, region = key_labels(key, 2, "daily_revenue key")
+        _epoch_day(day, f"daily_revenue {day} {region}")
+        out.setdefault(day, {})[region] = obj
+    return out
 
 
 def _top_products_samples(rows):
@@ -378,6 +428,8 @@ OUTPUT_TABLES = (
     _table("fraud_signals", "Fraud signals", (
         ("fraud_signals", "Entities flagged by each rule in the latest fraud_signals output (bot_session: sessions, order_burst: customers, amount_outlier: orders).", ("rule",), "short", "rule", None, "Flagged entities by rule"),
         ("fraud_flagged_customers", "Distinct customers behind any fraud signal in the latest fraud_signals output.", (), "short", "customer_id", None, "Flagged customers"),
+        ("fraud_newest_day_timestamp_seconds", "The newest day (UTC midnight, unix time) on which any rule flagged something in the latest fraud_signals output: the day fraud_newest_day_signals counts.", (), "dateTimeAsIso", "day", None, "Newest day with fraud signals"),
+        ("fraud_newest_day_signals", "Entities flagged by each rule on the newest day with signals (a bot session by its window's day, a burst customer on each busy day, an outlier order by its order day).", ("rule",), "short", "rule", None, "Flagged entities on the newest day, by rule"),
     ), _fraud_samples),
     _table("customer_segments", "Customer segments", (
         ("segment_customers", "Customers per RFM segment, tier and purchase intent in the latest customer_segments output (sum by segment for a segment's customers).", SEGMENT_CELL, "short", "customers", ("segment",), "Customers by segment"),

@@ -20,8 +20,10 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from ecomsuite import config
+from ecomsuite.layout import DataLayout
 from exporters import build_info
 from exporters.collector import EcommerceCollector
+from exporters.freshness import DataCollector
 from exporters.hadoop import NameNodeCollector, ResourceManagerCollector
 from exporters.outputs import (
     DEFAULT_RUN_RECORDS_LIMIT,
@@ -39,6 +41,7 @@ DEFAULT_LISTEN_ADDRESS = "127.0.0.1:8398"
 class Settings:
     listen_address: str = DEFAULT_LISTEN_ADDRESS
     outputs: str = config.DEFAULT_OUTPUT_DIR      # folder or hdfs:// URI; "" = off
+    data: str = ""                                # the data root (landing, canonical); "" = off
     webhdfs_url: str = ""                         # default: namenode_url, else HADOOP_CONF_DIR's
     hdfs_user: str = ""                           # default: the exporter's OS user
     namenode_url: str = ""                        # e.g. http://127.0.0.1:9870; "" = off
@@ -134,7 +137,8 @@ def parse_args(argv):
         description="Prometheus exporter of the e-commerce suite: business results from the "
         "jobs' latest complete outputs, job health from the run records, and HDFS/YARN health. "
         "Each scrape reads fresh data; a source that cannot be read shows "
-        "ecommerce_exporter_source_up 0 and the other metrics are still served.")
+        "ecommerce_exporter_source_up 0 and the other metrics are still served. "
+        "`ecom-exporter backfill --help`: every processed day's KPIs into Prometheus' storage.")
     # argparse.SUPPRESS: only flags given on the command line override the config file.
     add = p.add_argument
     add("--config.file", dest="config_file", metavar="FILE",
@@ -144,6 +148,9 @@ def parse_args(argv):
     add("--outputs", default=argparse.SUPPRESS, metavar="PATH_OR_URI",
         help="the pipeline's output root: a local folder or hdfs://[host:port]/path "
              f"(default {config.DEFAULT_OUTPUT_DIR}; empty = off)")
+    add("--data", default=argparse.SUPPRESS, metavar="PATH_OR_URI",
+        help="the data root (landing zone and canonical partitions), a local folder or "
+             "hdfs://...: the newest day landed and ingested per dataset (default empty = off)")
     add("--webhdfs-url", dest="webhdfs_url", default=argparse.SUPPRESS, metavar="URL",
         help="WebHDFS endpoint for hdfs:// outputs (default: --namenode-url, else the one "
              "$HADOOP_CONF_DIR's hdfs-site.xml or the URI's host names; none found is an error)")
@@ -215,6 +222,11 @@ def build_collector(settings, jobs=None):
             schedule_period_seconds=settings.schedule_period_seconds,
             schedules=settings.schedules, run_records_limit=settings.run_records_limit,
             run_records_max_age_seconds=settings.run_records_max_age_seconds))
+    if settings.data:
+        store = make_store(settings.data, settings.webhdfs_url or settings.namenode_url,
+                           user=settings.hdfs_user or None, timeout=settings.http_timeout_seconds,
+                           cache_seconds=settings.hdfs_cache_seconds)
+        sources.append(DataCollector(DataLayout(settings.data, store)))
     if settings.namenode_url:
         sources.append(NameNodeCollector(settings.namenode_url, settings.http_timeout_seconds))
     if settings.resourcemanager_url:
@@ -241,7 +253,11 @@ def split_address(address):
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["backfill"]:  # `ecom-exporter backfill ...`: the history into Prometheus
+        from exporters import backfill
+        return backfill.main(argv[1:])
+    args = parse_args(argv)
     try:
         settings = resolve_settings(args)
         host, port = split_address(settings.listen_address)
@@ -256,8 +272,8 @@ def main(argv=None):
     except OSError as e:
         print(f"ecom-exporter: cannot listen on {settings.listen_address}: {e}", file=sys.stderr)
         return EXIT_LISTEN
-    log.info("serving http://%s:%d/metrics (outputs=%r namenode=%r resourcemanager=%r)",
-             host, server.server_port, settings.outputs, settings.namenode_url,
+    log.info("serving http://%s:%d/metrics (outputs=%r data=%r namenode=%r resourcemanager=%r)",
+             host, server.server_port, settings.outputs, settings.data, settings.namenode_url,
              settings.resourcemanager_url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

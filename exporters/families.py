@@ -59,6 +59,55 @@ OUTPUT_TIMESTAMP = _m("output_timestamp_seconds", "gauge", ("job_name",),
                       "When the job's latest complete output was published (its _SUCCESS marker "
                       "was written), unix time.")
 
+# --- freshness: the newest complete day at each stage ----------------------------------
+# Days are UTC midnights (unix time), as ecommerce_daily_revenue_day_timestamp_seconds.
+DATA_LANDED_DAY = _m("data_landed_day_timestamp_seconds", "gauge", ("dataset",),
+                     "The newest day (UTC midnight, unix time) whose landing commit is closed and "
+                     "holds the dataset's files (landing/_commits).")
+DATA_INGESTED_DAY = _m("data_ingested_day_timestamp_seconds", "gauge", ("dataset",),
+                       "The newest day (UTC midnight, unix time) with a complete canonical "
+                       "partition of the dataset (ingested).")
+DATA_INGESTED_DAY_ROWS = _m("data_ingested_day_rows", "gauge", ("dataset", "status"),
+                            "Records of the newest ingested day of the dataset, by status "
+                            "(valid: in the canonical partition; rejected: quarantined), from "
+                            "its ingest manifest: the ingestion rate in rows per day.")
+DATA_INGESTED_DAYS = _m("data_ingested_days", "gauge", ("dataset",),
+                        "Days with a complete canonical partition of the dataset.")
+JOB_PROCESSED_DAY = _m("job_processed_day_timestamp_seconds", "gauge", ("job_name",),
+                       "The newest input day (UTC midnight, unix time) of the job's latest "
+                       "successful run (its run record's input_days).")
+
+# --- history: one sample per day at that day's UTC midnight (ecom-exporter backfill) ---
+# Written by `ecom-exporter backfill` into Prometheus' TSDB (promtool tsdb
+# create-blocks-from openmetrics), never served live: no label carries a day, the day is
+# the sample's timestamp. Query them with last_over_time(...[1d]).
+HISTORY_ORDERS = _m("history_orders", "gauge", ("sales_region",),
+                    "Orders of the day (sample time: the day's UTC midnight) per sales region, "
+                    "from daily_revenue (backfilled).")
+HISTORY_NET_AMOUNT = _m("history_net_amount", "gauge", ("sales_region",),
+                        "Net revenue of the day (currency units) per sales region, from "
+                        "daily_revenue (backfilled).")
+HISTORY_GROSS_AMOUNT = _m("history_gross_amount", "gauge", ("sales_region",),
+                          "Gross revenue of the day (currency units) per sales region, from "
+                          "daily_revenue (backfilled).")
+HISTORY_ANOMALY = _m("history_anomaly", "gauge", ("sales_region",),
+                     "1 if the day's orders or net revenue in the sales region broke from the "
+                     "trailing week, else 0, from daily_revenue (backfilled).")
+HISTORY_TOTAL_ANOMALY = _m("history_total_anomaly", "gauge", (),
+                           "1 if the day's orders or net revenue over every sales region broke "
+                           "from the trailing week, else 0, from daily_revenue (backfilled).")
+HISTORY_FRAUD_SIGNALS = _m("history_fraud_signals", "gauge", ("rule",),
+                           "Entities flagged by each fraud rule on the day (a bot session by its "
+                           "window's day, a burst customer on each busy day, an outlier order "
+                           "by its order day), from fraud_signals (backfilled).")
+HISTORY_CONVERSION_RATIO = _m("history_conversion_ratio", "gauge", ("device",),
+                              "Converted sessions / sessions of the day per device (0-1), from "
+                              "device_conversions' per-day outputs (backfilled; absent "
+                              "without them).")
+HISTORY_INGESTED_ROWS = _m("history_ingested_rows", "gauge", ("dataset", "status"),
+                           "Records ingested for the day by status (valid, rejected), from "
+                           "its ingest manifest (backfilled).")
+
 # --- the exporter itself ---------------------------------------------------------------
 SOURCE_UP = _m("exporter_source_up", "gauge", ("source",),
                "1 if the source could be read in this scrape (items in it may still have been "
@@ -79,8 +128,13 @@ JOB_HEALTH = (JOB_LAST_SUCCESS, JOB_LAST_RUN, JOB_LAST_RUN_SUCCESS, JOB_LAST_RUN
               JOB_LAST_RUN_INPUT_ROWS, JOB_LAST_RUN_OUTPUT_ROWS, JOB_LAST_RUN_MALFORMED_ROWS,
               JOB_LAST_RUN_MALFORMED_RATIO, JOB_RECENT_RUNS, JOB_SCHEDULE_PERIOD, OUTPUT_ROWS,
               OUTPUT_TIMESTAMP)
+FRESHNESS = (DATA_LANDED_DAY, DATA_INGESTED_DAY, DATA_INGESTED_DAY_ROWS, DATA_INGESTED_DAYS,
+             JOB_PROCESSED_DAY)
+HISTORY = (HISTORY_ORDERS, HISTORY_GROSS_AMOUNT, HISTORY_NET_AMOUNT, HISTORY_ANOMALY,
+           HISTORY_TOTAL_ANOMALY, HISTORY_FRAUD_SIGNALS, HISTORY_CONVERSION_RATIO,
+           HISTORY_INGESTED_ROWS)
 EXPORTER = (SOURCE_UP, SCRAPE_ERRORS, SKIPPED_ITEMS, COLLECT_DURATION, BUILD_INFO)
-ALL = JOB_HEALTH + EXPORTER
+ALL = JOB_HEALTH + FRESHNESS + EXPORTER  # served live (HISTORY is backfilled)
 
 # Reasons of ecommerce_exporter_skipped_items_total{source="outputs"}: all exported from the
 # first scrape on (0 until one happens), so that increase() sees the first one.

@@ -12,6 +12,7 @@ output. Files under a complete output or a run record never change, so they
 are parsed once and cached by (path, size, mtime).
 """
 
+import calendar
 import errno
 import fnmatch
 import logging
@@ -25,7 +26,7 @@ from ecomsuite import layout
 from ecomsuite.report import parse_output_lines
 from exporters import PREFIX
 from exporters.business import OUTPUT_TABLES, OutputFormatError, tables_by_job
-from exporters.families import JOB_RECENT_RUNS, SKIP_REASONS
+from exporters.families import JOB_PROCESSED_DAY, JOB_RECENT_RUNS, SKIP_REASONS
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +295,16 @@ class OutputsCollector:
                   "When the job's latest successful run finished, unix time (runner: that run's).",
                   ["job_name", "runner"]).add_metric([job, str(last_ok["runner"])],
                                                      last_ok["finished_at"])
+            days = [d for d in (last_ok.get("input_days") or []) if isinstance(d, str)]
+            try:
+                newest = max(layout.as_date(d) for d in days) if days else None
+            except layout.LayoutError:
+                self._skip("bad_run_record", f"run record {job}/{last_ok['run_id']}: "
+                                             f"input_days {days!r} are not YYYY-MM-DD days")
+                newest = None
+            if newest is not None:
+                gauge(JOB_PROCESSED_DAY.name[len(PREFIX):], JOB_PROCESSED_DAY.help,
+                      ["job_name"]).add_metric([job], float(calendar.timegm(newest.timetuple())))
         last = records[-1]
         labels = [job, str(last["runner"])]
         gauge("job_last_run_timestamp_seconds",

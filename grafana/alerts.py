@@ -6,11 +6,16 @@ unit test for each.
 """
 
 from exporters import families as F
+from exporters.business import tables_by_job
 from exporters.hadoop import family as _h
 from grafana import config
 from grafana.panels import rule_sel as sel
 
 S = sel()
+
+
+def _name(job, family):
+    return tables_by_job()[job].family(family).name
 
 
 def alert(name, expr, for_, severity, summary, description):
@@ -62,6 +67,68 @@ def job_rules():
               "{{ $labels.runner }} run of {{ $labels.job_name }} were malformed (warning above "
               f"{config.MALFORMED_RATIO_WARNING:.0%}; the pipeline fails a run above its "
               "--max-malformed-share)."),
+    ]
+
+
+def _hours(seconds):
+    return f"{seconds / 3600:g}h"
+
+
+def freshness_rules():
+    """A stage is late when the day after its newest day is not there in time (DAY_DUE_AFTER
+    after that day's end). The value is how long ago the newest day ended."""
+    due = config.DAY_DUE_AFTER
+    stages = (
+        ("EcommerceDayNotLanded", "landed", F.DATA_LANDED_DAY, "dataset",
+         "landed (closed commit holding {{ $labels.dataset }})"),
+        ("EcommerceDayNotIngested", "ingested", F.DATA_INGESTED_DAY, "dataset",
+         "ingested (complete canonical partition of {{ $labels.dataset }})"),
+        ("EcommerceDayNotProcessed", "processed", F.JOB_PROCESSED_DAY, "job_name",
+         "processed (input of the latest successful run of {{ $labels.job_name }})"),
+    )
+    rules = []
+    for name, stage, metric, label, what in stages:
+        rules.append(alert(
+            name,
+            f"time() - 86400 - max by ({label}) ({metric}{S})\n"
+            f"  > 86400 + {due[stage]}",
+            config.FRESHNESS_FOR, "warning",
+            f"No new day {stage} for {{{{ $labels.{label} }}}}.",
+            f"The newest day {what} ended {{{{ $value | humanizeDuration }}}} ago: the next "
+            f"day was due {_hours(due[stage])} after its end and is not {stage}."))
+    return rules
+
+
+def business_rules():
+    day = f"max({_name('daily_revenue', 'daily_revenue_day_timestamp_seconds')}{S})"
+    fraud = _name("fraud_signals", "fraud_newest_day_signals")
+    limits = config.FRAUD_SIGNALS_PER_DAY_MAX
+    fraud_expr = "\nor\n".join(
+        f'max by (rule) ({fraud}{sel(f"rule={rule!r}".replace(chr(39), chr(34)))}) > {n}'
+        for rule, n in limits.items())
+    return [
+        alert("EcommerceRevenueAnomaly",
+              f"{day}\n  and on ()\n"
+              f"max({_name('daily_revenue', 'daily_revenue_total_anomaly')}{S}) == 1",
+              "", "warning",
+              "Orders or net revenue broke from the trailing week.",
+              "The newest day of daily_revenue ({{ $value | humanizeTimestamp }}) is flagged: "
+              "orders or net revenue over every sales region are more than 2 standard "
+              "deviations from the trailing week."),
+        alert("EcommerceRegionRevenueAnomaly",
+              f"(max by (sales_region) ({_name('daily_revenue', 'daily_revenue_anomaly')}{S}) "
+              f"== 1)\n  * on () group_left ()\n{day}",
+              "", "warning",
+              "Orders or net revenue in {{ $labels.sales_region }} broke from the trailing "
+              "week.",
+              "The newest day of daily_revenue ({{ $value | humanizeTimestamp }}) is flagged "
+              "in {{ $labels.sales_region }}: its orders or net revenue are more than 2 "
+              "standard deviations from the region's trailing week."),
+        alert("EcommerceFraudSignalsHigh", fraud_expr, "", "warning",
+              "Many {{ $labels.rule }} fraud signals on the newest day.",
+              "{{ $value }} entities were flagged by {{ $labels.rule }} on the newest day with "
+              "fraud signals, above the threshold ("
+              + ", ".join(f"{r} {n}" for r, n in limits.items()) + ")."),
     ]
 
 
@@ -138,6 +205,8 @@ def exporter_rules():
 def rule_groups():
     return {"groups": [
         {"name": "ecommerce-jobs", "rules": job_rules()},
+        {"name": "ecommerce-freshness", "rules": freshness_rules()},
+        {"name": "ecommerce-business", "rules": business_rules()},
         {"name": "ecommerce-hadoop", "rules": hadoop_rules()},
         {"name": "ecommerce-exporter", "rules": exporter_rules()},
     ]}

@@ -5,7 +5,7 @@ so a job added to that table gets its panels here without further edits.
 """
 
 from exporters import families as F
-from exporters.business import OUTPUT_TABLES, tables_by_job
+from exporters.business import AMOUNT, OUTPUT_TABLES, tables_by_job
 from exporters.hadoop import family as _h
 from grafana import config
 from grafana.panels import (
@@ -190,7 +190,8 @@ def batch_jobs():
         description=f"Malformed / input rows; EcommerceJobMalformedRowsHigh fires above "
                     f"{config.MALFORMED_RATIO_WARNING:.0%}."), w=12)
 
-    _exporter_row(lay, "outputs")
+    _freshness_row(lay)
+    _exporter_row(lay, "outputs", "data")
     return dashboard("ecommerce-batch-jobs", "E-commerce batch jobs",
                      "Freshness, durations, rows, malformed rows and failures of the suite's "
                      "jobs, from their run records.", lay, tags=("batch",))
@@ -219,6 +220,92 @@ def _exporter_row(lay, *sources):
     lay.add(timeseries("Collection time", target(
         f"max by (source) ({F.COLLECT_DURATION}{only})", "{{source}}"), unit="s",
         description="Time each scrape spends reading a source."), w=7, h=6)
+
+
+def _history_query(metric, extra=""):
+    """A backfilled family (one sample per day at its midnight) as a step line over days:
+    last_over_time bridges the day between two samples, without a label per day."""
+    by = ", ".join(metric.labels)
+    agg = "avg" if metric.name.endswith("_ratio") else "sum"
+    inner = f"last_over_time({metric.name}{sel(extra)}[1d])"
+    if by:
+        return f"{agg} by ({by}) ({inner})", " ".join("{{" + lb + "}}" for lb in metric.labels)
+    return f"max({inner})", metric.name.removeprefix("ecommerce_history_").replace("_", " ")
+
+
+def _history_unit(metric):
+    if metric.name.endswith("_ratio"):
+        return "percentunit"
+    return AMOUNT if metric.name.endswith("_amount") else "short"
+
+
+def history():
+    """Every processed day: the HISTORY families (written by `ecom-exporter backfill`), one
+    panel each, plus totals over every region; anomaly days marked as annotations."""
+    lay = Layout()
+    lay.row("Every processed day")
+    orders, net = F.HISTORY_ORDERS, F.HISTORY_NET_AMOUNT
+    lay.add(timeseries("Orders per day, every region", target(
+        f"sum(last_over_time({orders.name}{S}[1d]))", "orders"), min_=0,
+        description="Orders per day over every sales region (daily_revenue, backfilled)."),
+        w=12, h=8)
+    lay.add(timeseries("Net revenue per day, every region", target(
+        f"sum(last_over_time({net.name}{S}[1d]))", "net revenue"), unit=AMOUNT, min_=0,
+        description="Net revenue per day over every sales region (currency units)."),
+        w=12, h=8)
+    for metric in F.HISTORY:
+        expr, legend = _history_query(metric)
+        anomaly = "anomaly" in metric.name
+        lay.add(timeseries(_history_title(metric), target(expr, legend), unit=_history_unit(metric),
+                           draw="bars" if anomaly else "line", min_=0,
+                           description=metric.help + " Each day's value holds until the next "
+                           "day's (last_over_time over 1d)."), w=12, h=8)
+    board = dashboard("ecommerce-history", "E-commerce history",
+                      "KPIs of every processed day, backfilled into Prometheus at each day's "
+                      "UTC midnight by `ecom-exporter backfill` (no label per day); anomaly "
+                      "days are marked.", lay, tags=("business", "history"), refresh="1h",
+                      time_from="now-90d")
+    board["annotations"]["list"].append({
+        "datasource": config.DATASOURCE, "enable": True, "hide": False,
+        "iconColor": "red", "name": "Anomaly days",
+        "expr": f"max({F.HISTORY_TOTAL_ANOMALY.name}{S}) == 1", "step": "1d",
+        "titleFormat": "Revenue anomaly", "textFormat": "orders or net revenue over every "
+        "region broke from the trailing week", "useValueForTime": False})
+    return board
+
+
+def _history_title(metric):
+    words = metric.name.removeprefix("ecommerce_history_").replace("_", " ")
+    by = f", by {', '.join(lb.replace('_', ' ') for lb in metric.labels)}" if metric.labels else ""
+    return f"{words.capitalize()} per day{by}"
+
+
+def _freshness_row(lay):
+    """The newest complete day at each stage (landed, ingested, processed) and the ingestion
+    rate; the thresholds are the alerts' (DAY_DUE_AFTER)."""
+    lay.row("Data freshness")
+    due = config.DAY_DUE_AFTER
+    for metric, stage, label in ((F.DATA_LANDED_DAY, "landed", "dataset"),
+                                 (F.DATA_INGESTED_DAY, "ingested", "dataset"),
+                                 (F.JOB_PROCESSED_DAY, "processed", "job_name")):
+        lay.add(bargauge(f"Since the newest {stage} day ended, by {label.replace('_', ' ')}",
+                         target(f"time() - 86400 - max by ({label}) ({metric}{S})",
+                                "{{" + label + "}}", instant=True),
+                         unit="s", min_=0, th=thresholds(
+                             "green", (86400, "orange"), (86400 + due[stage], "red")),
+                         description=f"{metric.help} Shown as the time since that day ended: "
+                                     f"above a day the next day is due; the alert fires "
+                                     f"{due[stage] / 3600:g}h later."), w=8, h=6)
+    rows = F.DATA_INGESTED_DAY_ROWS
+    lay.add(bargauge("Records of the newest ingested day", target(
+        f"sum by (dataset, status) ({rows}{S})", "{{dataset}} {{status}}", instant=True),
+        min_=0, description=rows.help), w=12, h=6)
+    valid = sel('status="valid"')
+    lay.add(timeseries("Records ingested per day", target(
+        f"sum by (dataset) (last_over_time({F.HISTORY_INGESTED_ROWS}{valid}[1d]))",
+        "{{dataset}}"), min_=0,
+        description="Valid records ingested per day, by dataset (the ingestion rate; "
+                    "backfilled by `ecom-exporter backfill`)."), w=12, h=6)
 
 
 def hadoop():
@@ -309,4 +396,5 @@ def hadoop():
 
 DASHBOARDS = {"ecommerce-business.json": business,
               "ecommerce-batch-jobs.json": batch_jobs,
-              "ecommerce-hadoop.json": hadoop}
+              "ecommerce-hadoop.json": hadoop,
+              "ecommerce-history.json": history}

@@ -66,7 +66,8 @@ def metric_table(name):
                 rows.append(f"| `{f.name}` | {', '.join(f.labels)} | {t.job} | "
                             f"{_md(f.help)} (`{f.field}`) |")
         return "\n".join(rows) + "\n"
-    metrics = {"job_health": families.JOB_HEALTH, "exporter": families.EXPORTER}[name]
+    metrics = {"job_health": families.JOB_HEALTH, "exporter": families.EXPORTER,
+               "freshness": families.FRESHNESS, "history": families.HISTORY}[name]
     rows = ["| metric | type | labels | meaning |", "|---|---|---|---|"]
     rows += [f"| `{m.name}` | {m.type} | {', '.join(m.labels)} | {_md(m.help)} |"
              for m in metrics]

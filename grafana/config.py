@@ -36,6 +36,23 @@ NEVER_SUCCEEDED_FOR = "2d"
 MALFORMED_RATIO_WARNING = 0.01
 assert MALFORMED_RATIO_WARNING < DEFAULT_MAX_MALFORMED_SHARE
 
+# --- freshness of the days -------------------------------------------------------
+# Day D is complete at midnight D+1 (UTC). With D the newest day at a stage, day D+1 is due
+# at midnight D+2 plus the stage's grace below; after that (and FRESHNESS_FOR) the stage's
+# alert fires. The Terraform timer starts the daily run at 00:30 UTC (terraform/modules/
+# cluster-config, ecom-daily.timer): landing by 01:00, ingest and jobs done by 04:00 / 06:00.
+DAY_DUE_AFTER = {                 # seconds after the end of the day that is due
+    "landed": 1 * 3600,
+    "ingested": 4 * 3600,
+    "processed": 6 * 3600,
+}
+FRESHNESS_FOR = "10m"
+
+# --- business alerts --------------------------------------------------------------
+# Fraud entities flagged on the newest day with signals, per rule, above which
+# EcommerceFraudSignalsHigh fires (jobs/mr_fraud_signals.py RULES).
+FRAUD_SIGNALS_PER_DAY_MAX = {"bot_session": 20, "order_burst": 5, "amount_outlier": 5}
+
 # --- Hadoop -------------------------------------------------------------------
 
 HDFS_REMAINING_RATIO_MIN = 0.20   # the apache-hadoop mixin's threshold (20 %)

@@ -3,6 +3,9 @@
 
 MON_RUN            := .run
 MON_OUTPUTS        ?= $(OUTPUT_DIR)
+MON_DATA           ?= $(DATA_DIR)
+# Prometheus keeps the backfilled history this long (blocks older than it are dropped).
+PROMETHEUS_RETENTION ?= 400d
 EXPORTER_ADDRESS   ?= 127.0.0.1:8398
 PROMETHEUS_ADDRESS ?= 127.0.0.1:9090
 # Hadoop endpoints: empty = that source off. By default they are used when a
@@ -14,7 +17,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 TEST_PREREQS += monitoring-deps
 
-.PHONY: monitoring-deps monitoring-build monitoring-check monitoring-up monitoring-down monitoring-status
+.PHONY: monitoring-deps monitoring-build monitoring-check monitoring-up monitoring-down monitoring-status monitoring-backfill
 
 ## Install Debian's prometheus and promtool if missing (no service left running)
 monitoring-deps:
@@ -55,11 +58,12 @@ monitoring-up: setup monitoring-deps
 	  -e 's|- rules/\*.yaml|- $(CURDIR)/prometheus/rules/*.yaml|' prometheus/prometheus.yml \
 	  > $(MON_RUN)/prometheus/prometheus.yml
 	@promtool check config $(MON_RUN)/prometheus/prometheus.yml >/dev/null
-	@nohup $(BIN)/ecom-exporter --web.listen-address $(EXPORTER_ADDRESS) --outputs '$(MON_OUTPUTS)' \
+	@nohup $(BIN)/ecom-exporter --web.listen-address $(EXPORTER_ADDRESS) --outputs '$(MON_OUTPUTS)' --data '$(MON_DATA)' \
 	  --namenode-url '$(NAMENODE_URL)' --resourcemanager-url '$(RESOURCEMANAGER_URL)' $(EXPORTER_ARGS) \
 	  > $(MON_RUN)/exporter.log 2>&1 & echo $$! > $(MON_RUN)/exporter.pid
 	@nohup prometheus --config.file=$(MON_RUN)/prometheus/prometheus.yml \
 	  --storage.tsdb.path=$(MON_RUN)/prometheus/data --web.listen-address=$(PROMETHEUS_ADDRESS) \
+	  --storage.tsdb.retention.time=$(PROMETHEUS_RETENTION) \
 	  > $(MON_RUN)/prometheus.log 2>&1 & echo $$! > $(MON_RUN)/prometheus.pid
 	@for i in $$(seq 1 50); do \
 	  curl -sf -o /dev/null http://$(EXPORTER_ADDRESS)/metrics && curl -sf -o /dev/null http://$(PROMETHEUS_ADDRESS)/-/ready && break; \
@@ -71,6 +75,12 @@ monitoring-up: setup monitoring-deps
 	@echo "exporter:   http://$(EXPORTER_ADDRESS)/metrics   (outputs: $(MON_OUTPUTS); namenode: $(or $(NAMENODE_URL),off); resourcemanager: $(or $(RESOURCEMANAGER_URL),off))"
 	@echo "prometheus: http://$(PROMETHEUS_ADDRESS)/   alerts: http://$(PROMETHEUS_ADDRESS)/alerts   targets: http://$(PROMETHEUS_ADDRESS)/targets"
 	@echo "logs and pids in $(MON_RUN)/; dashboards: point a Grafana at grafana/provisioning (docs/monitoring.md); stop with make monitoring-down"
+
+## Write every processed day's KPIs into Prometheus' storage (.run/prometheus/data) at each day's time
+monitoring-backfill: setup monitoring-deps
+	@mkdir -p $(MON_RUN)/prometheus/data
+	$(BIN)/ecom-exporter backfill --outputs '$(MON_OUTPUTS)' --data '$(MON_DATA)' --tsdb $(MON_RUN)/prometheus/data
+	@echo "a running Prometheus loads the new blocks within a minute or two (its next block reload); or restart it: make monitoring-down monitoring-up"
 
 ## Stop the exporter and Prometheus that monitoring-up started
 monitoring-down:

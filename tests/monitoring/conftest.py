@@ -1,5 +1,6 @@
 """Fixtures of the monitoring tests: real pipeline outputs, fake Hadoop endpoints, free ports."""
 
+import datetime
 import os
 import shutil
 import socket
@@ -44,6 +45,40 @@ def pipeline_output(small_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("mon-output") / "output"
     run_pipeline(small_data, out, "--jobs", ",".join(TABLE_JOBS))
     return str(out)
+
+
+# The landed days of `daily_run`: DAILY_DAYS days ending DAILY_LAG days before today (UTC),
+# so every freshness alert is due; the newest day's orders are multiplied by ANOMALY_FACTOR.
+DAILY_DAYS, DAILY_LAG, ANOMALY_FACTOR = 14, 3, 4.0
+
+
+def today():
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def land_days(data, days, newest, *args):
+    """`days` days ending `newest` landed by the real generator (seeded, small scale)."""
+    first = newest - datetime.timedelta(days=days - 1)
+    result = subprocess.run([sys.executable, "-m", "datagen", "--out", str(data), "--days",
+                             str(days), "--start-date", first.isoformat(), "--scale", "0.05",
+                             "--quiet", *args], capture_output=True, text=True, cwd=REPO,
+                            timeout=600)
+    if result.returncode != 0:
+        raise AssertionError(f"datagen failed ({result.returncode}):\n{result.stderr}")
+    return str(data)
+
+
+@pytest.fixture(scope="session")
+def daily_run(tmp_path_factory):
+    """(data root, output root, newest day): days landed relative to today with an anomaly on
+    the newest one, ingested and run through every job by the real pipeline (inline)."""
+    base = tmp_path_factory.mktemp("mon-daily")
+    newest = today() - datetime.timedelta(days=DAILY_LAG)
+    data = land_days(base / "data", DAILY_DAYS, newest,
+                     "--anomaly", f"{newest.isoformat()}:{ANOMALY_FACTOR}")
+    out = base / "output"
+    run_pipeline(data, out)
+    return data, str(out), newest
 
 
 @pytest.fixture

@@ -98,14 +98,14 @@ def start_exporter(tmp_path, *args):
 class Prometheus:
     """Debian's prometheus with a config file, on a free port, temp storage."""
 
-    def __init__(self, tmp_path, config_path, port=None):
+    def __init__(self, tmp_path, config_path, port=None, retention="1h", storage=None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        storage = os.path.join(tmp_path, "prometheus-data")
+        storage = storage or os.path.join(tmp_path, "prometheus-data")
         self.proc = Process("prometheus", [
             need("prometheus"), f"--config.file={config_path}",
             f"--storage.tsdb.path={storage}", f"--web.listen-address=127.0.0.1:{self.port}",
-            "--storage.tsdb.retention.time=1h", "--log.level=warn"],
+            f"--storage.tsdb.retention.time={retention}", "--log.level=warn"],
             os.path.join(tmp_path, "prometheus.log"))
         try:
             wait_for("prometheus to be ready", lambda: http_get(self.url + "/-/ready"),

@@ -80,3 +80,15 @@ def rules():
             for group in yaml.safe_load(f)["groups"]:
                 out.extend(group["rules"])
     return out
+
+
+def landed_only_names():
+    """Families a snapshot run cannot have: freshness (landed days) and the backfilled history.
+    test_e2e checks the panels without them, test_history the panels with them."""
+    from exporters import families as F
+
+    return {m.name for m in F.FRESHNESS + F.HISTORY}
+
+
+def needs_landed_days(expr):
+    return bool(metric_names(expr) & landed_only_names())

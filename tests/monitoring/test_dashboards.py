@@ -125,13 +125,20 @@ def test_prometheus_config_scrapes_the_exporter_and_loads_the_rules():
 
 
 @pytest.fixture(scope="module")
-def exposed_names(pipeline_output):
-    """Every sample name the exporter serves with all sources on (fake Hadoop)."""
+def exposed_names(pipeline_output, daily_run):
+    """Every sample name the exporter serves with all sources on (fake Hadoop): on the
+    snapshot's outputs (fraud signals found) and on landed days (freshness), and the history
+    families `ecom-exporter backfill` writes."""
+    from exporters import families as F
     from tests.monitoring.fakes import FakeHadoop
 
+    data, daily_output, _ = daily_run
     with FakeHadoop() as hadoop:
-        reg = make_registry(pipeline_output, hadoop.url, hadoop.url)
-        return {s.name for fam in reg.collect() for s in fam.samples}
+        names = set()
+        for reg in (make_registry(pipeline_output, hadoop.url, hadoop.url),
+                    make_registry(daily_output, hadoop.url, hadoop.url, data=data)):
+            names |= {s.name for fam in reg.collect() for s in fam.samples}
+        return names | {m.name for m in F.HISTORY}
 
 
 def test_every_metric_a_dashboard_uses_is_exported(exposed_names):

@@ -1,6 +1,7 @@
 """The exporter's collectors on real pipeline outputs and fake Hadoop endpoints (private registries)."""
 
 import calendar
+import datetime
 import glob
 import json
 import os
@@ -149,18 +150,22 @@ def test_sum_rebuilds_what_the_all_rows_said(outputs):
         daily[(newest, "all")]["net_revenue"])
 
 
-def test_the_families_table_is_what_the_exporter_serves(outputs, fake_hadoop):
-    """exporters/families.py (read by the dashboards, rules and docs) = the served families."""
+def test_the_families_table_is_what_the_exporter_serves(outputs, daily_run, fake_hadoop):
+    """exporters/families.py (read by the dashboards, rules and docs) = the served families
+    (on the snapshot's outputs, which have malformed rows, and on landed days: freshness)."""
     from exporters import families as F
 
-    reg = make_registry(outputs, fake_hadoop.url, fake_hadoop.url)
+    data, daily_outputs, _ = daily_run
     business = {fam.name for t in OUTPUT_TABLES for fam in t.families}
     served = {}
-    for fam in reg.collect():
-        if fam.name in business or fam.name.startswith("hadoop_"):
-            continue
-        name = fam.name + ("_total" if fam.type == "counter" else "")
-        served[name] = (fam.type, {k for s in fam.samples for k in s.labels})
+    for reg in (make_registry(outputs, fake_hadoop.url, fake_hadoop.url),
+                make_registry(daily_outputs, fake_hadoop.url, fake_hadoop.url, data=data)):
+        for fam in reg.collect():
+            if fam.name in business or fam.name.startswith("hadoop_"):
+                continue
+            name = fam.name + ("_total" if fam.type == "counter" else "")
+            labels = served.get(name, (fam.type, set()))[1]
+            served[name] = (fam.type, labels | {k for s in fam.samples for k in s.labels})
     assert served == {m.name: (m.type, set(m.labels)) for m in F.ALL}
 
 
@@ -262,6 +267,21 @@ def _fraud(rows):
         out[("ecommerce_fraud_signals", (("rule", rule),))] += 1
         customers.add(obj.get("customer_id") or entity)
     out[("ecommerce_fraud_flagged_customers", ())] = len(customers)
+    # the newest day any rule flagged, and each rule's entities that day
+    days = {}
+    for (rule, _entity), obj in rows:
+        flagged = {"bot_session": lambda o: [o["window_start"][:10]],
+                   "order_burst": lambda o: [d["date"] for d in o["days"]],
+                   "amount_outlier": lambda o: [o["order_date"]]}[rule](obj)
+        for day in flagged:
+            days.setdefault(day, []).append(rule)
+    if days:
+        newest = max(days)
+        out[("ecommerce_fraud_newest_day_timestamp_seconds", ())] = calendar.timegm(
+            datetime.date.fromisoformat(newest).timetuple())
+        for rule in ("bot_session", "order_burst", "amount_outlier"):
+            out[("ecommerce_fraud_newest_day_signals", (("rule", rule),))] = \
+                days[newest].count(rule)
     return out
 
 

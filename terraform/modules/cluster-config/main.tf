@@ -94,9 +94,28 @@ locals {
     { for f in local.monitoring_files : "${var.artifacts_prefix}${f}" => "${local.repo_root}/${f}" },
   )
 
+  # The daily pipeline on the master: a systemd service (ingest, then every job, for
+  # yesterday) and the timer that starts it.
+  pipeline_data_uri = "hdfs:///ecommerce"
+  daily_units = {
+    "ecom-daily.service" = templatefile("${path.module}/templates/ecom-daily.service.tftpl", {
+      name          = var.name
+      hadoop_home   = var.hadoop_home
+      suite_dir     = var.suite_dir
+      data_uri      = local.pipeline_data_uri
+      output_uri    = var.exporter_outputs_uri
+      timeout_hours = 6
+    })
+    "ecom-daily.timer" = templatefile("${path.module}/templates/ecom-daily.timer.tftpl", {
+      name        = var.name
+      on_calendar = "*-*-* 00:30:00 UTC"
+    })
+  }
+
   artifact_contents = merge(
     merge([for node, files in local.hadoop_site_files : { for f, content in files : "${var.artifacts_prefix}hadoop/conf/${node}/${f}" => content }]...),
     { "${var.artifacts_prefix}mrjob/mrjob.conf" = local.mrjob_conf },
+    { for f, content in local.daily_units : "${var.artifacts_prefix}systemd/${f}" => content },
   )
 
   ##############################################################################
@@ -123,6 +142,7 @@ locals {
     grafana_password_parameter = var.grafana_admin_password_parameter
     grafana_http_addr          = var.grafana_listen_all ? "0.0.0.0" : "127.0.0.1"
     exporter_outputs_uri       = var.exporter_outputs_uri
+    pipeline_data_uri          = local.pipeline_data_uri
   }
 
   # The script gets the values as one JSON document (data, not shell text).

@@ -1,0 +1,147 @@
+"""`ecom-exporter backfill`: the history samples against the job outputs and manifests read
+independently (plain json), per-day partitions, bounded series, and its failure paths."""
+
+import calendar
+import datetime
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from exporters.backfill import history_samples, openmetrics
+from tests.monitoring.conftest import DAILY_DAYS, REPO
+
+LINE = re.compile(r'^(\w+)\{([^}]*)\} (\S+) (\d+)$')
+
+
+def midnight(day):
+    return calendar.timegm(datetime.date.fromisoformat(day).timetuple())
+
+
+def latest_rows(outputs, job):
+    run = sorted(d for d in glob.glob(os.path.join(outputs, job, "*"))
+                 if os.path.exists(os.path.join(d, "_SUCCESS")))[-1]
+    rows = []
+    for part in sorted(glob.glob(os.path.join(run, "part-*"))):
+        with open(part, encoding="utf-8") as f:
+            rows += [tuple(json.loads(x) for x in line.split("\t")) for line in f if line.strip()]
+    return rows
+
+
+def parse(text):
+    """{(name, labels): {timestamp: value}} of OpenMetrics text."""
+    assert text.endswith("# EOF\n")
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        name, labels, value, ts = LINE.match(line).groups()
+        key = (name, tuple(sorted(re.findall(r'(\w+)="([^"]*)"', labels))))
+        out.setdefault(key, {})[int(ts)] = float(value)
+    return out
+
+
+def test_the_history_equals_daily_revenue_and_the_manifests(daily_run, tmp_path):
+    data, outputs, newest = daily_run
+    result = subprocess.run([sys.executable, "-m", "exporters", "backfill", "--outputs", outputs,
+                             "--data", data, "--openmetrics", str(tmp_path / "h.om")],
+                            capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"{DAILY_DAYS} days" in result.stderr
+    got = parse((tmp_path / "h.om").read_text())
+
+    expected = {}
+    for (day, region), row in latest_rows(outputs, "daily_revenue"):
+        ts = midnight(day)
+        if region == "all":
+            expected.setdefault(("ecommerce_history_total_anomaly", (("job", "ecommerce-exporter"),)),
+                                {})[ts] = float(row["anomaly"])
+            continue
+        labels = (("job", "ecommerce-exporter"), ("sales_region", region))
+        for name, value in (("orders", row["orders"]), ("gross_amount", row["gross_revenue"]),
+                            ("net_amount", row["net_revenue"]), ("anomaly", float(row["anomaly"]))):
+            expected.setdefault((f"ecommerce_history_{name}", labels), {})[ts] = value
+    for manifest_path in glob.glob(os.path.join(data, "canonical", "*", "dt=*", "*", "_manifest.json")):
+        if not os.path.exists(os.path.join(os.path.dirname(manifest_path), "_SUCCESS")):
+            continue
+        with open(manifest_path, encoding="utf-8") as f:
+            m = json.load(f)
+        for status in ("valid", "rejected"):
+            expected.setdefault(("ecommerce_history_ingested_rows", (
+                ("dataset", m["dataset"]), ("job", "ecommerce-exporter"), ("status", status))),
+                {})[midnight(m["day"])] = m[status]
+    fraud = {k: v for k, v in got.items() if k[0] == "ecommerce_history_fraud_signals"}
+    assert {k: v for k, v in got.items() if k not in fraud} == expected
+    # no fraud in these days: every rule 0 on every day
+    assert len(fraud) == 3 and all(set(v.values()) == {0.0} and len(v) == DAILY_DAYS
+                                   for v in fraud.values())
+    # the injected anomaly is the newest day's, over every region
+    total = got[("ecommerce_history_total_anomaly", (("job", "ecommerce-exporter"),))]
+    assert total[midnight(newest.isoformat())] == 1.0
+    # bounded: no label carries a day; 6 regions x 4 + 1 + 3 rules + 3 datasets x 2 series
+    assert len(got) == 6 * 4 + 1 + 3 + 6
+    assert all(len(v) == DAILY_DAYS for v in got.values())
+
+
+def test_per_day_partitions_give_conversion_per_device_and_win_for_their_day(daily_run, tmp_path):
+    import shutil
+
+    _, outputs, newest = daily_run
+    out = shutil.copytree(outputs, tmp_path / "output")
+    day = newest.isoformat()
+    rows = {"desktop": 0.25, "mobile": 0.125, "all": 0.2}
+    part_dir = os.path.join(out, "device_conversions", f"dt={day}", "20990101T000000-x")
+    os.makedirs(part_dir)
+    with open(os.path.join(part_dir, "part-00000"), "w", encoding="utf-8") as f:
+        for device, rate in rows.items():
+            f.write(json.dumps(device) + "\t" + json.dumps(
+                {"sessions": 8, "converted_sessions": 2, "conversion_rate": rate,
+                 "purchases": 2}) + "\n")
+    open(os.path.join(part_dir, "_SUCCESS"), "w").close()
+    # a daily_revenue partition of the newest day replaces the whole output's row for it
+    rev_dir = os.path.join(out, "daily_revenue", f"dt={day}", "20990101T000000-x")
+    os.makedirs(rev_dir)
+    with open(os.path.join(rev_dir, "part-00000"), "w", encoding="utf-8") as f:
+        f.write(json.dumps([day, "LATAM"]) + "\t" + json.dumps(
+            {"orders": 12345, "gross_revenue": 1.0, "net_revenue": 1.0, "anomaly": False}) + "\n")
+    open(os.path.join(rev_dir, "_SUCCESS"), "w").close()
+    got = parse(openmetrics(history_samples(str(out))))
+    ts = midnight(day)
+    conv = {dict(k[1])["device"]: v for k, v in got.items()
+            if k[0] == "ecommerce_history_conversion_ratio"}
+    assert conv == {"desktop": {ts: 0.25}, "mobile": {ts: 0.125}}
+    latam = got[("ecommerce_history_orders", (("job", "ecommerce-exporter"),
+                                              ("sales_region", "LATAM")))]
+    assert latam[ts] == 12345 and len(latam) == DAILY_DAYS
+
+
+def test_backfill_refuses_without_a_target_or_without_processed_days(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "exporters", "backfill", *args],
+                              capture_output=True, text=True, cwd=REPO, timeout=120)
+    no_target = run("--outputs", str(tmp_path))
+    assert no_target.returncode == 2 and "--tsdb" in no_target.stderr
+    empty = run("--outputs", str(tmp_path), "--openmetrics", "-")
+    assert empty.returncode == 1
+    assert empty.stderr.strip().splitlines() == [
+        f"ecom-exporter backfill: no processed day in {tmp_path} (run ecom-run first)"]
+    assert "Traceback" not in empty.stderr
+
+
+@pytest.mark.prometheus
+def test_promtool_makes_blocks_of_the_history(daily_run, tmp_path):
+    data, outputs, _ = daily_run
+    tsdb = tmp_path / "tsdb"
+    result = subprocess.run([sys.executable, "-m", "exporters", "backfill", "--outputs", outputs,
+                             "--data", data, "--tsdb", str(tsdb)],
+                            capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    blocks = [p for p in tsdb.iterdir() if (p / "meta.json").exists()]
+    assert blocks
+    samples = sum(json.loads((p / "meta.json").read_text())["stats"]["numSamples"]
+                  for p in blocks)
+    assert samples == len(history_samples(outputs, data))
