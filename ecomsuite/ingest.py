@@ -52,6 +52,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -71,6 +72,7 @@ MAX_NUMBER = 10**15 - 1           # the largest int, or amount in cents, taken
 UTF8_BOM = b"\xef\xbb\xbf"
 PAD = 64
 _NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
+_LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")   # a line and its end (no quoted line ends)
 EXIT_REFUSED = 1
 UP_TO_DATE = "up to date"   # why a partition is skipped
 
@@ -575,7 +577,7 @@ def scan_for_splits(stream, split_bytes, block_bytes=BLOCK_BYTES):
     offset = lines = 0        # bytes before `buf`, line ends before it
     odd = False               # inside quotes at `buf`'s start
     target = split_bytes      # the next range starts at the first record start >= target
-    carry = b""
+    carry = head = b""
     while True:
         block = stream.read(block_bytes)
         scan.sha256.update(block)
@@ -587,7 +589,9 @@ def scan_for_splits(stream, split_bytes, block_bytes=BLOCK_BYTES):
         else:
             carry = b""
         if not buf:
-            break
+            if eof:
+                break
+            continue
         a = np.frombuffer(buf, dtype=np.uint8)
         quotes = np.flatnonzero(a == _QUOTE)
         lf = np.flatnonzero(a == _NL)
@@ -598,14 +602,12 @@ def scan_for_splits(stream, split_bytes, block_bytes=BLOCK_BYTES):
             return scan
         lone = cr[(cr + 1 >= len(a)) | (a[np.minimum(cr + 1, len(a) - 1)] != _NL)]
         ends = np.sort(np.concatenate([lf, lone]))      # the last byte of each line end
-        if offset == 0:  # the first record that is not blank: the header (or first data)
-            at = 3 if buf.startswith(UTF8_BOM) else 0
-            for end in ends.tolist():
-                record = buf[at:end].removesuffix(b"\r")
-                if record:
-                    scan.header = record
+        if scan.header is None:  # the first record that is not blank: the header (or data)
+            head += buf
+            for record in _LINE.finditer(head, 3 if head.startswith(UTF8_BOM) else 0):
+                if record.group(1):
+                    scan.header = record.group(1)
                     break
-                at = end + 1
         starts = offset + ends + 1                       # record starts after each line end
         while True:
             i = int(np.searchsorted(starts, target))
@@ -621,7 +623,7 @@ def scan_for_splits(stream, split_bytes, block_bytes=BLOCK_BYTES):
     if scan.ranges[-1][0] >= scan.bytes:                 # a start after the last line end
         scan.ranges.pop()
     if scan.header is None and len(scan.ranges) > 1:
-        scan.whole = "no line end in its first block"
+        scan.whole = "only blank lines before its last"
     return scan
 
 
