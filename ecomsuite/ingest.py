@@ -461,9 +461,31 @@ class _Limited:
         return block
 
 
+class _Ended(io.RawIOBase):
+    """A raw stream that reads as ended once closed: WebHDFS's response closes itself at its
+    last byte, and gzip reads on to look for another member."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self.raw.closed:
+            return 0
+        data = self.raw.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+
+def _buffered(raw):
+    return raw if hasattr(raw, "peek") else io.BufferedReader(_Ended(raw), 1 << 20)
+
+
 def _decompressed(raw):
     """A binary stream of `raw`'s CSV bytes, decompressed by its content (gzip, bz2 or plain)."""
-    raw = raw if hasattr(raw, "peek") else io.BufferedReader(raw, 1 << 20)
+    raw = _buffered(raw)
     magic = raw.peek(3)[:3]
     if magic[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=raw, mode="rb")
@@ -483,21 +505,23 @@ def open_item(item):
     """The CSV bytes of a work item: the whole landed file (decompressed), or the bytes
     ``[start, end)`` of a plain one. Local paths are read directly; ``hdfs://`` URIs through
     WebHDFS, asking the NameNode for the range only (no copy of the file first)."""
-    uri, start, end = item["uri"], item["start"], item["end"]
+    uri, start, end, bz2_spec = item["uri"], item["start"], item["end"], item.get("bz2")
     length = None if end is None else end - start
+    offset, size = (start, length) if bz2_spec is None else (bz2_spec["bit"] // 8, None)
     with contextlib.ExitStack() as stack:
         if layout.is_hdfs(uri):
             from ecomsuite.hadoop import webhdfs
             client = webhdfs.client(url=item.get("webhdfs"), uri=uri)
-            raw = stack.enter_context(client.read(webhdfs.hdfs_path(uri), offset=start,
-                                                  length=length))
+            raw = _buffered(stack.enter_context(client.read(webhdfs.hdfs_path(uri),
+                                                            offset=offset, length=size)))
         else:
             raw = stack.enter_context(open(uri, "rb"))
-            raw.seek(start)
+            raw.seek(offset)
         if item["ranges"] == 1:
             yield stack.enter_context(_decompressed(raw))
         else:
-            yield _Limited(raw, length) if length is not None else raw
+            stream = raw if bz2_spec is None else _Bz2Range(raw, bz2_spec)
+            yield _Limited(stream, length) if length is not None else stream
 
 
 def ingest_item(item, part_rows=PART_ROWS):
@@ -552,6 +576,155 @@ def ingest_item(item, part_rows=PART_ROWS):
         "rejected": dict(sorted(parser.rejected.items())), "header_lines": parser.header_lines,
         "blank_lines": parser.blank_lines, "extra_columns": parser.extra_columns,
         "headerless": parser.headerless, "parts": seq, "refused": refused})
+
+
+# --- bz2 by blocks ------------------------------------------------------------------------
+# A bz2 stream is "BZh<level>", then blocks, each starting with a 48-bit magic and its
+# 32-bit CRC, at any bit position; then a 48-bit end magic, the CRC of the stream (each
+# block's CRC folded in: rotate left 1, xor) and padding to a byte. A range starting at
+# block b is decompressed from a stream made of that header, the bits from block b to the
+# end magic, and an end with the CRC of blocks b.. (what Hadoop's splittable bzip2 codec
+# reads, without the JVM). One stream per file only: a file of several is read whole.
+
+BZ2_BLOCK_MAGIC = 0x314159265359
+BZ2_END_MAGIC = 0x177245385090
+
+
+def _bit_finds(data, magic):
+    """Every bit offset of the 48-bit `magic` in `data` (bytes), in order."""
+    found = []
+    for shift in range(8):
+        window = (magic << (8 - shift)).to_bytes(7, "big")     # the magic at bit `shift`
+        inner = window[1:6] if shift else window[:6]
+        at = data.find(inner)
+        while at >= 0:
+            first = at - 1 if shift else at
+            if first >= 0 and first + 7 <= len(data) + (0 if shift else 1):
+                bits = int.from_bytes(data[first:first + 7].ljust(7, b"\0"), "big")
+                if (bits >> (8 - shift)) & ((1 << 48) - 1) == magic:
+                    found.append(first * 8 + shift)
+            at = data.find(inner, at + 1)
+    return sorted(found)
+
+
+def _bits_at(data, bit, n):
+    first = bit // 8
+    last = (bit + n + 7) // 8
+    value = int.from_bytes(data[first:last], "big")
+    return (value >> (last * 8 - bit - n)) & ((1 << n) - 1)
+
+
+def _fold_crcs(crcs):
+    combined = 0
+    for crc in crcs:
+        combined = (((combined << 1) | (combined >> 31)) & 0xFFFFFFFF) ^ crc
+    return combined
+
+
+class _Bz2Blocks:
+    """The blocks of a one-stream bz2 file: bit offsets, decompressed starts and CRCs."""
+
+    def __init__(self, data):
+        if data[:3] != b"BZh" or not b"1" <= data[3:4] <= b"9":
+            raise ValueError("not a bz2 stream")
+        self.level = data[3:4]
+        self.bits = _bit_finds(data, BZ2_BLOCK_MAGIC)
+        ends = [e for e in _bit_finds(data, BZ2_END_MAGIC) if (e + 80 + 7) // 8 == len(data)]
+        if not ends or not self.bits or self.bits[0] != 32:
+            raise ValueError("not one bz2 stream")
+        self.end = ends[-1]
+        self.bits = [b for b in self.bits if b < self.end]
+        self.crcs = [_bits_at(data, b + 48, 32) for b in self.bits]
+        if _fold_crcs(self.crcs) != _bits_at(data, self.end + 48, 32):
+            raise ValueError("several bz2 streams, or a block magic inside a block")
+        self.starts = []   # decompressed offset of each block, filled by decompress()
+
+    def decompress(self, data):
+        """Yield the decompressed bytes block by block, noting where each block starts."""
+        d = bz2.BZ2Decompressor()
+        total = 0
+        cuts = [(b + 7) // 8 for b in self.bits[1:]] + [len(data)]
+        fed = 0
+        for cut in cuts:
+            self.starts.append(total)
+            out = d.decompress(data[fed:cut])
+            fed = cut
+            while not d.eof and (more := d.decompress(b"")):   # what it held back
+                out += more
+            total += len(out)
+            yield out
+        if not d.eof:
+            raise ValueError("a bz2 stream that does not end")
+
+    def item(self, start):
+        """How a task reads from decompressed offset `start`: the block holding it."""
+        b = max(i for i, s in enumerate(self.starts) if s <= start)
+        return {"level": self.level.decode(), "bit": self.bits[b], "bits": self.end - self.bits[b],
+                "crc": _fold_crcs(self.crcs[b:]), "skip": start - self.starts[b]}
+
+
+class _Bz2Range:
+    """A readable stream of the decompressed bytes of a bz2 range (see _Bz2Blocks.item),
+    from the compressed bytes `raw` (positioned at the byte holding the range's first bit)."""
+
+    def __init__(self, raw, spec):
+        self.raw, self.spec = raw, spec
+        self.skip_bits, self.left_bits = spec["bit"] % 8, spec["bits"]
+        self.carry = np.zeros(0, dtype=np.uint8)
+        self.d = bz2.BZ2Decompressor()
+        self.out = self.d.decompress(b"BZh" + spec["level"].encode())
+        self.skip = spec["skip"]
+        self.done = False
+
+    def _more(self):
+        if self.left_bits <= 0:
+            tail = np.concatenate([self.carry, _bits_array(BZ2_END_MAGIC, 48),
+                                   _bits_array(self.spec["crc"], 32)])
+            self.done = True
+            return np.packbits(tail).tobytes()
+        chunk = self.raw.read(1 << 20)
+        if not chunk:
+            raise EOFError("the bz2 file ends before its end magic")
+        bits = np.unpackbits(np.frombuffer(chunk, dtype=np.uint8))
+        bits = bits[self.skip_bits:self.skip_bits + self.left_bits]
+        self.skip_bits = 0
+        self.left_bits -= len(bits)
+        bits = np.concatenate([self.carry, bits])
+        whole = len(bits) // 8 * 8
+        self.carry = bits[whole:]
+        return np.packbits(bits[:whole]).tobytes()
+
+    def read(self, n):
+        while len(self.out) < n + self.skip and not self.d.eof:
+            more = self.d.decompress(b"" if self.done else self._more())
+            if self.done and not more:
+                break
+            self.out += more
+        if self.skip:
+            dropped = min(self.skip, len(self.out))
+            self.out, self.skip = self.out[dropped:], self.skip - dropped
+        block, self.out = self.out[:n], self.out[n:]
+        return block
+
+
+def _bits_array(value, n):
+    return np.array([(value >> (n - 1 - i)) & 1 for i in range(n)], dtype=np.uint8)
+
+
+class _Chunks:
+    """A readable stream over an iterator of byte strings."""
+
+    def __init__(self, chunks):
+        self.chunks, self.buf = iter(chunks), b""
+
+    def read(self, n):
+        while len(self.buf) < n:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                break
+            self.buf += chunk
+        block, self.buf = self.buf[:n], self.buf[n:]
+        return block
 
 
 # --- the pre-pass: which files split, and where ----------------------------------------
@@ -707,9 +880,11 @@ def plan(data, days=None, datasets=None, force=False, how_to_make=""):
 
 
 def work_items(data, partitions, split_bytes, say=lambda text: None):
-    """The job's work items, in order: per landed file, the whole file, or (a plain file
-    larger than `split_bytes` with no line end inside quotes, found by the pre-pass) one
-    item per range of whole records. Records each split file's Scan in its Partition."""
+    """The job's work items, in order: per landed file, the whole file, or (a plain or bz2
+    file larger than `split_bytes` with no line end inside quotes, found by the pre-pass)
+    one item per range of whole records (for bz2: of about `split_bytes` decompressed
+    bytes, from the block holding its start). Records each split file's Scan in its
+    Partition."""
     items = []
     url = None
     if layout.is_hdfs(data.root):
@@ -727,12 +902,21 @@ def work_items(data, partitions, split_bytes, say=lambda text: None):
                 continue
             started = time.time()
             with data.store.open_read(path) as raw:
-                stream = raw if hasattr(raw, "peek") else io.BufferedReader(raw, 1 << 20)
+                stream = _buffered(raw)
                 magic = stream.peek(3)[:3]
-                if magic[:2] == b"\x1f\x8b" or magic == b"BZh":
-                    scan = None
-                    why = "gzip cannot split" if magic[:2] == b"\x1f\x8b" else \
-                        "bz2 is read whole"
+                blocks = scan = None
+                if magic[:2] == b"\x1f\x8b":
+                    why = "gzip cannot split"
+                elif magic == b"BZh":
+                    compressed = stream.read()
+                    try:
+                        blocks = _Bz2Blocks(compressed)
+                        scan = scan_for_splits(_Chunks(blocks.decompress(compressed)),
+                                               split_bytes)
+                        why = scan.whole
+                    except (ValueError, OSError, EOFError) as e:
+                        why = f"bz2 read whole: {e}"
+                    del compressed
                 else:
                     scan = scan_for_splits(stream, split_bytes)
                     why = scan.whole
@@ -746,7 +930,8 @@ def work_items(data, partitions, split_bytes, say=lambda text: None):
             for k, (start, line) in enumerate(scan.ranges):
                 end = scan.ranges[k + 1][0] if k + 1 < n else None
                 items.append({**base, "range": k, "ranges": n, "start": start, "end": end,
-                              "first_line": line, "header": header if k else None})
+                              "first_line": line, "header": header if k else None,
+                              "bz2": blocks.item(start) if blocks else None})
             say(f"  {p.dataset}/{day_key(p.day)}/{source}: {scan.bytes / 1e6:,.1f} MB in {n} "
                 f"ranges (pre-pass {time.time() - started:.1f} s)")
     return items

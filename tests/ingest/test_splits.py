@@ -109,8 +109,34 @@ def test_split_at_any_size_gives_exactly_the_unsplit_answer(unsplit, tmp_path, s
     assert rejected == unsplit[1]       # the same quarantine: records, reasons, lines
     assert content == unsplit[2]        # the same counts and checksums per file
     ranges, whole = tasks(counters)
-    assert ranges >= 2 * 9              # the 9 plain files are split ...
-    assert whole >= 3                   # ... not the gzip, bz2 and multi-line ones
+    assert ranges >= 2 * 10             # the 9 plain files and the bz2 one are split ...
+    assert whole >= 2                   # ... not the gzip and multi-line ones
+
+
+def test_a_bz2_file_of_many_blocks_splits_at_its_blocks(tmp_path):
+    """Level 1: a block per 100 kB; ranges of 50 kB start inside blocks and across them."""
+    lines = [ORDER.format(n=i, amount=f"{i % 900}.{i % 100:02d}", status="PENDING")
+             for i in range(6000)] + BAD
+    packed = bz2.compress(csv_bytes("orders", lines, newline=b"\r\n"), 1)
+    blocks = ingest._Bz2Blocks(packed)
+    assert len(blocks.bits) >= 5 and len(packed) > 20_000   # the size that decides: packed
+    got = {}
+    for split in (ingest.SPLIT_BYTES, 20_000):
+        root = tmp_path / str(split)
+        land(root, {"orders": [("big.csv.bz2", packed)]})
+        counters = []
+        ingest.ingest(str(root), "inline", split_bytes=split, counters=counters)
+        m = manifest(root, "orders").content()
+        m.pop("parts")
+        m.pop("landing_commit")
+        m["sources"][0].pop("path")
+        got[split] = (canonical_rows(root, "orders"),
+                      [(q["line"], q["reason"], q["record"]) for q in quarantine(root, "orders")],
+                      m, tasks(counters))
+    assert got[20_000][:3] == got[ingest.SPLIT_BYTES][:3]
+    # ranges of 20 kB of CSV: about 29 of them, 5-6 in each block
+    assert got[ingest.SPLIT_BYTES][3] == (0, 3) and got[20_000][3] == (29, 2)
+    assert len(got[20_000][0]) == 6000 and len(got[20_000][1]) == len(BAD)
 
 
 def test_split_on_the_local_runner(tmp_path):
