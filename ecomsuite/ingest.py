@@ -3,17 +3,22 @@
     ecom-ingest --data data [--runner local] [--days 2025-06-01..2025-06-30] [--datasets orders]
 
 One mrjob job (``jobs/mr_ingest.py``) reads every landed file of every selected
-partition (dataset, day) in one run, one map task per file, on any runner. Each
-task parses its file (:class:`FileParser`) and writes tagged lines through the
-job's ordinary output (Hadoop's commit protocol on YARN: a retried or
-speculative attempt's lines are never committed twice):
+partition (dataset, day) in one run, on any runner, one map task per work item
+(:func:`work_items`): a file read whole, or one range of whole records of a large
+plain or bz2 file (found by a pre-pass, :func:`scan_for_splits`; gzip files and
+files with a line break inside quotes are read whole). Each task parses its file
+or range (:class:`FileParser`) and writes tagged lines through the job's ordinary
+output (Hadoop's commit protocol on YARN: a retried or speculative attempt's lines
+are never committed twice):
 
     {"kind": "part", ...,  "data": <base64 of one canonical Parquet part>}
     {"kind": "reject", ..., "line": n, "reason": r, "record": <the record verbatim>}
-    {"kind": "file", ..., counts, csv_sha256, extra_columns, refused}
+    {"kind": "file", ..., "range": k, "ranges": n, counts, csv_sha256, extra_columns, refused}
 
 (``csv_sha256``: the checksum of the file's CSV bytes after decompression, the same
-on every runner; the landed file's size and compression come from the day's commit.)
+on every runner, from the task of a whole file or the pre-pass of a split one; a
+split file's counts are its ranges' summed; the landed file's size and compression
+come from the day's commit.)
 
 The driver (:func:`ingest`) splits them after the job: per partition it writes the
 parts, the quarantine (``rejected.jsonl``) and an :class:`ecomsuite.layout.IngestManifest`,
