@@ -1,0 +1,46 @@
+"""Period answers (runs by day, docs/days.md) from the canonical partitions of a period's
+days, with the same DuckDB references as every other test: what ``ecomsuite.periods``
+merges from daily partials must equal a fresh computation over those days' rows.
+
+A period is a list of days; ``files_of_day(day)`` gives that day's canonical parts of the
+job's dataset. daily_revenue's answer for a day depends on the week before it (the
+anomaly rule's window): the reference reads those days too and keeps the period's rows,
+as a full computation over the whole history keeps them."""
+
+import datetime
+
+from reference import analytics, core
+
+WINDOW_DAYS = 7   # daily_revenue's trailing week (docs/analytics.md)
+
+
+def _read(files_of_day, days):
+    return [f for d in days for f in files_of_day(d)]
+
+
+def sales_by_region(files_of_day, days):
+    return core.sales_by_region(_read(files_of_day, days))
+
+
+def device_conversions(files_of_day, days):
+    """Distinct sessions (and converted ones) over every event of the period's days: a
+    session with events on two days of the period counts once."""
+    return core.device_conversions(_read(files_of_day, days))
+
+
+def daily_revenue(files_of_day, days, landed):
+    """The period's (day, region) rows; `landed`: the days that hold data (the window
+    reads those of the week before the period's first day)."""
+    first = min(days)
+    window = [first - datetime.timedelta(i) for i in range(WINDOW_DAYS, 0, -1)]
+    read = [d for d in window if d in set(landed)] + sorted(days)
+    wanted = {d.isoformat() for d in days}
+    return {k: v for k, v in analytics.daily_revenue(_read(files_of_day, read)).items()
+            if k[0] in wanted}
+
+
+REFERENCES = {
+    "sales_by_region": sales_by_region,
+    "device_conversions": device_conversions,
+    "daily_revenue": daily_revenue,
+}
