@@ -28,6 +28,12 @@ def device_conversions(files_of_day, days):
     return core.device_conversions(_read(files_of_day, days))
 
 
+def funnel(files_of_day, days):
+    """Sessions by stages reached over every event of the period's days (a session's
+    events on two days of the period are one session)."""
+    return analytics.funnel(_read(files_of_day, days))
+
+
 def daily_revenue(files_of_day, days, landed):
     """The period's (day, region) rows; `landed`: the days that hold data (the window
     reads those of the week before the period's first day)."""
@@ -43,4 +49,5 @@ REFERENCES = {
     "sales_by_region": sales_by_region,
     "device_conversions": device_conversions,
     "daily_revenue": daily_revenue,
+    "funnel": funnel,
 }

@@ -13,7 +13,7 @@ from reference import periods as reference_periods
 from tests.analytics.test_daily_revenue import approx_z
 from tests.days.conftest import ecom_run
 
-PARTIAL_JOBS = ("sales_by_region", "daily_revenue", "device_conversions")
+PARTIAL_JOBS = ("sales_by_region", "daily_revenue", "device_conversions", "funnel")
 JOBS = ",".join(PARTIAL_JOBS)
 
 
@@ -54,7 +54,7 @@ def test_a_day_rerun_replaces_its_partition_with_identical_data(landed, landed_d
                    for r in records)
         # the day's rows only: the manifests of that day agree with what the job read
         manifest = layout.DataLayout(str(landed)).ingest_manifest(
-            "orders" if job != "device_conversions" else "clickstream", day)
+            periods.partial_jobs()[job].input_datasets()[0], day)
         assert records[-1].valid_rows == manifest.valid
 
 
