@@ -28,6 +28,15 @@ def device_conversions(files_of_day, days):
     return core.device_conversions(_read(files_of_day, days))
 
 
+def customer_tiers(files_of_day, days):
+    """The customers landed on the period's days (each customer is landed once)."""
+    return core.customer_tiers(_read(files_of_day, days))
+
+
+def top_products(files_of_day, days):
+    return analytics.top_products(_read(files_of_day, days))
+
+
 def funnel(files_of_day, days):
     """Sessions by stages reached over every event of the period's days (a session's
     events on two days of the period are one session)."""
@@ -50,4 +59,6 @@ REFERENCES = {
     "device_conversions": device_conversions,
     "daily_revenue": daily_revenue,
     "funnel": funnel,
+    "customer_tiers": customer_tiers,
+    "top_products": top_products,
 }

@@ -13,7 +13,8 @@ from reference import periods as reference_periods
 from tests.analytics.test_daily_revenue import approx_z
 from tests.days.conftest import ecom_run
 
-PARTIAL_JOBS = ("sales_by_region", "daily_revenue", "device_conversions", "funnel")
+PARTIAL_JOBS = ("sales_by_region", "daily_revenue", "device_conversions", "funnel",
+                "customer_tiers", "top_products")
 JOBS = ",".join(PARTIAL_JOBS)
 
 
