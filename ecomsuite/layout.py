@@ -1146,16 +1146,7 @@ class OutputLayout:
     # day partitions (ecom-run --day / --from --to / --last; docs/days.md)
     def partition_days(self, job):
         """Days with a complete partition of `job`'s daily partials, oldest first."""
-        days = []
-        for name in self.store.names(self.job_dir(job)):
-            if name.startswith(DAY_PREFIX):
-                try:
-                    day = as_date(name[len(DAY_PREFIX):])
-                except LayoutError:
-                    continue
-                if self.latest_output(job, day) is not None:
-                    days.append(day)
-        return sorted(days)
+        return [d for d in self.partition_folders(job) if self.latest_output(job, d) is not None]
 
     def partition_name(self, job, day):
         """'<job>/dt=YYYY-MM-DD': how messages name a day partition."""
@@ -1201,9 +1192,21 @@ class OutputLayout:
     def clean_temp(self):
         """Remove leftovers of interrupted runs (``<job>/_tmp-*``)."""
         for job in self.jobs():
-            for name in self.store.names(self.job_dir(job)):
-                if name.startswith(TEMP_PREFIX):
-                    self.store.delete(self.store.join(self.job_dir(job), name), recursive=True)
+            folders = [self.job_dir(job)] + [self.job_dir(job, d) for d in
+                                             self.partition_folders(job)]
+            for folder in folders:
+                for name in self.store.names(folder):
+                    if name.startswith(TEMP_PREFIX):
+                        self.store.delete(self.store.join(folder, name), recursive=True)
+
+    def partition_folders(self, job):
+        """Days with a partition folder of `job` (complete or not)."""
+        days = []
+        for name in self.store.names(self.job_dir(job)):
+            if name.startswith(DAY_PREFIX):
+                with contextlib.suppress(LayoutError):
+                    days.append(as_date(name[len(DAY_PREFIX):]))
+        return sorted(days)
 
 
 # --- the Parquet export ---------------------------------------------------------------

@@ -20,6 +20,15 @@ written leaves the output unpublished). The output root is checked up front
 (a folder, writable, with room): see EXIT_CODES_HELP for the exit codes. A run whose malformed share is above the threshold keeps its output as
 ``_failed-<run_id>`` (no ``_SUCCESS``) for inspection.
 
+Runs by day (``--day D``, ``--from D --to D``, ``--last N``; docs/days.md): the
+selected days' input partitions are checked first (refused, naming each missing one,
+exit 2); each partial-aware job (``CanonicalJob.PARTIAL_STEP``) then runs over each day
+alone with ``--partials`` into the day partition ``<output>/<job>/dt=D/<run_id>/``
+(``OutputLayout.publish_partition``: a re-run replaces it whole), and its answer over
+every landed day is merged from the partitions (``publish_history``,
+``ecomsuite.periods``) and published where a full run publishes it. The other jobs run
+as in a full run.
+
 Every run, good or bad, leaves a :class:`ecomsuite.layout.RunRecord` at
 ``<output>/_runs/<job>/<run_id>.json``: job, run_id, runner, status
 ("succeeded" | "failed"), started_at / finished_at (unix seconds),
@@ -101,14 +110,15 @@ class RecordNotWritten(PipelineError):
 # ecom-run's exit codes (its --help and the README list them)
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1      # one or more jobs failed (each has its run record saying why)
-EXIT_USAGE = 2           # bad arguments
+EXIT_USAGE = 2           # bad arguments, or selected days whose input is incomplete
 EXIT_OUTPUT_ROOT = 3     # the output root cannot take outputs or records (a file, read-only,
 #                          full): found before any job ran, or when a run record could not
 #                          be written; nothing incomplete was published
 EXIT_CODES_HELP = """exit codes:
   0  every job succeeded
   1  one or more jobs failed (unknown job names too); each failed run has its record
-  2  bad arguments
+  2  bad arguments, or selected days (--day, --from/--to, --last) whose input is not
+     all landed and ingested: each missing partition is named, nothing is run
   3  the output root cannot take outputs or run records (a file, read-only, full, or
      a run record could not be written): nothing incomplete is published; fix it and
      run again"""
