@@ -1169,6 +1169,11 @@ class OutputLayout:
             lines.extend(self.read_output_lines(self.latest_output(job, day)))
         return lines
 
+    def write_merged(self, temp, data):
+        """A merged answer's one part file (``part-00000``) in a version being written."""
+        self.store.makedirs(temp)
+        self.store.write_bytes(self.store.join(temp, "part-00000"), data)
+
     def publish_partition(self, job, day, temp, version, before_success=None):
         """A day partition's new version made visible (Versions.publish: renamed, record,
         _SUCCESS last); the versions it replaces are removed afterwards. Readers take the

@@ -639,9 +639,7 @@ def publish_history(store, job_cls, runner):
     with _store_errors(f"merging the partitions of {name}", store.hdfs):
         rows = periods.answer(store.outputs, job_cls, days)
         record.inputs = [store.outputs.latest_output(name, d) for d in days]
-        store.outputs.store.makedirs(temp)
-        store.outputs.store.write_bytes(store.outputs.store.join(temp, "part-00000"),
-                                        b"".join(periods.output_lines(job_cls, rows)))
+        store.outputs.write_merged(temp, b"".join(periods.output_lines(job_cls, rows)))
     full = copy.copy(store)
     full.selected = days
     stats = full.ingested(job_cls.input_datasets())
