@@ -664,15 +664,16 @@ def publish_history(store, job_cls, runner):
 
 def summarize(store, records):
     """The text the user sees: a table per job, then the row counts."""
-    chunks = []
+    chunks, day_lines = [], []
     for r in records:
         title = f"== {r['job']} ({r['runner']}, {r['duration_seconds']:.1f} s) =="
         if r.get("partition", "").startswith(layout.DAY_PREFIX):  # a day's partials: a line
-            title = f"== {r['job']} {r['partition']} ({r['runner']}, " \
-                    f"{r['duration_seconds']:.1f} s) =="
-            chunks.append(f"{title}\n  {r['status']}: {r.get('output_rows')} partial row(s) in "
-                          f"{r['output_dir']}" if r["status"] == "succeeded"
-                          else f"{title}\n  FAILED: {r['error']}")
+            day_lines.append(
+                f"  {r['job']} {r['partition']}: {r.get('output_rows')} partial row(s), "
+                f"{r['duration_seconds']:.1f} s" if r["status"] == "succeeded"
+                else f"  {r['job']} {r['partition']}: FAILED: {r['error']}")
+            if len(day_lines) == 1:
+                chunks.append(None)  # the day partitions' place: before the merged answers
             continue
         if r.get("partition") == "partials":
             title = f"== {r['job']} (merged from {len(r['input_days'])} day partition(s)) =="
@@ -688,6 +689,9 @@ def summarize(store, records):
             chunks.append(f"  rows read{over}: {r['input_rows']:,}, valid: {r['valid_rows']:,}, "
                           f"malformed: {r['malformed_total']:,} ({r['malformed_share']:.2%}; "
                           f"{malformed})")
+    if day_lines:
+        where = chunks.index(None)
+        chunks[where] = f"== day partitions ({records[0]['runner']}) ==\n" + "\n".join(day_lines)
     return "\n\n".join(chunks)
 
 
