@@ -198,9 +198,15 @@ def test_a_day_missing_a_dataset_is_refused_naming_it(landed, landed_days, tmp_p
     assert code == 2, stderr
     assert "Traceback" not in stderr
     assert f"clickstream/dt={lonely.isoformat()}" in stderr
-    # these jobs read no customers: only the partitions they need are named
-    assert f"customers/dt={lonely.isoformat()}" not in stderr
+    assert f"customers/dt={lonely.isoformat()}" in stderr
     assert f"orders/dt={lonely.isoformat()}" not in stderr
+    # only the partitions the selected jobs read are asked for
+    code, _, stderr = ecom_run("--runner", "inline", "--data", data, "--output",
+                               tmp_path / "out", "--jobs", "sales_by_region,funnel", "--last",
+                               "3", check=False)
+    assert code == 2 and "Traceback" not in stderr
+    assert f"clickstream/dt={lonely.isoformat()}" in stderr
+    assert f"customers/dt={lonely.isoformat()}" not in stderr
     # the two whole days run; a period over the third has no partition to merge
     ecom_run("--runner", "inline", "--data", data, "--output", tmp_path / "out", "--jobs",
              JOBS, "--from", landed_days[0], "--to", landed_days[1])
