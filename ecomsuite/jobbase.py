@@ -327,6 +327,9 @@ class CanonicalJob(MRJob):
     # Days before a period whose partials its answer needs (daily_revenue: the anomaly
     # rule's trailing week); 0 for most jobs.
     WINDOW_BEFORE = 0
+    # An answer over a period is as of its last day and reads every landed day up to it
+    # (customer_segments' RFM: recency, frequency and spend over the history to date).
+    HISTORY_TO_DATE = False
 
     @classmethod
     def input_datasets(cls):

@@ -36,6 +36,8 @@ def needed_days(job_cls, days, landed):
     """The partition days an answer over `days` reads: `days` and the WINDOW_BEFORE days
     before the first, those of them that are landed (`landed`: a set of dates)."""
     first = min(days)
+    if job_cls.HISTORY_TO_DATE:  # as of the period's last day: every landed day to it
+        return sorted({*[d for d in landed if d <= max(days)], *days})
     before = [first - datetime.timedelta(i) for i in range(job_cls.WINDOW_BEFORE, 0, -1)]
     return sorted({*[d for d in before if d in landed], *days})
 

@@ -14,7 +14,7 @@ from tests.analytics.test_daily_revenue import approx_z
 from tests.days.conftest import ecom_run
 
 PARTIAL_JOBS = ("sales_by_region", "daily_revenue", "device_conversions", "funnel",
-                "customer_tiers", "top_products")
+                "customer_tiers", "top_products", "customer_segments")
 JOBS = ",".join(PARTIAL_JOBS)
 
 
@@ -54,9 +54,10 @@ def test_a_day_rerun_replaces_its_partition_with_identical_data(landed, landed_d
         assert all(r.status == "succeeded" and r.input_days == [day.isoformat()]
                    for r in records)
         # the day's rows only: the manifests of that day agree with what the job read
-        manifest = layout.DataLayout(str(landed)).ingest_manifest(
-            periods.partial_jobs()[job].input_datasets()[0], day)
-        assert records[-1].valid_rows == manifest.valid
+        data = layout.DataLayout(str(landed))
+        assert records[-1].valid_rows == sum(
+            data.ingest_manifest(name, day).valid
+            for name in periods.partial_jobs()[job].input_datasets())
 
 
 @pytest.mark.parametrize("runner", ["inline", "local"])
@@ -101,9 +102,9 @@ def backfilled(landed, landed_days, tmp_path_factory):
     return layout.OutputLayout(str(out))
 
 
-def canonical_files(landed, dataset):
+def canonical_files(landed):
     data = layout.DataLayout(str(landed))
-    return lambda day: data.canonical_parts(dataset, [day])
+    return lambda dataset, day: data.canonical_parts(dataset, [day])
 
 
 def keyed(rows):
@@ -126,10 +127,12 @@ def test_period_answers_equal_duckdb_over_the_canonical_partitions(landed, lande
     days = PERIODS[period](landed_days)
     job_cls = periods.partial_jobs()[job]
     got = keyed(periods.answer(backfilled, job_cls, days, landed_days))
-    files = canonical_files(landed, job_cls.input_datasets()[0])
+    files = canonical_files(landed)
     if job == "daily_revenue":
         expected = approx_z(reference_periods.daily_revenue(files, days, landed_days))
         assert {k[0] for k in got} == {d.isoformat() for d in days}
+    elif job == "customer_segments":  # RFM as of the period's last day
+        expected = reference_periods.customer_segments(files, days, landed_days)
     else:
         expected = reference_periods.REFERENCES[job](files, days)
     assert got == expected
@@ -145,7 +148,7 @@ def test_distinct_sessions_of_a_period_are_not_the_sum_of_its_days(landed, lande
     by_day = [keyed(periods.answer(backfilled, job_cls, [d])) for d in landed_days]
     summed = sum(r[dev]["sessions"] for r in by_day for dev in r)
     distinct = sum(r["sessions"] for r in whole.values())
-    files = canonical_files(landed, "clickstream")
+    files = canonical_files(landed)
     spanning = summed - distinct   # sessions counted on more than one day
     expected = reference_periods.device_conversions(files, landed_days)
     assert distinct == sum(r["sessions"] for r in expected.values())
@@ -158,7 +161,7 @@ def test_periods_cli_prints_a_period_from_the_partitions(landed, landed_days, ba
                          backfilled.root, "--last", "7", "--json"])
     assert code == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    files = canonical_files(landed, "orders")
+    files = canonical_files(landed)
     assert {k: v for k, v in rows} == reference_periods.sales_by_region(files, landed_days[-7:])
 
 
