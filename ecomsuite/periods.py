@@ -20,7 +20,7 @@ import sys
 
 from ecomsuite import layout
 from ecomsuite.registry import job_classes
-from ecomsuite.report import format_table, parse_output_lines
+from ecomsuite.report import fitted_tables, parse_output_lines
 
 
 class PeriodError(layout.LayoutError):
@@ -98,8 +98,14 @@ def main(argv=None):
         for k, v in rows:
             print(json.dumps([k, v]))
     else:
-        print(format_table(f"== {args.job}, {len(days)} day(s) {days[0]}..{days[-1]} ==",
-                           "key", rows))
+        from rich.console import Console
+
+        from ecomsuite.console import terminal_width
+        console = Console(width=terminal_width(), highlight=False)
+        console.print(f"== {args.job}, {len(days)} day(s) {days[0]}..{days[-1]}: "
+                      f"{len(rows):,} row(s) ==", markup=False)
+        for table in fitted_tables(rows, console.width, max_rows=len(rows))[0]:
+            console.print(table)
     return 0
 
 
