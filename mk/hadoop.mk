@@ -13,7 +13,7 @@ TEST_PREREQS += hadoop-deps
 # bench-hadoop: the scale, worker counts and jobs measured (bench/hadoop_timings.py --help)
 BENCH_HADOOP_SCALE   ?= 10
 BENCH_HADOOP_WORKERS ?= 1,3
-BENCH_HADOOP_JOBS    ?= sales_by_region,customer_tiers,device_conversions
+BENCH_HADOOP_JOBS    ?= sales_by_region,device_conversions
 
 ## Fetch the pinned Hadoop jars with Maven into .cache/hadoop (installs a JDK 17 and Maven if missing)
 hadoop-deps: setup
