@@ -88,20 +88,26 @@ def node_of(http_address):
     return f"worker-{int(last) - 1}" if last.isdigit() else host
 
 
+def as_list(value):
+    """The JobHistory server's JSON gives a one-element list as the element itself."""
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
 def job_facts(urls, app_id, job_id):
     """What YARN and the JobHistory server say of one step (an application)."""
     app = get(f"{urls['resourcemanager']}/ws/v1/cluster/apps/{app_id}")["app"]
     job = history(urls, f"/jobs/{job_id}")["job"]
     containers = {}
-    for attempt in history(urls, f"/jobs/{job_id}/jobattempts")["jobAttempts"]["jobAttempt"]:
+    for attempt in as_list(history(urls, f"/jobs/{job_id}/jobattempts")["jobAttempts"]
+                           ["jobAttempt"]):
         node = node_of(attempt["nodeHttpAddress"])
         containers[node] = containers.get(node, 0) + 1        # the application master
-    tasks = (history(urls, f"/jobs/{job_id}/tasks")["tasks"] or {}).get("task", [])
+    tasks = as_list((history(urls, f"/jobs/{job_id}/tasks")["tasks"] or {}).get("task"))
     task_ms = 0
     for task in tasks:
         task_ms += task["elapsedTime"]
         attempts = history(urls, f"/jobs/{job_id}/tasks/{task['id']}/attempts")
-        for attempt in attempts["taskAttempts"]["taskAttempt"]:
+        for attempt in as_list((attempts["taskAttempts"] or {}).get("taskAttempt")):
             if not job["uberized"]:     # uberized tasks run inside the AM's container
                 node = node_of(attempt["nodeHttpAddress"])
                 containers[node] = containers.get(node, 0) + 1
@@ -151,7 +157,7 @@ def measure(label, cmd, env, urls, expected=None):
     try:
         out["steps"] = [job_facts(urls, a, "job_" + a.removeprefix("application_"))
                         for a in apps]
-    except (OSError, RuntimeError, KeyError, ValueError) as e:   # keep the other runs
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError) as e:   # keep the other runs
         out.update(ok=False, error=f"reading the REST APIs: {type(e).__name__}: {e}")
         log(f"  {label}: {wall:.1f} s, but {out['error']}")
         return out
