@@ -1,33 +1,344 @@
-"""Measure the local Hadoop cluster side by side with the inline and local runners.
+"""Measure the suite's jobs on the local Hadoop cluster at scale, on 1 and on N workers.
 
-    .venv/bin/python -m bench.hadoop_timings [--scale 1] [--seed 42] [--fresh-jars]
+    .venv/bin/python -m bench.hadoop_timings [--scale 10] [--workers 1,3] [--jobs a,b]
+        [--update-docs]                               # what `make bench-hadoop` runs
+    .venv/bin/python -m bench.hadoop_timings --startup [--scale 1] [--fresh-jars]
 
-In one run: the jar download into an empty Maven repository (--fresh-jars),
-a cold cluster start (after `cluster clean`: format + start), a warm start
-(`down` then `up`, HDFS kept), loading the datasets into HDFS with the
-generator, and every job on the inline, local and hadoop runners over the
-same bytes (the HDFS copy is downloaded for the local runs). Prints a
-Markdown table for docs/hadoop.md.
+For each worker count the benchmark starts a fresh cluster of that shape (`cluster
+clean`, then `up --workers N`), puts the scale's canonical parts (bench/data, the
+same files `make bench` uses) into HDFS, and runs every chosen job on YARN as a user
+runs it (`python jobs/mr_X.py -r hadoop --conf-path mrjob.conf hdfs:///...`), once
+with uber mode off and once on (`mapreduce.job.ubertask.enable`, in a rotating
+order so both meet the same load), then the examples jar's wordcount over the bytes
+the first job reads (a Java MapReduce job: the floor). For every job it reads from
+the ResourceManager and the JobHistory server: map and reduce tasks per step,
+whether YARN ran it uberized, the node of each task attempt and application master
+(containers per NodeManager), the application's submit-to-finish time and the sum
+of its tasks' times; it checks every output against the inline runner's on the same
+files, and records the 1-minute load average before and after each run. The cluster
+is stopped at the end.
 
-DESTRUCTIVE: it runs `cluster clean`, which removes HDFS's data.
+--startup: the older measurement of docs/hadoop.md's "Timings" (jar download, cold
+and warm start, data load, every job on the inline, local and hadoop runners).
+
+DESTRUCTIVE: it runs `cluster clean`, which removes HDFS's data. It refuses to run
+while a cluster of this checkout is up. On this shared 2-core machine, run it under
+the Hadoop lock: `flock /tmp/ecom-hadoop.lock make bench-hadoop`.
 """
 
 import argparse
+import datetime as dt
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 from ecomsuite import layout
-from ecomsuite.hadoop import daemons, deps, webhdfs
+from ecomsuite.hadoop import conf, daemons, deps, health, webhdfs
 from ecomsuite.hadoop.paths import ROOT, Layout
 from ecomsuite.registry import job_classes
 
 RAW = "hdfs:///ecommerce/raw"
 PROCESSED = "hdfs:///tmp/timings/processed"
+HDFS_BENCH = "/bench-scale"
+DOCS = os.path.join(ROOT, "docs", "bench.md")
+DOCS_BEGIN, DOCS_END = "<!-- hadoop scale: begin -->", "<!-- hadoop scale: end -->"
+RESULTS = os.path.join(ROOT, "bench", "results", "hadoop-scale.json")
+DEFAULT_JOBS = "sales_by_region,device_conversions"
+APP_ID = re.compile(r"application_\d+_\d+")
 
+
+def log(msg):
+    print(f"[bench-hadoop {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def load1():
+    return round(os.getloadavg()[0], 2)
+
+
+# --- the REST APIs ----------------------------------------------------------------
+
+def get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.load(r)
+
+
+def history(urls, path, tries=60):
+    """A JobHistory server resource; the job reaches it a moment after it finished."""
+    for _ in range(tries):
+        try:
+            return get(urls["historyserver"] + "/ws/v1/history/mapreduce" + path)
+        except urllib.error.HTTPError as e:
+            if e.code != 404:
+                raise
+        time.sleep(1)
+    raise RuntimeError(f"the JobHistory server never knew {path}")
+
+
+def node_of(http_address):
+    """'127.0.0.3:8142' -> 'worker-2' (the worker listening there)."""
+    host = http_address.split(":")[0]
+    last = host.rsplit(".", 1)[-1]
+    return f"worker-{int(last) - 1}" if last.isdigit() else host
+
+
+def as_list(value):
+    """The JobHistory server's JSON gives a one-element list as the element itself."""
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def job_facts(urls, app_id, job_id):
+    """What YARN and the JobHistory server say of one step (an application)."""
+    app = get(f"{urls['resourcemanager']}/ws/v1/cluster/apps/{app_id}")["app"]
+    job = history(urls, f"/jobs/{job_id}")["job"]
+    containers = {}
+    for attempt in as_list(history(urls, f"/jobs/{job_id}/jobattempts")["jobAttempts"]
+                           ["jobAttempt"]):
+        node = node_of(attempt["nodeHttpAddress"])
+        containers[node] = containers.get(node, 0) + 1        # the application master
+    tasks = as_list((history(urls, f"/jobs/{job_id}/tasks")["tasks"] or {}).get("task"))
+    task_ms = 0
+    for task in tasks:
+        task_ms += task["elapsedTime"]
+        attempts = history(urls, f"/jobs/{job_id}/tasks/{task['id']}/attempts")
+        for attempt in as_list((attempts["taskAttempts"] or {}).get("taskAttempt")):
+            if not job["uberized"]:     # uberized tasks run inside the AM's container
+                node = node_of(attempt["nodeHttpAddress"])
+                containers[node] = containers.get(node, 0) + 1
+    return {"app_id": app_id, "job_id": job_id, "state": job["state"],
+            "uberized": job["uberized"], "maps": job["mapsTotal"],
+            "reduces": job["reducesTotal"], "app_s": app["elapsedTime"] / 1000,
+            "tasks_s": task_ms / 1000, "containers": containers}
+
+
+# --- running ------------------------------------------------------------------------
+
+def canonical_lines(text):
+    return sorted(json.dumps([json.loads(k), json.loads(v)], sort_keys=True)
+                  for k, _, v in (line.partition("\t") for line in text.splitlines() if line))
+
+
+def run(cmd, env, timeout=1800):
+    started = time.perf_counter()
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+    return time.perf_counter() - started, done
+
+
+def uber_args(values, on):
+    """-D switches for uber mode. On, the tasks run inside the AM's JVM, which then needs
+    the tasks' PATH (streaming starts python3 from it) in its environment too."""
+    if not on:
+        return ["-D", "mapreduce.job.ubertask.enable=false"]
+    return ["-D", "mapreduce.job.ubertask.enable=true",
+            "-D", f"yarn.app.mapreduce.am.env=HADOOP_MAPRED_HOME={values['hadoop_home']},"
+                  f"PATH={values['task_path']}"]
+
+
+def measure(label, cmd, env, urls, expected=None):
+    before = load1()
+    wall, done = run(cmd, env)
+    after = load1()
+    out = {"label": label, "wall_s": round(wall, 1), "load_before": before,
+           "load_after": after, "ok": done.returncode == 0}
+    if done.returncode:
+        out["error"] = done.stderr[-2000:]
+        log(f"  {label}: FAILED ({wall:.1f} s)\n{out['error']}")
+        return out
+    if expected is not None:
+        out["equal"] = canonical_lines(done.stdout) == expected
+    apps = list(dict.fromkeys(APP_ID.findall(done.stderr)))
+    try:
+        out["steps"] = [job_facts(urls, a, "job_" + a.removeprefix("application_"))
+                        for a in apps]
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError) as e:   # keep the other runs
+        out.update(ok=False, error=f"reading the REST APIs: {type(e).__name__}: {e}")
+        log(f"  {label}: {wall:.1f} s, but {out['error']}")
+        return out
+    log(f"  {label}: {wall:.1f} s, load {before}->{after}, "
+        + "; ".join(f"{s['maps']}m/{s['reduces']}r{' uber' if s['uberized'] else ''} "
+                    f"{s['containers']}" for s in out["steps"])
+        + ("" if out.get("equal", True) else "  OUTPUT DIFFERS"))
+    return out
+
+
+def put_files(env, files, data_dir):
+    """The local canonical parts into HDFS under HDFS_BENCH, same relative paths (one
+    `hadoop fs -put` per directory: each is a JVM)."""
+    by_dir = {}
+    for path in files:
+        target = f"{HDFS_BENCH}/{os.path.relpath(os.path.dirname(path), data_dir)}"
+        by_dir.setdefault(target, []).append(path)
+    subprocess.run(["hadoop", "fs", "-mkdir", "-p", *by_dir], env=env, check=True)
+    for target, paths in by_dir.items():
+        subprocess.run(["hadoop", "fs", "-put", "-f", *paths, target + "/"], env=env,
+                       check=True, capture_output=True)
+    return [f"hdfs://{HDFS_BENCH}/{os.path.relpath(p, data_dir)}" for p in files]
+
+
+def one_cluster(lay, workers, jobs, files, data_dir, expected, examples_jar):
+    log(f"cluster: clean, then up with {workers} worker(s)")
+    daemons.clean(lay, quiet=True)
+    started = time.perf_counter()
+    daemons.up(lay, workers=workers, overrides={}, quiet=True)
+    result = {"workers": workers, "start_s": round(time.perf_counter() - started, 1),
+              "runs": []}
+    try:
+        values = conf.cluster_values(lay, workers)
+        urls = health.web_urls(values)
+        env = daemons.client_env(lay)
+        env["SETUPTOOLS_USE_DISTUTILS"] = "stdlib"
+        remote = {job: put_files(env, files[job], data_dir) for job in jobs}
+        script = {cls.NAME: os.path.relpath(sys.modules[cls.__module__].__file__, ROOT)
+                  for cls in job_classes().values()}
+        for i, job in enumerate(jobs):
+            for uber in ((False, True) if i % 2 == 0 else (True, False)):
+                cmd = [sys.executable, script[job], "-r", "hadoop", "--conf-path",
+                       lay.mrjob_conf, *uber_args(values, uber), *remote[job]]
+                r = measure(f"{job} uber {'on' if uber else 'off'}", cmd, env, urls,
+                            expected[job])
+                r.update(job=job, uber=uber)
+                result["runs"].append(r)
+        first = jobs[0]
+        for uber in (False, True):
+            out = f"{HDFS_BENCH}/wordcount-{int(uber)}"
+            subprocess.run(["hadoop", "fs", "-rm", "-r", "-f", "-skipTrash", out], env=env,
+                           capture_output=True)
+            cmd = ["hadoop", "jar", examples_jar, "wordcount", *uber_args(values, uber),
+                   *remote[first], out]
+            r = measure(f"wordcount over {first}'s input, uber {'on' if uber else 'off'}",
+                        cmd, env, urls)
+            r.update(job="wordcount (examples jar)", uber=uber)
+            result["runs"].append(r)
+    finally:
+        daemons.down(lay, quiet=True)
+    return result
+
+
+def inline_reference(jobs, files):
+    """{job: (canonical output lines, inline wall seconds)} on the local files."""
+    from ecomsuite.pipeline import runner_args
+    script = {cls.NAME: sys.modules[cls.__module__].__file__
+              for cls in job_classes().values()}
+    out = {}
+    env = dict(os.environ, SETUPTOOLS_USE_DISTUTILS="stdlib")
+    for job in jobs:
+        wall, done = run([sys.executable, script[job], *runner_args("inline"), *files[job]],
+                         env)
+        if done.returncode:
+            raise SystemExit(f"{job} failed inline:\n{done.stderr[-2000:]}")
+        out[job] = (canonical_lines(done.stdout), round(wall, 2))
+    return out
+
+
+# --- the report ---------------------------------------------------------------------
+
+def fmt_containers(steps):
+    total = {}
+    for s in steps:
+        for node, n in s["containers"].items():
+            total[node] = total.get(node, 0) + n
+    return ", ".join(f"{n.replace('worker-', 'w')}: {c}" for n, c in sorted(total.items()))
+
+
+def markdown(results):
+    lines = [f"Measured {results['when']} (revision `{results['revision']}`), scale "
+             f"S{results['scale']}, seed 42, {results['cores']} cores shared with other "
+             "work: the load average (1 min) is given beside every figure. Each row is one "
+             "run; uber off and on of a job ran back to back, in alternating order.", "",
+             "| workers | job | uber | wall s | YARN s (submit to finish) | tasks s (sum) | "
+             "inline s | overhead s | maps/reduces per step | uberized | containers per "
+             "NodeManager (AM included) | = inline | load before/after |",
+             "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- "
+             "| --- |"]
+    for cluster in results["clusters"]:
+        for r in cluster["runs"]:
+            inline = results["inline"].get(r["job"], [None, None])[1]
+            if not r["ok"]:
+                lines.append(f"| {cluster['workers']} | {r['job']} | "
+                             f"{'on' if r['uber'] else 'off'} | {r['wall_s']} | FAILED | | | | "
+                             f"| | | | {r['load_before']}/{r['load_after']} |")
+                continue
+            steps = r["steps"]
+            app = sum(s["app_s"] for s in steps)
+            lines.append(
+                f"| {cluster['workers']} | {r['job']} | {'on' if r['uber'] else 'off'} | "
+                f"{r['wall_s']} | {app:.1f} | {sum(s['tasks_s'] for s in steps):.1f} | "
+                f"{inline if inline is not None else '-'} | "
+                f"{app - inline if inline is not None else app:.1f} | "
+                f"{' + '.join(str(s['maps']) + '/' + str(s['reduces']) for s in steps)} | "
+                f"{'yes' if all(s['uberized'] for s in steps) else 'no'} | "
+                f"{fmt_containers(steps)} | "
+                f"{'-' if 'equal' not in r else 'yes' if r['equal'] else '**no**'} | "
+                f"{r['load_before']}/{r['load_after']} |")
+    lines += ["", "Cluster start (clean, format, up): " + ", ".join(
+        f"{c['workers']} worker(s) {c['start_s']} s" for c in results["clusters"]) + "."]
+    return "\n".join(lines)
+
+
+def update_docs(text):
+    with open(DOCS, encoding="utf-8") as f:
+        doc = f.read()
+    if DOCS_BEGIN not in doc:
+        raise SystemExit(f"{DOCS} has no {DOCS_BEGIN} marker")
+    head, rest = doc.split(DOCS_BEGIN, 1)
+    _, tail = rest.split(DOCS_END, 1)
+    with open(DOCS, "w", encoding="utf-8") as f:
+        f.write(f"{head}{DOCS_BEGIN}\n\n{text}\n\n{DOCS_END}{tail}")
+
+
+def scale_main(args):
+    from bench.harness import Data
+    lay = Layout()
+    if daemons.running(lay):
+        raise SystemExit("a Hadoop cluster of this checkout is up: this benchmark starts its "
+                         "own (and removes HDFS's data); stop it first (make cluster-down)")
+    jobs = [j for j in args.jobs.split(",") if j]
+    unknown = set(jobs) - set(job_classes())
+    if unknown:
+        raise SystemExit(f"unknown job(s): {', '.join(sorted(unknown))}; "
+                         f"known: {', '.join(job_classes())}")
+    work = tempfile.mkdtemp(prefix="ecom-bench-hadoop-")
+    try:
+        data = Data(float(args.scale), 42, 2)
+        data.ensure(work)
+        files = {}
+        for job in jobs:
+            parts = data.canonical_files(job_classes()[job].input_datasets())
+            files[job] = [p for ps in parts.values() for p in ps]
+        reference = inline_reference(jobs, files)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip()
+    results = {"when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+               "revision": revision, "scale": args.scale, "cores": os.cpu_count(),
+               "inline": {j: [None, reference[j][1]] for j in jobs}, "clusters": []}
+    for n in [int(w) for w in args.workers.split(",")]:
+        results["clusters"].append(one_cluster(
+            lay, n, jobs, files, data.dir, {j: reference[j][0] for j in jobs},
+            lay.examples_jar))
+    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+    with open(RESULTS, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1)
+    text = markdown(results)
+    print(text)
+    if args.update_docs:
+        update_docs(text)
+        log(f"updated {os.path.relpath(DOCS, ROOT)}")
+    failed = [r["label"] for c in results["clusters"] for r in c["runs"]
+              if not r["ok"] or r.get("equal") is False]
+    if failed:
+        raise SystemExit(f"failed or wrong: {', '.join(failed)}")
+
+
+# --- the start-up measurement (docs/hadoop.md "Timings") ------------------------------
 
 def timed(label, fn, results):
     started = time.perf_counter()
@@ -37,9 +348,9 @@ def timed(label, fn, results):
     return value
 
 
-def fresh_jar_download(layout):
+def fresh_jar_download(lay):
     with tempfile.TemporaryDirectory() as repo, tempfile.TemporaryDirectory() as dist:
-        subprocess.run(["mvn", "-B", "-q", "-f", layout.pom, "generate-resources",
+        subprocess.run(["mvn", "-B", "-q", "-f", lay.pom, "generate-resources",
                         f"-Dhadoop.dist={dist}", f"-Dmaven.repo.local={repo}",
                         "-Dmaven.artifact.threads=8"], check=True)
 
@@ -59,42 +370,41 @@ def durations(output):
     return out
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", default="1")
-    parser.add_argument("--seed", default="42")
-    parser.add_argument("--fresh-jars", action="store_true")
-    args = parser.parse_args()
-    layout = Layout()
+def startup_main(args):
+    lay = Layout()
     steps = []
     if args.fresh_jars:
-        timed("jar download into an empty Maven repository", lambda: fresh_jar_download(layout),
+        timed("jar download into an empty Maven repository", lambda: fresh_jar_download(lay),
               steps)
-    daemons.clean(layout, quiet=True)
-    timed("cluster start, cold (format + start)", lambda: daemons.up(layout, quiet=True), steps)
-    daemons.down(layout, quiet=True)
-    timed("cluster start, warm (HDFS kept)", lambda: daemons.up(layout, quiet=True), steps)
-    os.environ.update(daemons.client_env(layout))
-    timed(f"data load into HDFS (scale {args.scale})", lambda: subprocess.run(
-        [sys.executable, "-m", "datagen", "--out", RAW, "--overwrite", "--scale", args.scale,
-         "--seed", args.seed, "--quiet"], check=True), steps)
-    client = webhdfs.client()
-    work = tempfile.mkdtemp(prefix="ecom-timings-")
+    daemons.clean(lay, quiet=True)
+    timed("cluster start, cold (format + start)", lambda: daemons.up(lay, quiet=True), steps)
+    daemons.down(lay, quiet=True)
+    timed("cluster start, warm (HDFS kept)", lambda: daemons.up(lay, quiet=True), steps)
     try:
-        os.makedirs(os.path.join(work, "raw"))
-        for dataset in ("orders", "customers", "clickstream"):
-            client.download(f"/ecommerce/raw/{dataset}", os.path.join(work, "raw", dataset))
-        runs = {}
-        for runner in ("inline", "local"):
-            output = os.path.join(work, runner)
-            timed(f"all jobs, {runner} runner", lambda r=runner, o=output: run_all(
-                r, os.path.join(work, "raw"), o), steps)
-            runs[runner] = {job: d for job, (d, _) in durations(output).items()}
-        webhdfs.delete(client, PROCESSED, recursive=True)
-        timed("all jobs, hadoop runner (YARN)", lambda: run_all("hadoop", RAW, PROCESSED), steps)
-        runs["hadoop"] = durations(PROCESSED)
+        os.environ.update(daemons.client_env(lay))
+        timed(f"data load into HDFS (scale {args.scale})", lambda: subprocess.run(
+            [sys.executable, "-m", "datagen", "--out", RAW, "--overwrite", "--scale",
+             args.scale, "--seed", args.seed, "--quiet"], check=True), steps)
+        client = webhdfs.client()
+        work = tempfile.mkdtemp(prefix="ecom-timings-")
+        try:
+            os.makedirs(os.path.join(work, "raw"))
+            for dataset in ("orders", "customers", "clickstream"):
+                client.download(f"/ecommerce/raw/{dataset}", os.path.join(work, "raw", dataset))
+            runs = {}
+            for runner in ("inline", "local"):
+                output = os.path.join(work, runner)
+                timed(f"all jobs, {runner} runner", lambda r=runner, o=output: run_all(
+                    r, os.path.join(work, "raw"), o), steps)
+                runs[runner] = {job: d for job, (d, _) in durations(output).items()}
+            webhdfs.delete(client, PROCESSED, recursive=True)
+            timed("all jobs, hadoop runner (YARN)", lambda: run_all("hadoop", RAW, PROCESSED),
+                  steps)
+            runs["hadoop"] = durations(PROCESSED)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        daemons.down(lay, quiet=True)
     print("| step | seconds |\n| --- | ---: |")
     for label, seconds in steps:
         print(f"| {label} | {seconds:.1f} |")
@@ -104,8 +414,28 @@ def main():
         note = "" if status == "succeeded" else f" ({status})"
         print(f"| {job} | {runs['inline'][job]:.1f} | {runs['local'][job]:.1f} | "
               f"{seconds:.1f}{note} |")
-    print(f"\nHadoop {layout.version}, JDK {deps.find_java_home()}, scale {args.scale}, "
+    print(f"\nHadoop {lay.version}, JDK {deps.find_java_home()}, scale {args.scale}, "
           f"seed {args.seed}, {os.cpu_count()} cores")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default=None,
+                        help="data scale (default: 10; 1 with --startup)")
+    parser.add_argument("--workers", default="1,3", help="worker counts (default: %(default)s)")
+    parser.add_argument("--jobs", default=DEFAULT_JOBS, help="jobs (default: %(default)s)")
+    parser.add_argument("--update-docs", action="store_true",
+                        help="put the table into docs/bench.md's Hadoop section")
+    parser.add_argument("--startup", action="store_true",
+                        help="the start-up and whole-pipeline timings instead")
+    parser.add_argument("--seed", default="42", help="with --startup")
+    parser.add_argument("--fresh-jars", action="store_true", help="with --startup")
+    args = parser.parse_args(argv)
+    if args.startup:
+        args.scale = args.scale or "1"
+        return startup_main(args)
+    args.scale = args.scale or "10"
+    return scale_main(args)
 
 
 if __name__ == "__main__":

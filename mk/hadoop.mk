@@ -8,7 +8,12 @@ HADOOP_SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
 
 TEST_PREREQS += hadoop-deps
 
-.PHONY: hadoop-deps cluster-up cluster-status cluster-down cluster-clean run-hadoop
+.PHONY: hadoop-deps cluster-up cluster-status cluster-down cluster-clean run-hadoop bench-hadoop
+
+# bench-hadoop: the scale, worker counts and jobs measured (bench/hadoop_timings.py --help)
+BENCH_HADOOP_SCALE   ?= 10
+BENCH_HADOOP_WORKERS ?= 1,3
+BENCH_HADOOP_JOBS    ?= sales_by_region,device_conversions
 
 ## Fetch the pinned Hadoop jars with Maven into .cache/hadoop (installs a JDK 17 and Maven if missing)
 hadoop-deps: setup
@@ -39,3 +44,8 @@ cluster-clean: setup
 ## Run every job on YARN (HDFS_RAW -> HDFS_PROCESSED) with mrjob's hadoop runner
 run-hadoop: cluster-up
 	$(BIN)/ecom-run --runner hadoop --data $(HDFS_RAW) --output $(HDFS_PROCESSED)
+
+## Time jobs on YARN at S10 on 1 and 3 workers (uber off/on, tasks per node, wordcount floor) into docs/bench.md; starts its own clusters, REMOVES HDFS's data
+bench-hadoop: hadoop-deps
+	$(PY) -m bench.hadoop_timings --update-docs --scale $(BENCH_HADOOP_SCALE) \
+	  --workers $(BENCH_HADOOP_WORKERS) --jobs $(BENCH_HADOOP_JOBS)
