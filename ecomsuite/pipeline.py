@@ -474,6 +474,20 @@ def no_space_text(text):
             f"({text.splitlines()[0][:120]})")
 
 
+def publish_with_record(store, temp, record, started):
+    """Publish the output in `temp` as the record's run, writing the run record before
+    _SUCCESS: a reader never takes an output without its record, and a record that cannot
+    be written (RecordNotWritten) leaves the output unpublished."""
+    def write_record():
+        _finish(record, started)
+        try:
+            store.write_record(record)
+        except PipelineError as e:
+            raise RecordNotWritten(str(e)) from e
+
+    store.publish(temp, record.job, record.run_id, before_success=write_record)
+
+
 def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MALFORMED_SHARE,
             extra_args=()):
     """Run one job; return its RunRecord (also written to the store)."""
@@ -530,15 +544,7 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
         # The record is written before _SUCCESS: a reader never takes an output without
         # its record; a record that cannot be written leaves the output unpublished.
         record.status, record.output_dir = "succeeded", store.final_output(job_cls.NAME, run_id)
-
-        def write_record():
-            _finish(record, started)
-            try:
-                store.write_record(record)
-            except PipelineError as e:
-                raise RecordNotWritten(str(e)) from e
-
-        store.publish(temp, job_cls.NAME, run_id, before_success=write_record)
+        publish_with_record(store, temp, record, started)
     except (PipelineError, JobFailed, TooManyMalformedRows, StepFailedException, OSError,
             subprocess.CalledProcessError) as e:
         record.status, record.error = "failed", str(e)
@@ -657,15 +663,7 @@ def publish_history(store, job_cls, runner):
     record.malformed_share = round(stats.malformed_share, 6)
     record.output_rows = len(rows)
     record.status, record.output_dir = "succeeded", store.final_output(name, run_id)
-
-    def write_record():
-        _finish(record, started)
-        try:
-            store.write_record(record)
-        except PipelineError as e:
-            raise RecordNotWritten(str(e)) from e
-
-    store.publish(temp, name, run_id, before_success=write_record)
+    publish_with_record(store, temp, record, started)
     return record, None
 
 
