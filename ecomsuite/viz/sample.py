@@ -1,11 +1,16 @@
 """A small world that gives every picture something to show: landed days with an anomaly
 day, a few bad rows in the landed files (so the quarantine holds reasons), bot sessions,
 an order burst and an outlier order (for the fraud flags), every
-job run, and one run that fails (so the history shows a failure). ``make pictures`` draws the
-committed pictures from it, and tests/report checks the report on it.
+job run, one run that fails (so the history shows a failure), and device_conversions'
+per-day output partitions (``<output>/device_conversions/dt=DAY/<run>/``, which the history's
+conversion per device and day is backfilled from). The data root keeps its landing commits
+and ingest manifests, so the exporter's freshness gauges (``--data``) have values.
+``make pictures`` draws the committed pictures from it, and tests/report checks the report
+on it.
 
 Everything goes through the suite's own commands and layout: the generator CLI, the day
-commit (:class:`ecomsuite.layout.DataLayout`), ``ecom-run``.
+commit (:class:`ecomsuite.layout.DataLayout`), ``ecom-run``, the job's own command line on
+one day's canonical parts published with :meth:`ecomsuite.layout.Versions.publish`.
 """
 
 import datetime as dt
@@ -30,6 +35,9 @@ BAD_ROWS = {
     "customers": ["CUST99999,A,B,e,X,LATAM,2024-01-01,1.00,DIAMOND"],
 }
 FAILING_JOB = "device_conversions"
+# the job whose per-day partitions the history needs (exporters/backfill.py)
+PER_DAY_JOB = "device_conversions"
+PER_DAY_RUN_ID = "20250101T000000-sample"
 
 
 def suspicious_rows(day):
@@ -48,6 +56,28 @@ def suspicious_rows(day):
 def _run(args, quiet=True):
     out = subprocess.run([sys.executable, *args], capture_output=quiet, text=True)
     return out
+
+
+def day_partitions(data_root, output_root, job=PER_DAY_JOB, days=None):
+    """Run `job` (inline, its own command line) on each of `days`' canonical parts alone
+    (default: every ingested day) and publish the result as that day's output partition
+    ``<output>/<job>/dt=DAY/<run>/`` (OutputLayout.job_dir(job, day)). Returns the days."""
+    from ecomsuite import registry
+
+    cls = registry.job_classes()[job]
+    data, out = layout.DataLayout(data_root), layout.OutputLayout(output_root)
+    dataset = "clickstream"
+    days = list(days) if days is not None else data.canonical_days(dataset)
+    for day in days:
+        parts = data.canonical_parts(dataset, [day])
+        run = _run(["-m", cls.__module__, "-r", "inline", *parts])
+        if run.returncode:
+            raise RuntimeError(f"{job} on {day}: {run.stderr.strip()[-800:]}")
+        versions = out.versions(job, day)
+        temp = versions.temp(PER_DAY_RUN_ID)
+        out.store.write_bytes(out.store.join(temp, "part-00000"), run.stdout.encode())
+        versions.publish(temp, PER_DAY_RUN_ID)
+    return days
 
 
 def make(root, days=30, scale=0.2, bad_days=(3, 11, 12), runner="inline", fail_one=True):
@@ -86,6 +116,7 @@ def make(root, days=30, scale=0.2, bad_days=(3, 11, 12), runner="inline", fail_o
         _run(["-m", "ecomsuite.pipeline", "--runner", runner, "--data", data_root,
               "--output", output_root, "--jobs", FAILING_JOB, "--max-malformed-share", "0",
               "--quiet"])
+    day_partitions(data_root, output_root)
     return data_root, output_root
 
 

@@ -27,14 +27,15 @@ def png_size(path):
 
 @pytest.fixture(scope="module")
 def drawn(world, tmp_path_factory):
-    """Every dashboard drawn after 12 s of history; Hadoop's endpoints are the monitoring
-    tests' stand-in serving captured NameNode and ResourceManager JSON."""
+    """Every dashboard drawn after 12 s of live history, the processed days backfilled and
+    the exporter reading the world's data root (freshness); Hadoop's endpoints are the
+    monitoring tests' stand-in serving captured NameNode and ResourceManager JSON."""
     to = str(tmp_path_factory.mktemp("pictures"))
     with FakeHadoop() as fake:
         paths, results = pictures.capture(
             world[1], to, history=12, dashboards_dir=DASHBOARDS, namenode_url=fake.url,
             resourcemanager_url=fake.url,
-            prometheus_yml=os.path.join(REPO, "prometheus", "prometheus.yml"))
+            prometheus_yml=os.path.join(REPO, "prometheus", "prometheus.yml"), data=world[0])
     return paths, results
 
 
