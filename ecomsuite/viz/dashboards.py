@@ -292,7 +292,9 @@ def draw_timeseries(canvas, panel, data, unit):
     # AutoDateLocator has no interval for a window of a few seconds: ticks every n seconds
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5) if span >= 60 else
                                mdates.SecondLocator(interval=max(1, int(span // 4) or 1)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+    # Grafana's axis: clock times over a day or less, dates over days of history
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S" if span <= 86400 else
+                                                      "%m-%d"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
         lambda v, _: format_value(v, unit)))
     ymin, ymax = ax.get_ylim()
