@@ -38,7 +38,7 @@ MAP_REDUCE_RE = re.compile(r"^\s*map\s+(\d+)%\s+reduce\s+(\d+)%\s*$")   # as mrj
 APPLICATION_RE = re.compile(r"Submitted application (application_\d+_\d+)")
 COUNTER_RE = re.compile(r"^\t\t([^=]+)=(\d+)$")
 # ecomsuite.ingest's line per landed file read: "  [3/90] orders/2025-06-11/...: ..."
-INGEST_FILE_RE = re.compile(r"^\s*\[(\d+)/(\d+)\] (\S+?)(?::|$)")
+INGEST_FILE_RE = re.compile(r"^\s*\[(\d+)/(\d+)\] (\S+?)(?: \(range \d+/\d+\))?(?::|$)")
 INGEST_START_RE = re.compile(r"^ingesting .*?(\d+) landed file")
 ROWS_GROUP = "rows"     # ecomsuite.jobbase.ROWS_GROUP: what a job counts per row it reads
 
@@ -224,7 +224,7 @@ class Output:
                 done, total, name = int(found.group(1)), int(found.group(2)), found.group(3)
                 if self._ingest_task is None:
                     self._ingest_task = self._progress.add_task("ingest", total=total, detail="")
-                self._progress.update(self._ingest_task, completed=done,
+                self._progress.update(self._ingest_task, completed=done, total=total,
                                       detail=f"{done}/{total} files, {'/'.join(name.split('/')[:2])}")
                 if done == total:
                     self._progress.stop_task(self._ingest_task)

@@ -3,17 +3,22 @@
     ecom-ingest --data data [--runner local] [--days 2025-06-01..2025-06-30] [--datasets orders]
 
 One mrjob job (``jobs/mr_ingest.py``) reads every landed file of every selected
-partition (dataset, day) in one run, one map task per file, on any runner. Each
-task parses its file (:class:`FileParser`) and writes tagged lines through the
-job's ordinary output (Hadoop's commit protocol on YARN: a retried or
-speculative attempt's lines are never committed twice):
+partition (dataset, day) in one run, on any runner, one map task per work item
+(:func:`work_items`): a file read whole, or one range of whole records of a large
+plain or bz2 file (found by a pre-pass, :func:`scan_for_splits`; gzip files and
+files with a line break inside quotes are read whole). Each task parses its file
+or range (:class:`FileParser`) and writes tagged lines through the job's ordinary
+output (Hadoop's commit protocol on YARN: a retried or speculative attempt's lines
+are never committed twice):
 
     {"kind": "part", ...,  "data": <base64 of one canonical Parquet part>}
     {"kind": "reject", ..., "line": n, "reason": r, "record": <the record verbatim>}
-    {"kind": "file", ..., counts, csv_sha256, extra_columns, refused}
+    {"kind": "file", ..., "range": k, "ranges": n, counts, csv_sha256, extra_columns, refused}
 
 (``csv_sha256``: the checksum of the file's CSV bytes after decompression, the same
-on every runner; the landed file's size and compression come from the day's commit.)
+on every runner, from the task of a whole file or the pre-pass of a split one; a
+split file's counts are its ranges' summed; the landed file's size and compression
+come from the day's commit.)
 
 The driver (:func:`ingest`) splits them after the job: per partition it writes the
 parts, the quarantine (``rejected.jsonl``) and an :class:`ecomsuite.layout.IngestManifest`,
@@ -42,6 +47,7 @@ format, or not a calendar day). ``records = valid + rejected``, always.
 import argparse
 import base64
 import bz2
+import contextlib
 import csv
 import datetime
 import functools
@@ -50,7 +56,10 @@ import hashlib
 import io
 import json
 import logging
+import os
+import re
 import sys
+import tempfile
 import time
 from collections import Counter
 
@@ -62,11 +71,13 @@ from ecomsuite import canonical, layout, rows, schemas
 csv.field_size_limit(1 << 30)
 
 PART_ROWS = 256 * 1024            # rows per canonical part at most
+SPLIT_BYTES = 128 << 20           # a plain file larger than this splits into ranges this size
 BLOCK_BYTES = 8 << 20             # decompressed bytes parsed at a time
 MAX_NUMBER = 10**15 - 1           # the largest int, or amount in cents, taken
 UTF8_BOM = b"\xef\xbb\xbf"
 PAD = 64
 _NL, _CR, _QUOTE, _COMMA = 10, 13, 34, 44
+_LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")   # a line and its end (no quoted line ends)
 EXIT_REFUSED = 1
 UP_TO_DATE = "up to date"   # why a partition is skipped
 
@@ -74,18 +85,6 @@ log = logging.getLogger(__name__)
 
 
 # --- reading one landed file ----------------------------------------------------------
-
-def open_landed(path):
-    """A binary stream of a landed file's CSV bytes, decompressed by its content (gzip,
-    bz2 or plain): mrjob's local runner hands a task a .gz file already decompressed."""
-    with open(path, "rb") as f:
-        magic = f.read(3)
-    if magic[:2] == b"\x1f\x8b":
-        return gzip.open(path, "rb")
-    if magic == b"BZh":
-        return bz2.open(path, "rb")
-    return open(path, "rb")
-
 
 class Hashed:
     """A stream that hashes (sha256) and counts what is read through it."""
@@ -134,11 +133,20 @@ class FileParser:
                            for c in dataset.columns]
 
     # records ------------------------------------------------------------------------
-    def tables(self, stream):
-        """Yield a typed Arrow table per block of the stream; raise Refused for a bad header."""
-        line = 1
+    def use_header(self, raw):
+        """Take `raw` (the file's first record, found by the pre-pass) as the header of a
+        range that does not hold it: the header is counted by the range that does."""
+        counted = self.header_lines
+        self._header(raw)
+        self.header_lines = counted
+
+    def tables(self, stream, first_line=1, at_start=True):
+        """Yield a typed Arrow table per block of the stream (a whole file, or a range of
+        whole records starting on line `first_line`; `at_start`: at the file's first byte,
+        where a BOM may be); raise Refused for a bad header."""
+        line = first_line
         rest = b""
-        first = True
+        first = at_start
         eof = False
         want = self.block_bytes
         while not eof:
@@ -444,21 +452,92 @@ def _arrow_slow(column, values):
     return pa.array((canonical.parse_seconds(stamps) // 86400).astype(np.int32), pa.date32())
 
 
-# --- one map task: a landed file -> tagged lines ----------------------------------------
+# --- one map task: a work item (a landed file, or a range of its records) -> tagged lines
 
-def ingest_file(path, uri, part_rows=PART_ROWS):
-    """The tagged output lines (str) of one landed file (see the module's docstring)."""
-    where = layout.landed_location(uri)
-    if where is None:
-        raise ValueError(f"{uri}: not a landed file (<data>/landing/<dataset>/dt=YYYY-MM-DD/...)")
-    dataset, day, source = where
-    tag = {"dataset": dataset, "day": day_key(day), "source": source}
+class _Limited:
+    """The first `n` bytes of a stream."""
+
+    def __init__(self, stream, n):
+        self.stream, self.left = stream, n
+
+    def read(self, n):
+        block = self.stream.read(min(n, self.left)) if self.left > 0 else b""
+        self.left -= len(block)
+        return block
+
+
+class _Ended(io.RawIOBase):
+    """A raw stream that reads as ended once closed: WebHDFS's response closes itself at its
+    last byte, and gzip reads on to look for another member."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self.raw.closed:
+            return 0
+        data = self.raw.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+
+def _buffered(raw):
+    return raw if hasattr(raw, "peek") else io.BufferedReader(_Ended(raw), 1 << 20)
+
+
+def _decompressed(raw):
+    """A binary stream of `raw`'s CSV bytes, decompressed by its content (gzip, bz2 or plain)."""
+    raw = _buffered(raw)
+    magic = raw.peek(3)[:3]
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if magic == b"BZh":
+        return bz2.BZ2File(raw, "rb")
+    return raw
+
+
+def open_landed(path):
+    """A binary stream of a local landed file's CSV bytes, decompressed by its content (gzip,
+    bz2 or plain), whatever its name."""
+    return _decompressed(open(path, "rb"))
+
+
+@contextlib.contextmanager
+def open_item(item):
+    """The CSV bytes of a work item: the whole landed file (decompressed), or the bytes
+    ``[start, end)`` of a plain one. Local paths are read directly; ``hdfs://`` URIs through
+    WebHDFS, asking the NameNode for the range only (no copy of the file first)."""
+    uri, start, end, bz2_spec = item["uri"], item["start"], item["end"], item.get("bz2")
+    length = None if end is None else end - start
+    offset, size = (start, length) if bz2_spec is None else (bz2_spec["bit"] // 8, None)
+    with contextlib.ExitStack() as stack:
+        if layout.is_hdfs(uri):
+            from ecomsuite.hadoop import webhdfs
+            client = webhdfs.client(url=item.get("webhdfs"), uri=uri)
+            raw = _buffered(stack.enter_context(client.read(webhdfs.hdfs_path(uri),
+                                                            offset=offset, length=size)))
+        else:
+            raw = stack.enter_context(open(uri, "rb"))
+            raw.seek(offset)
+        if item["ranges"] == 1:
+            yield stack.enter_context(_decompressed(raw))
+        else:
+            stream = raw if bz2_spec is None else _Bz2Range(raw, bz2_spec)
+            yield _Limited(stream, length) if length is not None else stream
+
+
+def ingest_item(item, part_rows=PART_ROWS):
+    """The tagged output lines (str) of one work item (see the module's docstring)."""
+    dataset, k = item["dataset"], item["range"]
+    tag = {"dataset": dataset, "day": item["day"], "source": item["source"], "range": k}
     parser = FileParser(schemas.DATASETS[dataset])
-    stream = open_landed(path)
-    hashed = Hashed(stream)
     refused = None
     seq = 0
     pending, pending_rows = [], 0
+    hashed = None
 
     def part(tables):
         nonlocal seq
@@ -472,8 +551,11 @@ def ingest_file(path, uri, part_rows=PART_ROWS):
         return line
 
     try:
-        with stream:
-            for table in parser.tables(hashed):
+        if item.get("header") is not None:
+            parser.use_header(base64.b64decode(item["header"]))
+        with open_item(item) as stream:
+            hashed = Hashed(stream)
+            for table in parser.tables(hashed, item["first_line"], at_start=item["start"] == 0):
                 pending.append(table)
                 pending_rows += table.num_rows
                 while pending_rows >= part_rows:
@@ -484,7 +566,7 @@ def ingest_file(path, uri, part_rows=PART_ROWS):
     except Refused as e:
         refused = str(e)
     except (OSError, EOFError) as e:  # a truncated or corrupt gzip/bz2 file
-        refused = f"cannot be decompressed ({e})"
+        refused = f"cannot be read or decompressed ({e})"
     if refused is None:
         if pending_rows:
             yield part(pending)
@@ -492,11 +574,235 @@ def ingest_file(path, uri, part_rows=PART_ROWS):
             yield json.dumps({"kind": "reject", **tag, "line": line, "reason": reason,
                               "record": raw.decode("utf-8", "surrogateescape")})
     yield json.dumps({
-        "kind": "file", **tag, "csv_bytes": hashed.bytes, "csv_sha256": hashed.sha256.hexdigest(),
+        "kind": "file", **tag, "ranges": item["ranges"],
+        "csv_bytes": hashed.bytes if hashed else 0,
+        "csv_sha256": hashed.sha256.hexdigest() if hashed else None,
         "records": parser.records, "valid": parser.valid,
         "rejected": dict(sorted(parser.rejected.items())), "header_lines": parser.header_lines,
         "blank_lines": parser.blank_lines, "extra_columns": parser.extra_columns,
         "headerless": parser.headerless, "parts": seq, "refused": refused})
+
+
+# --- bz2 by blocks ------------------------------------------------------------------------
+# A bz2 stream is "BZh<level>", then blocks, each starting with a 48-bit magic and its
+# 32-bit CRC, at any bit position; then a 48-bit end magic, the CRC of the stream (each
+# block's CRC folded in: rotate left 1, xor) and padding to a byte. A range starting at
+# block b is decompressed from a stream made of that header, the bits from block b to the
+# end magic, and an end with the CRC of blocks b.. (what Hadoop's splittable bzip2 codec
+# reads, without the JVM). One stream per file only: a file of several is read whole.
+
+BZ2_BLOCK_MAGIC = 0x314159265359
+BZ2_END_MAGIC = 0x177245385090
+
+
+def _bit_finds(data, magic):
+    """Every bit offset of the 48-bit `magic` in `data` (bytes), in order."""
+    found = []
+    for shift in range(8):
+        window = (magic << (8 - shift)).to_bytes(7, "big")     # the magic at bit `shift`
+        inner = window[1:6] if shift else window[:6]
+        at = data.find(inner)
+        while at >= 0:
+            first = at - 1 if shift else at
+            if first >= 0 and first + 7 <= len(data) + (0 if shift else 1):
+                bits = int.from_bytes(data[first:first + 7].ljust(7, b"\0"), "big")
+                if (bits >> (8 - shift)) & ((1 << 48) - 1) == magic:
+                    found.append(first * 8 + shift)
+            at = data.find(inner, at + 1)
+    return sorted(found)
+
+
+def _bits_at(data, bit, n):
+    first = bit // 8
+    last = (bit + n + 7) // 8
+    value = int.from_bytes(data[first:last], "big")
+    return (value >> (last * 8 - bit - n)) & ((1 << n) - 1)
+
+
+def _fold_crcs(crcs):
+    combined = 0
+    for crc in crcs:
+        combined = (((combined << 1) | (combined >> 31)) & 0xFFFFFFFF) ^ crc
+    return combined
+
+
+class _Bz2Blocks:
+    """The blocks of a one-stream bz2 file: bit offsets, decompressed starts and CRCs."""
+
+    def __init__(self, data):
+        if data[:3] != b"BZh" or not b"1" <= data[3:4] <= b"9":
+            raise ValueError("not a bz2 stream")
+        self.level = data[3:4]
+        self.bits = _bit_finds(data, BZ2_BLOCK_MAGIC)
+        ends = [e for e in _bit_finds(data, BZ2_END_MAGIC) if (e + 80 + 7) // 8 == len(data)]
+        if not ends or not self.bits or self.bits[0] != 32:
+            raise ValueError("not one bz2 stream")
+        self.end = ends[-1]
+        self.bits = [b for b in self.bits if b < self.end]
+        self.crcs = [_bits_at(data, b + 48, 32) for b in self.bits]
+        if _fold_crcs(self.crcs) != _bits_at(data, self.end + 48, 32):
+            raise ValueError("several bz2 streams, or a block magic inside a block")
+        self.starts = []   # decompressed offset of each block, filled by decompress()
+
+    def decompress(self, data):
+        """Yield the decompressed bytes block by block, noting where each block starts."""
+        d = bz2.BZ2Decompressor()
+        total = 0
+        cuts = [(b + 7) // 8 for b in self.bits[1:]] + [len(data)]
+        fed = 0
+        for cut in cuts:
+            self.starts.append(total)
+            out = d.decompress(data[fed:cut])
+            fed = cut
+            while not d.eof and (more := d.decompress(b"")):   # what it held back
+                out += more
+            total += len(out)
+            yield out
+        if not d.eof:
+            raise ValueError("a bz2 stream that does not end")
+
+    def item(self, start):
+        """How a task reads from decompressed offset `start`: the block holding it."""
+        b = max(i for i, s in enumerate(self.starts) if s <= start)
+        return {"level": self.level.decode(), "bit": self.bits[b], "bits": self.end - self.bits[b],
+                "crc": _fold_crcs(self.crcs[b:]), "skip": start - self.starts[b]}
+
+
+class _Bz2Range:
+    """A readable stream of the decompressed bytes of a bz2 range (see _Bz2Blocks.item),
+    from the compressed bytes `raw` (positioned at the byte holding the range's first bit)."""
+
+    def __init__(self, raw, spec):
+        self.raw, self.spec = raw, spec
+        self.skip_bits, self.left_bits = spec["bit"] % 8, spec["bits"]
+        self.carry = np.zeros(0, dtype=np.uint8)
+        self.d = bz2.BZ2Decompressor()
+        self.out = self.d.decompress(b"BZh" + spec["level"].encode())
+        self.skip = spec["skip"]
+        self.done = False
+
+    def _more(self):
+        if self.left_bits <= 0:
+            tail = np.concatenate([self.carry, _bits_array(BZ2_END_MAGIC, 48),
+                                   _bits_array(self.spec["crc"], 32)])
+            self.done = True
+            return np.packbits(tail).tobytes()
+        chunk = self.raw.read(1 << 20)
+        if not chunk:
+            raise EOFError("the bz2 file ends before its end magic")
+        bits = np.unpackbits(np.frombuffer(chunk, dtype=np.uint8))
+        bits = bits[self.skip_bits:self.skip_bits + self.left_bits]
+        self.skip_bits = 0
+        self.left_bits -= len(bits)
+        bits = np.concatenate([self.carry, bits])
+        whole = len(bits) // 8 * 8
+        self.carry = bits[whole:]
+        return np.packbits(bits[:whole]).tobytes()
+
+    def read(self, n):
+        while len(self.out) < n + self.skip and not self.d.eof:
+            more = self.d.decompress(b"" if self.done else self._more())
+            if self.done and not more:
+                break
+            self.out += more
+        if self.skip:
+            dropped = min(self.skip, len(self.out))
+            self.out, self.skip = self.out[dropped:], self.skip - dropped
+        block, self.out = self.out[:n], self.out[n:]
+        return block
+
+
+def _bits_array(value, n):
+    return np.array([(value >> (n - 1 - i)) & 1 for i in range(n)], dtype=np.uint8)
+
+
+class _Chunks:
+    """A readable stream over an iterator of byte strings."""
+
+    def __init__(self, chunks):
+        self.chunks, self.buf = iter(chunks), b""
+
+    def read(self, n):
+        while len(self.buf) < n:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                break
+            self.buf += chunk
+        block, self.buf = self.buf[:n], self.buf[n:]
+        return block
+
+
+# --- the pre-pass: which files split, and where ----------------------------------------
+
+class Scan:
+    """What the pre-pass learnt of a plain landed file: the record-aligned ranges it splits
+    into (``[(start, first_line)]``), its first record (the header), its size and SHA-256;
+    ``whole`` (with its reason) when it must be read by one task."""
+
+    def __init__(self):
+        self.ranges, self.header, self.whole = [(0, 1)], None, None
+        self.bytes, self.sha256 = 0, hashlib.sha256()
+
+
+def scan_for_splits(stream, split_bytes, block_bytes=BLOCK_BYTES):
+    """Read a plain file once and find where it splits. A range starts at the first record
+    start at or after its offset (the record straddling the offset belongs to the range
+    before, whose task reads to its end: LineRecordReader's rule), so no record is lost or
+    cut. Safe only because every line end in such a file ends a record: a file with a line
+    end inside quotes (or an unterminated quote) is read whole, found here by the parity of
+    the quotes before each line end."""
+    scan = Scan()
+    offset = lines = 0        # bytes before `buf`, line ends before it
+    odd = False               # inside quotes at `buf`'s start
+    target = split_bytes      # the next range starts at the first record start >= target
+    carry = head = b""
+    while True:
+        block = stream.read(block_bytes)
+        scan.sha256.update(block)
+        scan.bytes += len(block)
+        buf = carry + block
+        eof = not block
+        if not eof and buf.endswith(b"\r"):  # a CR whose LF may come next
+            buf, carry = buf[:-1], buf[-1:]
+        else:
+            carry = b""
+        if not buf:
+            if eof:
+                break
+            continue
+        a = np.frombuffer(buf, dtype=np.uint8)
+        quotes = np.flatnonzero(a == _QUOTE)
+        lf = np.flatnonzero(a == _NL)
+        cr = np.flatnonzero(a == _CR)
+        both = np.concatenate([lf, cr])
+        if len(both) and ((np.searchsorted(quotes, both) & 1) != odd).any():
+            scan.whole = "a line end inside quotes"
+            return scan
+        lone = cr[(cr + 1 >= len(a)) | (a[np.minimum(cr + 1, len(a) - 1)] != _NL)]
+        ends = np.sort(np.concatenate([lf, lone]))      # the last byte of each line end
+        if scan.header is None:  # the first record that is not blank: the header (or data)
+            head += buf
+            for record in _LINE.finditer(head, 3 if head.startswith(UTF8_BOM) else 0):
+                if record.group(1):
+                    scan.header = record.group(1)
+                    break
+        starts = offset + ends + 1                       # record starts after each line end
+        while True:
+            i = int(np.searchsorted(starts, target))
+            if i == len(starts):
+                break
+            scan.ranges.append((int(starts[i]), lines + i + 2))
+            target = int(starts[i]) + split_bytes
+        odd = bool((len(quotes) & 1) ^ odd)
+        lines += len(ends)
+        offset += len(buf)
+        if eof:
+            break
+    if scan.ranges[-1][0] >= scan.bytes:                 # a start after the last line end
+        scan.ranges.pop()
+    if scan.header is None and len(scan.ranges) > 1:
+        scan.whole = "only blank lines before its last"
+    return scan
 
 
 # --- the driver: plan, run the job, split and publish ----------------------------------
@@ -519,6 +825,11 @@ class Partition:
     def __init__(self, dataset, day, files, sources, sizes, identity):
         self.dataset, self.day, self.files = dataset, day, files
         self.sources, self.sizes, self.identity = sources, sizes, identity
+        self.scans = {}   # source -> the pre-pass's Scan of a file split into ranges
+
+    def ranges(self, source):
+        scan = self.scans.get(source)
+        return len(scan.ranges) if scan else 1
 
     @classmethod
     def of_day(cls, data, dataset, day, commit):
@@ -573,6 +884,75 @@ def plan(data, days=None, datasets=None, force=False, how_to_make=""):
     return todo, skipped
 
 
+def work_items(data, partitions, split_bytes, say=lambda text: None):
+    """The job's work items, in order: per landed file, the whole file, or (a plain or bz2
+    file larger than `split_bytes` with no line end inside quotes, found by the pre-pass)
+    one item per range of whole records (for bz2: of about `split_bytes` decompressed
+    bytes, from the block holding its start). Records each split file's Scan in its
+    Partition."""
+    items = []
+    url = None
+    if layout.is_hdfs(data.root):
+        from ecomsuite.hadoop import webhdfs
+        url = webhdfs.namenode_web_url(data.root)
+    for p in partitions:
+        for path, source in zip(p.files, p.sources):
+            uri = path if layout.is_hdfs(path) else os.path.abspath(path)
+            base = {"uri": uri, "dataset": p.dataset, "day": day_key(p.day), "source": source,
+                    "webhdfs": url}
+            whole = {**base, "range": 0, "ranges": 1, "start": 0, "end": None,
+                     "first_line": 1, "header": None}
+            if p.sizes[source] <= split_bytes:
+                items.append(whole)
+                continue
+            started = time.time()
+            with data.store.open_read(path) as raw:
+                stream = _buffered(raw)
+                magic = stream.peek(3)[:3]
+                blocks = scan = None
+                if magic[:2] == b"\x1f\x8b":
+                    why = "gzip cannot split"
+                elif magic == b"BZh":
+                    compressed = stream.read()
+                    try:
+                        blocks = _Bz2Blocks(compressed)
+                        scan = scan_for_splits(_Chunks(blocks.decompress(compressed)),
+                                               split_bytes)
+                        why = scan.whole
+                    except (ValueError, OSError, EOFError) as e:
+                        why = f"bz2 read whole: {e}"
+                    del compressed
+                else:
+                    scan = scan_for_splits(stream, split_bytes)
+                    why = scan.whole
+            if why:
+                say(f"  {p.dataset}/{day_key(p.day)}/{source}: read whole ({why})")
+                items.append(whole)
+                continue
+            p.scans[source] = scan
+            n = len(scan.ranges)
+            header = base64.b64encode(scan.header).decode("ascii")
+            for k, (start, line) in enumerate(scan.ranges):
+                end = scan.ranges[k + 1][0] if k + 1 < n else None
+                items.append({**base, "range": k, "ranges": n, "start": start, "end": end,
+                              "first_line": line, "header": header if k else None,
+                              "bz2": blocks.item(start) if blocks else None})
+            say(f"  {p.dataset}/{day_key(p.day)}/{source}: {scan.bytes / 1e6:,.1f} MB in {n} "
+                f"ranges (pre-pass {time.time() - started:.1f} s)")
+    return items
+
+
+def write_items(items, folder):
+    """One small JSON file per work item (the job's inputs, in order); their paths."""
+    paths = []
+    for i, item in enumerate(items):
+        path = os.path.join(folder, f"item-{i:06d}.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(item, f)
+        paths.append(path)
+    return paths
+
+
 def run_job(inputs, runner, part_rows, extra_args=(), job_class=None, counters=None):
     """Run the ingest job (jobs/mr_ingest.py, or `job_class`) over `inputs`; yield its output
     lines (str); `counters` (a list) gets the runner's counters per step."""
@@ -610,9 +990,9 @@ class _PartitionWriter:
         self.store = data.store
         self.canonical = data.canonical_versions(partition.dataset, partition.day)
         self.temp = self.canonical.temp(version)
-        self.parts = []       # dicts
+        self.parts = []       # dicts, with their (source index, range, seq)
         self.rejects = []     # (source index, line, json line)
-        self.files = {}
+        self.files = {}       # source -> {range: its file record}
         self.index = {s: i for i, s in enumerate(partition.sources)}
 
     def add(self, record):
@@ -622,35 +1002,63 @@ class _PartitionWriter:
             raise IngestError(f"{self.p.name}: the job read {source}, which the day's commit "
                               "does not name")
         i = self.index[source]
+        k = record.get("range", 0)
         if kind == "part":
             data = base64.b64decode(record["data"])
-            name = layout.canonical_part_name(i, record["seq"])
+            # a split file's parts are numbered in file order once every range is in
+            name = layout.canonical_part_name(i, record["seq"]) \
+                if self.p.ranges(source) == 1 else f"_range-{i:05d}-{k:05d}-{record['seq']:05d}"
             self.store.makedirs(self.temp)
             path = self.store.join(self.temp, name)
             self.store.delete(path)
             self.store.write_bytes(path, data)
             self.parts.append({"name": name, "rows": record["rows"], "bytes": len(data),
-                               "sha256": hashlib.sha256(data).hexdigest()})
+                               "sha256": hashlib.sha256(data).hexdigest(),
+                               "at": (i, k, record["seq"])})
         elif kind == "reject":
             self.rejects.append((i, record["line"], quarantine_line(
                 {"source": source, "line": record["line"], "reason": record["reason"],
                  "record": record["record"]})))
         else:
-            if source in self.files:
-                raise IngestError(f"{self.p.name}: {source} was reported twice")
-            self.files[source] = record
+            ranges = self.files.setdefault(source, {})
+            if k in ranges:
+                raise IngestError(f"{self.p.name}: {source} (range {k}) was reported twice")
+            ranges[k] = record
+
+    def file(self, source):
+        """The file record of `source`, its ranges' records summed; None if one is missing."""
+        ranges = self.files.get(source, {})
+        n = self.p.ranges(source)
+        if sorted(ranges) != list(range(n)):
+            return None
+        if n == 1:
+            return ranges[0]
+        got = [ranges[k] for k in range(n)]
+        scan = self.p.scans[source]
+        rejected = Counter()
+        for f in got:
+            rejected.update(f["rejected"])
+        return {"csv_bytes": scan.bytes, "csv_sha256": scan.sha256.hexdigest(),
+                "rejected": dict(sorted(rejected.items())),
+                **{key: sum(f[key] for f in got) for key in
+                   ("records", "valid", "header_lines", "blank_lines")},
+                "extra_columns": next((f["extra_columns"] for f in got if f["extra_columns"]), []),
+                "headerless": any(f["headerless"] for f in got),
+                "refused": next((f["refused"] for f in got if f["refused"]), None)}
 
     def refused(self):
-        return [(s, f["refused"]) for s, f in sorted(self.files.items()) if f.get("refused")]
+        files = {s: self.file(s) for s in self.files}
+        return [(s, f["refused"]) for s, f in sorted(files.items()) if f and f.get("refused")]
 
     def manifest(self, runner, run_id):
-        missing = [s for s in self.p.sources if s not in self.files]
+        files = {s: self.file(s) for s in self.p.sources}
+        missing = [s for s, f in files.items() if f is None]
         if missing:
             raise IngestError(f"{self.p.name}: no result for {', '.join(missing)}")
         rejected = Counter()
         sources = []
         for s in self.p.sources:
-            f = self.files[s]
+            f = files[s]
             rejected.update(f["rejected"])
             n_rejected = sum(f["rejected"].values())
             if f["valid"] + n_rejected != f["records"]:
@@ -661,19 +1069,31 @@ class _PartitionWriter:
                            | {"path": s, "bytes": self.p.sizes[s], "rejected": n_rejected,
                               "compression": layout.compression_of(s)})
         parts = sorted(self.parts, key=lambda p: p["name"])
-        valid = sum(f["valid"] for f in self.files.values())
+        valid = sum(f["valid"] for f in files.values())
         if sum(p["rows"] for p in parts) != valid:
             raise IngestError(f"{self.p.name}: the parts hold {sum(p['rows'] for p in parts)} "
                               f"rows, the files {valid} valid ones")
         return layout.IngestManifest(
             dataset=self.p.dataset, day=day_key(self.p.day), landing_commit=self.p.identity,
-            records=sum(f["records"] for f in self.files.values()), valid=valid,
+            records=sum(f["records"] for f in files.values()), valid=valid,
             rejected=sum(rejected.values()), rejected_by_reason=dict(sorted(rejected.items())),
-            header_lines=sum(f["header_lines"] for f in self.files.values()),
-            blank_lines=sum(f["blank_lines"] for f in self.files.values()),
-            sources=sources, parts=parts,
+            header_lines=sum(f["header_lines"] for f in files.values()),
+            blank_lines=sum(f["blank_lines"] for f in files.values()),
+            sources=sources, parts=[{k: v for k, v in p.items() if k != "at"} for p in parts],
             run={"run_id": run_id, "runner": runner, "ingested_at": time.time(),
                  "version": self.version})
+
+    def name_parts(self):
+        """Give a split file's parts their names, in file order (range, then part)."""
+        seen = Counter()
+        for part in sorted(self.parts, key=lambda p: p["at"]):
+            i = part["at"][0]
+            name = layout.canonical_part_name(i, seen[i])
+            seen[i] += 1
+            if part["name"] != name:
+                self.store.rename(self.store.join(self.temp, part["name"]),
+                                  self.store.join(self.temp, name))
+                part["name"] = name
 
     def publish(self, runner, run_id):
         """Quarantine version, then the canonical version (the commit). Returns the manifest."""
@@ -683,6 +1103,7 @@ class _PartitionWriter:
                 schemas.DATASETS[self.p.dataset]).empty_table(), sink)
             self.add({"kind": "part", "source": self.p.sources[0], "seq": 0, "rows": 0,
                       "data": base64.b64encode(sink.getvalue().to_pybytes())})
+        self.name_parts()
         manifest = self.manifest(runner, run_id)
         quarantine = self.data.quarantine_versions(self.p.dataset, self.p.day)
         qtemp = quarantine.temp(self.version)
@@ -705,9 +1126,10 @@ class _PartitionWriter:
 
 def ingest(data_root, runner="inline", days=None, datasets=None, force=False,
            part_rows=PART_ROWS, progress=None, extra_args=(), how_to_make="", job_class=None,
-           counters=None):
+           counters=None, split_bytes=SPLIT_BYTES):
     """Ingest the selected partitions in one job run. Returns (published manifests,
-    [(partition, reason)] refused, [(partition, why)] skipped)."""
+    [(partition, reason)] refused, [(partition, why)] skipped). A plain file larger than
+    `split_bytes` is read by one map task per range of about that size (:func:`work_items`)."""
     say = progress or (lambda text: None)
     data = layout.DataLayout(data_root)
     todo, skipped = plan(data, days, datasets, force, how_to_make)
@@ -722,15 +1144,21 @@ def ingest(data_root, runner="inline", days=None, datasets=None, force=False,
     started = time.time()
     published, refused = [], []
     try:
+        items = work_items(data, todo, split_bytes, say)
         seen = 0
-        for line in run_job(inputs, runner, part_rows, extra_args, job_class, counters):
-            record = json.loads(line)
-            writers[(record["dataset"], record["day"])].add(record)
-            if record["kind"] == "file":
-                seen += 1
-                say(f"  [{seen}/{len(inputs)}] {record['dataset']}/{record['day']}/"
-                    f"{record['source']}: {record['records']:,} records, {record['valid']:,} valid"
-                    + (f"; REFUSED: {record['refused']}" if record["refused"] else ""))
+        with tempfile.TemporaryDirectory(prefix="ecom-ingest-items-") as folder:
+            for line in run_job(write_items(items, folder), runner, part_rows, extra_args,
+                                job_class, counters):
+                record = json.loads(line)
+                writers[(record["dataset"], record["day"])].add(record)
+                if record["kind"] == "file":
+                    seen += 1
+                    say(f"  [{seen}/{len(items)}] {record['dataset']}/{record['day']}/"
+                        f"{record['source']}"
+                        + (f" (range {record['range'] + 1}/{record['ranges']})"
+                           if record["ranges"] > 1 else "")
+                        + f": {record['records']:,} records, {record['valid']:,} valid"
+                        + (f"; REFUSED: {record['refused']}" if record["refused"] else ""))
         for key in sorted(writers):
             w = writers[key]
             problems = w.refused()
@@ -788,6 +1216,11 @@ def parse_args(argv):
                         help="ingest again partitions that are up to date")
     parser.add_argument("--part-rows", type=int, default=PART_ROWS,
                         help="rows per canonical Parquet part at most (default: %(default)s)")
+    parser.add_argument("--split-bytes", type=int, default=SPLIT_BYTES, metavar="N",
+                        help="a plain (or bz2) file larger than this is read by one map task "
+                             "per range of about N bytes, unless it holds a line break "
+                             "inside quotes; gzip files are read whole (default: %(default)s, "
+                             "128 MiB)")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON document on stdout (the published partitions' "
@@ -802,6 +1235,8 @@ def parse_args(argv):
                      f"{', '.join(schemas.DATASETS)}")
     if args.part_rows < 1:
         parser.error("--part-rows must be at least 1")
+    if args.split_bytes < 1:
+        parser.error("--split-bytes must be at least 1")
     if args.runner is None:
         args.runner = "hadoop" if layout.is_hdfs(args.data) else "inline"
     if layout.is_hdfs(args.data) != (args.runner == "hadoop"):
@@ -864,7 +1299,7 @@ def main(argv=None):
         with out:   # on a terminal, a live bar over the files read; elsewhere a line each
             published, refused, skipped = ingest(
                 args.data, args.runner, args.days, args.datasets, args.force, args.part_rows,
-                out.say)
+                out.say, split_bytes=args.split_bytes)
     except (IngestError, layout.LayoutError) as e:
         print(f"ecom-ingest: {e}", file=sys.stderr)
         return document(1, error=str(e))

@@ -13,6 +13,7 @@ on them (``--max-malformed-share``).
 import base64
 import codecs
 import contextlib
+import json
 import logging
 import re
 import sys
@@ -24,7 +25,7 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 
 # isort: split
 from mrjob.job import MRJob
-from mrjob.step import StepFailedException
+from mrjob.step import MRStep, StepFailedException
 
 # numpy through rows' lazy import: a reduce task, which never reads input, starts without it
 from ecomsuite.rows import np
@@ -316,6 +317,19 @@ class CanonicalJob(MRJob):
     NAME = None
     DATASET = None
     COLUMNS = ()
+    # Daily partials (ecom-run --day, docs/days.md). A job that sets PARTIAL_STEP takes
+    # --partials: it then runs its steps up to PARTIAL_STEP and that step's reducer
+    # becomes merge_partials, which writes the step's reducer input merged per key, so
+    # days' outputs merge exactly (sums, counts, sorted id sets). A period's answer is the
+    # job's own reducers from PARTIAL_STEP on, run over the stored partials of its days
+    # (answer_from_partials): one code path for a day, a week and the whole history.
+    PARTIAL_STEP = None
+    # Days before a period whose partials its answer needs (daily_revenue: the anomaly
+    # rule's trailing week); 0 for most jobs.
+    WINDOW_BEFORE = 0
+    # An answer over a period is as of its last day and reads every landed day up to it
+    # (customer_segments' RFM: recency, frequency and spend over the history to date).
+    HISTORY_TO_DATE = False
 
     @classmethod
     def input_datasets(cls):
@@ -324,11 +338,62 @@ class CanonicalJob(MRJob):
 
     def configure_args(self):
         super().configure_args()
+        if self.PARTIAL_STEP is not None:
+            self.add_passthru_arg(
+                "--partials", action="store_true",
+                help="write mergeable daily partials (the last reducers' input, merged "
+                     "per key) instead of the answer (ecom-run --day; docs/days.md)")
         # mrjob is installed wherever the suite's tasks run (the virtualenv, and
         # on the cluster, mrjob.conf says so): by default the local runner would
         # zip it for every run, and each task would compile it again from the
         # zip (about 0.3 s a task). --bootstrap-mrjob still asks for the zip.
         self.arg_parser.set_defaults(bootstrap_mrjob=False)
+
+    @classmethod
+    def has_partials(cls):
+        return cls.PARTIAL_STEP is not None
+
+    def partial_steps(self, steps):
+        """`steps` as they run: all of them, or with --partials up to PARTIAL_STEP, whose
+        reducer (and its init/final) is replaced by merge_partials."""
+        if self.PARTIAL_STEP is None or not self.options.partials:
+            return steps
+        last = steps[self.PARTIAL_STEP]
+        kept = {k: v for k, v in last._steps.items()
+                if v is not None and not k.startswith("reducer")}
+        return [*steps[:self.PARTIAL_STEP], MRStep(**kept, reducer=self.reducer_merge_partials)]
+
+    def reducer_merge_partials(self, key, values):
+        for value in self.merge_partials(key, values):
+            yield key, value
+
+    def merge_partials(self, key, values):
+        """The values of one key of PARTIAL_STEP's reducer input, merged into fewer values
+        of the same form, deterministically (sorted); what the day partition keeps."""
+        raise NotImplementedError
+
+    @classmethod
+    def answer_from_partials(cls, partials, args=()):
+        """The job's answer [(key, value)] from stored partials [(key, value)] (one or many
+        days'): the job's reducers from PARTIAL_STEP on, in this process, each step's
+        input grouped by key in key order as Hadoop's shuffle gives it."""
+        job = cls(args=["--no-conf", *args])
+        steps = job.steps()[cls.PARTIAL_STEP:]
+        records = list(partials)
+        for step in steps:
+            groups = {}
+            for key, value in records:
+                groups.setdefault(json.dumps(key, sort_keys=True), (key, []))[1].append(value)
+            out = []
+            if step["reducer_init"]:
+                step["reducer_init"]()
+            for text in sorted(groups):
+                key, values = groups[text]
+                out.extend(step["reducer"](key, iter(values)) or ())
+            if step["reducer_final"]:
+                out.extend(step["reducer_final"]() or ())
+            records = out
+        return records
 
     def read_columns(self, input_path, columns=None, dataset=None):
         """The columns of one canonical part as numpy arrays (ecomsuite.canonical's

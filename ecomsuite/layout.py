@@ -14,7 +14,7 @@ Two roots, each a local folder or an ``hdfs://`` URI::
     <data>/<dataset>/part-*  + _SUCCESS             a snapshot (the generator without --days)
 
     <output>/<job>/<run_id>/part-* + _SUCCESS        a job's output (versions sort by time)
-    <output>/<job>/dt=YYYY-MM-DD/<run_id>/          a day's output (issue "Run by day")
+    <output>/<job>/dt=YYYY-MM-DD/<run_id>/part-* + _SUCCESS   a day's partials (ecom-run --day)
     <output>/<job>/_tmp-<run_id>/, _failed-<run_id>/  being written / kept for inspection
     <output>/_runs/<job>/<run_id>.json              one RunRecord per run, good or bad
 
@@ -504,6 +504,9 @@ class RunRecord:
     duration_seconds: float | None = None
     inputs: list = field(default_factory=list)
     input_days: list = field(default_factory=list)   # landing days read (empty: a snapshot)
+    # "dt=YYYY-MM-DD": a day partition's partials; "partials": an answer merged from the
+    # partitions of input_days; None: an answer computed from the canonical data
+    partition: str | None = None
     output_dir: str | None = None
     error: str | None = None
     input_rows: int | None = None
@@ -1140,6 +1143,46 @@ class OutputLayout:
     def latest_output(self, job, day=None):
         return self.versions(job, day).latest()
 
+    # day partitions (ecom-run --day / --from --to / --last; docs/days.md)
+    def partition_days(self, job):
+        """Days with a complete partition of `job`'s daily partials, oldest first."""
+        return [d for d in self.partition_folders(job) if self.latest_output(job, d) is not None]
+
+    def partition_name(self, job, day):
+        """'<job>/dt=YYYY-MM-DD': how messages name a day partition."""
+        return f"{job}/{day_name(day)}"
+
+    def missing_partitions(self, job, days):
+        """The days of `days` without a complete partition of `job`."""
+        return [d for d in days if self.latest_output(job, d) is None]
+
+    def read_partials(self, job, days):
+        """The output lines of `job`'s partitions of `days` (each day's newest complete
+        version); a day without one raises LayoutError naming it."""
+        missing = self.missing_partitions(job, days)
+        if missing:
+            names = ", ".join(self.partition_name(job, d) for d in missing)
+            raise LayoutError(f"no partition {names} under {self.store.describe(self.root)}: "
+                              "run `ecom-run --from DAY --to DAY` over those days first")
+        lines = []
+        for day in days:
+            lines.extend(self.read_output_lines(self.latest_output(job, day)))
+        return lines
+
+    def write_merged(self, temp, data):
+        """A merged answer's one part file (``part-00000``) in a version being written."""
+        self.store.makedirs(temp)
+        self.store.write_bytes(self.store.join(temp, "part-00000"), data)
+
+    def publish_partition(self, job, day, temp, version, before_success=None):
+        """A day partition's new version made visible (Versions.publish: renamed, record,
+        _SUCCESS last); the versions it replaces are removed afterwards. Readers take the
+        newest complete version, so the day changes from one whole state to the next."""
+        versions = self.versions(job, day)
+        final = versions.publish(temp, version, before_success=before_success)
+        versions.prune(keep=1)
+        return final
+
     def part_files(self, run_dir):
         return [self.store.join(run_dir, n)
                 for n in fnmatch.filter(self.store.names(run_dir), PART_GLOB)]
@@ -1154,9 +1197,21 @@ class OutputLayout:
     def clean_temp(self):
         """Remove leftovers of interrupted runs (``<job>/_tmp-*``)."""
         for job in self.jobs():
-            for name in self.store.names(self.job_dir(job)):
-                if name.startswith(TEMP_PREFIX):
-                    self.store.delete(self.store.join(self.job_dir(job), name), recursive=True)
+            folders = [self.job_dir(job)] + [self.job_dir(job, d) for d in
+                                             self.partition_folders(job)]
+            for folder in folders:
+                for name in self.store.names(folder):
+                    if name.startswith(TEMP_PREFIX):
+                        self.store.delete(self.store.join(folder, name), recursive=True)
+
+    def partition_folders(self, job):
+        """Days with a partition folder of `job` (complete or not)."""
+        days = []
+        for name in self.store.names(self.job_dir(job)):
+            if name.startswith(DAY_PREFIX):
+                with contextlib.suppress(LayoutError):
+                    days.append(as_date(name[len(DAY_PREFIX):]))
+        return sorted(days)
 
 
 # --- the Parquet export ---------------------------------------------------------------

@@ -20,6 +20,15 @@ written leaves the output unpublished). The output root is checked up front
 (a folder, writable, with room): see EXIT_CODES_HELP for the exit codes. A run whose malformed share is above the threshold keeps its output as
 ``_failed-<run_id>`` (no ``_SUCCESS``) for inspection.
 
+Runs by day (``--day D``, ``--from D --to D``, ``--last N``; docs/days.md): the
+selected days' input partitions are checked first (refused, naming each missing one,
+exit 2); each partial-aware job (``CanonicalJob.PARTIAL_STEP``) then runs over each day
+alone with ``--partials`` into the day partition ``<output>/<job>/dt=D/<run_id>/``
+(``OutputLayout.publish_partition``: a re-run replaces it whole), and its answer over
+every landed day is merged from the partitions (``publish_history``,
+``ecomsuite.periods``) and published where a full run publishes it. The other jobs run
+as in a full run.
+
 Every run, good or bad, leaves a :class:`ecomsuite.layout.RunRecord` at
 ``<output>/_runs/<job>/<run_id>.json``: job, run_id, runner, status
 ("succeeded" | "failed"), started_at / finished_at (unix seconds),
@@ -41,6 +50,8 @@ keeps the job's own groups, as on the other runners.
 
 import argparse
 import contextlib
+import copy
+import datetime
 import errno
 import glob
 import json
@@ -102,14 +113,15 @@ class RecordNotWritten(PipelineError):
 # ecom-run's exit codes (its --help and the README list them)
 EXIT_OK = 0
 EXIT_JOB_FAILED = 1      # one or more jobs failed (each has its run record saying why)
-EXIT_USAGE = 2           # bad arguments
+EXIT_USAGE = 2           # bad arguments, or selected days whose input is incomplete
 EXIT_OUTPUT_ROOT = 3     # the output root cannot take outputs or records (a file, read-only,
 #                          full): found before any job ran, or when a run record could not
 #                          be written; nothing incomplete was published
 EXIT_CODES_HELP = """exit codes:
   0  every job succeeded
   1  one or more jobs failed (unknown job names too); each failed run has its record
-  2  bad arguments
+  2  bad arguments, or selected days (--day, --from/--to, --last) whose input is not
+     all landed and ingested: each missing partition is named, nothing is run
   3  the output root cannot take outputs or run records (a file, read-only, full, or
      a run record could not be written): nothing incomplete is published; fix it and
      run again"""
@@ -156,6 +168,14 @@ class RunStore:
         self.refused = {}       # dataset -> [why] of partitions the ingest refused
         self.ingested_with = None   # the runner the ingest ran on (once per store)
         self._bundles, self._bundle_dir = {}, None
+        self.selected = None    # the days a day run reads (None: every complete day)
+        self.partition = None   # the day whose partition a day run writes (None: none)
+
+    def for_day(self, day):
+        """This store as a day run sees it: reading `day` only, writing its partition."""
+        view = copy.copy(self)
+        view.selected, view.partition = [day], day
+        return view
 
     @property
     def client(self):
@@ -185,6 +205,8 @@ class RunStore:
 
     def days(self):
         """The partitions the jobs read: every complete landing day, or [None] (a snapshot)."""
+        if self.selected is not None:
+            return list(self.selected)
         if not self.data.has_landing():
             return [None]
         good, _ = self.data.complete_days()
@@ -227,7 +249,7 @@ class RunStore:
         return self.outputs.job_dir(job)
 
     def temp_output(self, job, run_id):
-        return self.outputs.versions(job).temp(run_id)
+        return self.outputs.versions(job, self.partition).temp(run_id)
 
     def bundled(self, groups):
         """The inputs as at most BUNDLES inputs per dataset, for the inline and local runners.
@@ -276,11 +298,14 @@ class RunStore:
         """Move a finished output into place, then mark it complete (layout.Versions);
         `before_success` (the run record's write) runs before _SUCCESS is written."""
         with _store_errors(f"publishing {temp}", self.hdfs):
+            if self.partition is not None:
+                return self.outputs.publish_partition(job, self.partition, temp, run_id,
+                                                      before_success=before_success)
             return self.outputs.versions(job).publish(temp, run_id,
                                                       before_success=before_success)
 
     def final_output(self, job, run_id):
-        return self.outputs.versions(job).final(run_id)
+        return self.outputs.versions(job, self.partition).final(run_id)
 
     def check_writable(self):
         """Refuse (PipelineError, one line) an output root that cannot be written."""
@@ -307,7 +332,7 @@ class RunStore:
 
     def set_aside(self, temp, job, run_id):
         with _store_errors(f"setting {temp} aside", self.hdfs):
-            return self.outputs.versions(job).set_aside(temp, run_id)
+            return self.outputs.versions(job, self.partition).set_aside(temp, run_id)
 
     def part_files(self, output_dir):
         """The glob of an output's part files (what a reader of every row opens)."""
@@ -456,6 +481,9 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
     started = time.time()
     record = layout.RunRecord(job=job_cls.NAME, run_id=run_id, runner=runner,
                               started_at=started)
+    if store.partition is not None:  # a day run: the day's partials into its partition
+        record.partition = layout.day_name(store.partition)
+        extra_args = ["--partials", *extra_args]
     temp = store.temp_output(job_cls.NAME, run_id)
     try:
         groups = store.input_groups(job_cls.input_datasets())
@@ -532,14 +560,134 @@ def _finish(record, started):
     record.duration_seconds = round(record.finished_at - started, 3)
 
 
+# --- runs by day (docs/days.md) ---------------------------------------------------------
+
+def add_day_args(parser):
+    """--day / --from --to / --last: the days a run (or a period answer) covers."""
+    group = parser.add_argument_group(
+        "days", "run by day: each partial-aware job writes the day's partials into "
+        "<output>/<job>/dt=DAY/ (a re-run replaces it whole), then its answer over every "
+        "day is merged from the partitions; without these, every complete landed day is "
+        "read at once (a full recompute)")
+    one = group.add_mutually_exclusive_group()
+    one.add_argument("--day", type=layout.as_date_arg, metavar="YYYY-MM-DD", help="one day")
+    one.add_argument("--from", dest="first", type=layout.as_date_arg, metavar="YYYY-MM-DD",
+                     help="the first day of a range (a backfill; with --to)")
+    one.add_argument("--last", type=int, metavar="N",
+                     help="the N days ending with the newest landed day")
+    group.add_argument("--to", dest="last_day", type=layout.as_date_arg, metavar="YYYY-MM-DD",
+                       help="the last day of a --from range (inclusive)")
+
+
+def select_days(args, data):
+    """The days selected by add_day_args' options ([date], oldest first), or None (no
+    selection: every complete day). PipelineError for a selection that makes no sense."""
+    if args.last_day is not None and args.first is None:
+        raise PipelineError("--to needs --from")
+    if args.day is not None:
+        return [args.day]
+    if args.first is not None:
+        if args.last_day is None:
+            raise PipelineError("--from needs --to (the last day of the range)")
+        if args.last_day < args.first:
+            raise PipelineError(f"--to {args.last_day} is before --from {args.first}")
+        return [args.first + datetime.timedelta(i)
+                for i in range((args.last_day - args.first).days + 1)]
+    if args.last is not None:
+        if args.last < 1:
+            raise PipelineError("--last must be at least 1")
+        landed = data.days() if data.has_landing() else []
+        if not landed:
+            raise PipelineError(f"--last {args.last}: {data.landing()} has no landed day")
+        newest = landed[-1]
+        return [newest - datetime.timedelta(i) for i in range(args.last - 1, -1, -1)]
+    return None
+
+
+def missing_inputs(data, days, datasets, canonical=False):
+    """Names of the input partitions of `days` that are not there: landed days whose
+    newest commit is closed and holds each dataset, or (`canonical`) ingested ones."""
+    missing = []
+    if not data.has_landing():
+        return [f"{data.landing()} (a day run needs a landing zone, not a snapshot)"]
+    if not canonical:
+        good, skipped = data.complete_days(days)
+        for day, why in skipped:
+            commit = data.latest_commit(day)
+            for name in datasets:
+                if commit is None or not commit.datasets.get(name) or not commit.closed:
+                    missing.append(f"{name}/{layout.day_name(day)} ({why})")
+        return missing
+    for day in days:
+        for name in datasets:
+            if data.canonical_versions(name, day).latest() is None:
+                missing.append(f"canonical {name}/{layout.day_name(day)} (not ingested)")
+    return missing
+
+
+def publish_history(store, job_cls, runner):
+    """The job's answer over every complete landed day, merged from its day partitions
+    (ecomsuite.periods), published where a full run publishes it (``<output>/<job>/<run>/``,
+    what the exporter reads), with its run record (partition "partials"). Returns the
+    record, or None with the reason when a landed day has no partition yet."""
+    from ecomsuite import periods
+    run_id = new_run_id()
+    started = time.time()
+    name = job_cls.NAME
+    days = [d for d, _ in store.data.complete_days()[0]]
+    missing = store.outputs.missing_partitions(name, days)
+    if missing:
+        shown = ", ".join(d.isoformat() for d in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        return None, (f"{name}: the answer over every day is not updated: {len(missing)} landed "
+                      f"day(s) have no partition ({shown}); backfill them with --from/--to")
+    record = layout.RunRecord(job=name, run_id=run_id, runner=runner, started_at=started,
+                              partition="partials", input_days=[d.isoformat() for d in days])
+    temp = store.temp_output(name, run_id)
+    with _store_errors(f"merging the partitions of {name}", store.hdfs):
+        rows = periods.answer(store.outputs, job_cls, days)
+        record.inputs = [store.outputs.latest_output(name, d) for d in days]
+        store.outputs.write_merged(temp, b"".join(periods.output_lines(job_cls, rows)))
+    full = copy.copy(store)
+    full.selected = days
+    stats = full.ingested(job_cls.input_datasets())
+    record.input_rows, record.valid_rows = stats.input_rows, stats.valid
+    record.header_rows, record.blank_rows = stats.headers, stats.blank
+    record.malformed_rows = dict(sorted(stats.malformed.items()))
+    record.malformed_total = stats.malformed_total
+    record.malformed_share = round(stats.malformed_share, 6)
+    record.output_rows = len(rows)
+    record.status, record.output_dir = "succeeded", store.final_output(name, run_id)
+
+    def write_record():
+        _finish(record, started)
+        try:
+            store.write_record(record)
+        except PipelineError as e:
+            raise RecordNotWritten(str(e)) from e
+
+    store.publish(temp, name, run_id, before_success=write_record)
+    return record, None
+
+
 def summarize(store, records, width):
     """What the user sees on stdout (rich renderables, `width` columns at most): a table
     per job (ecomsuite.report: folded or cut to fit, naming the files with every row) and
-    its row counts, then one line per job and where the outputs are."""
-    chunks = []
+    its row counts (a day's partials: one line each), then one line per job and where the
+    outputs are."""
+    chunks, day_lines = [], []
     for r in records:
-        chunks.append(Text(f"== {r['job']} ({r['runner']}, {r['duration_seconds']:.1f} s) ==",
-                           style="bold"))
+        title = f"== {r['job']} ({r['runner']}, {r['duration_seconds']:.1f} s) =="
+        if (r.get("partition") or "").startswith(layout.DAY_PREFIX):  # a day's partials
+            day_lines.append(
+                f"  {r['job']} {r['partition']}: {r.get('output_rows')} partial row(s), "
+                f"{r['duration_seconds']:.1f} s" if r["status"] == "succeeded"
+                else f"  {r['job']} {r['partition']}: FAILED: {r['error']}")
+            if len(day_lines) == 1:
+                chunks.append(None)  # the day partitions' place: before the merged answers
+            continue
+        if r.get("partition") == "partials":
+            title = f"== {r['job']} (merged from {len(r['input_days'])} day partition(s)) =="
+        chunks.append(Text(title, style="bold"))
         if r["status"] == "succeeded":
             chunks.append(output_view(parse_output_lines(store.read_output(r["output_dir"])),
                                       width, store.part_files(r["output_dir"])))
@@ -553,6 +701,9 @@ def summarize(store, records, width):
                                f"{r['valid_rows']:,}, malformed: {r['malformed_total']:,} "
                                f"({r['malformed_share']:.2%}; {malformed})"))
         chunks.append(Text(""))
+    if day_lines:
+        chunks[chunks.index(None)] = Text(f"== day partitions ({records[0]['runner']}) ==\n"
+                                          + "\n".join(day_lines))
     failed = sum(r["status"] != "succeeded" for r in records)
     total = sum(r["duration_seconds"] or 0 for r in records)
     days = sorted({d for r in records for d in r.get("input_days") or []})
@@ -601,6 +752,7 @@ def parse_args(argv):
                         help="run up to N jobs at once (hadoop runner only: its jobs wait "
                              "mostly on client JVMs and container start-up, which overlap "
                              f"well; default {DEFAULT_HADOOP_PARALLEL} there, 1 elsewhere)")
+    add_day_args(parser)
     parser.add_argument("--quiet", action="store_true", help="print only failures")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON document on stdout (every job's run record, "
@@ -648,7 +800,7 @@ def main(argv=None):
         """A failure before or between the jobs: one line on stderr (and the document)."""
         out.stop()
         out.document(run_document(args, list(records), code, started, message))
-        if code == EXIT_OUTPUT_ROOT:
+        if code in (EXIT_OUTPUT_ROOT, EXIT_USAGE):
             out.error(message)
             return code
         sys.exit(message)
@@ -660,6 +812,17 @@ def main(argv=None):
         return give_up(EXIT_JOB_FAILED, f"ecom-run: unknown job(s) {', '.join(unknown)}; "
                        f"known: {', '.join(classes)}")
     store = make_store(args)
+    datasets = sorted({d for n in names for d in classes[n].input_datasets()})
+    try:
+        with _store_errors(f"reading {store.data_root}", store.hdfs):
+            days = select_days(args, store.data)
+            missing = missing_inputs(store.data, days, datasets) if days else []
+    except PipelineError as e:
+        return give_up(EXIT_USAGE, f"ecom-run: {e}")
+    if missing:
+        return give_up(EXIT_USAGE, f"ecom-run: the input of the selected day(s) is incomplete: "
+                       f"no landed partition {'; '.join(missing)}. Land it (`make land`, "
+                       "`ecom-datagen --start-date next`) or choose other days; nothing was run")
     if args.runner == "hadoop":
         try:
             prepare_hadoop_runner()
@@ -678,19 +841,43 @@ def main(argv=None):
         return give_up(EXIT_JOB_FAILED, f"ecom-run: {e}")
     for name, why in refused:
         out.error(f"ecom-run: the ingest refused {name}: {why}")
+    if days:
+        with _store_errors(f"reading {store.data_root}", store.hdfs):
+            missing = missing_inputs(store.data, days, datasets, canonical=True)
+        if missing:
+            return give_up(EXIT_USAGE, f"ecom-run: the input of the selected day(s) is "
+                           f"incomplete: no partition {'; '.join(missing)} (the ingest refused "
+                           "it? see above); nothing was run")
+    # (job name, the store it reads and writes): a day run runs each partial-aware job once
+    # per day into the day's partition; the other jobs read every complete day at once
+    work = [(n, store) for n in names] if not days else \
+        [(n, store.for_day(d)) for d in days for n in names if classes[n].has_partials()] + \
+        [(n, store) for n in names if not classes[n].has_partials()]
 
-    def run(i, name):
-        state = out.job_started(i, len(names), name, args.runner)
-        record = run_job(classes[name], store, args.runner, args.max_malformed_share)
+    def run(i, item):
+        name, where = item
+        day = f" {layout.day_name(where.partition)}" if where.partition else ""
+        state = out.job_started(i, len(work), name + day, args.runner)
+        record = run_job(classes[name], where, args.runner, args.max_malformed_share)
         out.job_finished(state, record)
         return record
 
     try:
         if args.parallel == 1:
-            records = [run(i, name) for i, name in enumerate(names, 1)]
+            records = [run(i, item) for i, item in enumerate(work, 1)]
         else:
             with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-                records = list(pool.map(run, range(1, len(names) + 1), names))
+                records = list(pool.map(run, range(1, len(work) + 1), work))
+        if days:  # each partial-aware job's answer over every day, from its partitions
+            failed_days = {r["job"] for r in records if r["status"] != "succeeded"}
+            for name in names:
+                if not classes[name].has_partials() or name in failed_days:
+                    continue
+                record, why = publish_history(store, classes[name], args.runner)
+                if record is None:
+                    out.error(f"ecom-run: {why}")
+                else:
+                    records.append(record)
     except RecordNotWritten as e:
         return give_up(EXIT_OUTPUT_ROOT, f"ecom-run: cannot write a run record: {e}; the jobs "
                        "after it were not run")

@@ -14,12 +14,13 @@ overlap hold the same samples, which Prometheus' compaction merges.
 
 Sources, read through ecomsuite.layout:
 
-* daily_revenue (its latest complete output, one row per day and region; and any per-day
-  output partition ``<job>/dt=YYYY-MM-DD/<run_id>/``, which wins for its day): orders,
+* daily_revenue (its latest complete output, one row per day and region; and the answer
+  for each day with a partition of daily partials ``<job>/dt=YYYY-MM-DD/<run_id>/``, written
+  by ``ecom-run --day`` and merged by ecomsuite.periods, which wins for its day): orders,
   gross and net revenue per sales region, the anomaly flag per region and over every region;
 * fraud_signals: entities flagged per rule and day (exporters.business.fraud_by_day);
-* device_conversions' per-day partitions, where the pipeline writes them: conversion per
-  device and day;
+* device_conversions' day partitions (``ecom-run --day``), each day's answer merged from
+  its partials: conversion per device and day;
 * the data root's ingest manifests: valid and rejected records per dataset and day.
 
 Prometheus drops blocks older than its retention (``--storage.tsdb.retention.time``, 15
@@ -55,23 +56,24 @@ def _rows(out, run_dir):
     return parse_output_lines(text.splitlines())
 
 
-def _day_partitions(out, job):
-    """{day: newest complete version dir} of a job's per-day output partitions."""
-    found = {}
-    try:
-        names = out.store.names(out.job_dir(job))
-    except FileNotFoundError:
-        return found
-    for name in names:
-        if name.startswith(layout.DAY_PREFIX):
-            try:
-                day = layout.as_date(name[len(layout.DAY_PREFIX):])
-            except layout.LayoutError:
-                continue
-            latest = out.latest_output(job, day)
-            if latest is not None:
-                found[day.isoformat()] = latest
-    return found
+def _day_answers(out, job):
+    """{day: rows [(key, value)]}: the job's answer for each day that has a complete
+    partition of its daily partials (``ecom-run --day``), merged from them by
+    ecomsuite.periods (with the days before it that the job's window reads)."""
+    from ecomsuite import periods
+    job_cls = periods.partial_jobs().get(job)
+    if job_cls is None:
+        return {}
+    days = out.partition_days(job)
+    answers = {}
+    for day in days:
+        try:
+            rows = periods.answer(out, job_cls, [day], landed=days)
+        except periods.PeriodError:     # a window day missing: no answer for that day
+            continue
+        text = b"".join(periods.output_lines(job_cls, rows)).decode("utf-8")
+        answers[day.isoformat()] = parse_output_lines(text.splitlines())
+    return answers
 
 
 def _by_day(out, job, split):
@@ -81,8 +83,8 @@ def _by_day(out, job, split):
     latest = out.latest_output(job)
     if latest is not None:
         days.update(split(_rows(out, latest)))
-    for day, run_dir in _day_partitions(out, job).items():
-        got = split(_rows(out, run_dir))
+    for day, rows in _day_answers(out, job).items():
+        got = split(rows)
         days[day] = got.get(day, next(iter(got.values()), None))
     return {d: v for d, v in days.items() if v is not None}
 
@@ -136,9 +138,8 @@ def history_samples(outputs_root, data_root=None):
 
 
 def _day_partitions_rows(out, job):
-    """{day: {key: row}} of a job's per-day output partitions only."""
-    return {day: {str(k): v for k, v in _rows(out, run_dir)}
-            for day, run_dir in _day_partitions(out, job).items()}
+    """{day: {key: row}} of the job's answers for the days that have a partition."""
+    return {day: {str(k): v for k, v in rows} for day, rows in _day_answers(out, job).items()}
 
 
 def _escape(value):

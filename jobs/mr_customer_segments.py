@@ -139,14 +139,55 @@ class MRCustomerSegments(CanonicalJob):
             except ValueError:
                 self.arg_parser.error("--as-of must be a date YYYY-MM-DD")
 
+    # A day's partials: per customer bucket, the customer rows landed that day, each
+    # customer's orders summary (last order day: max; orders, completed cents: sums) and
+    # furthest action (max). RFM as of a day reads every partition up to it.
+    PARTIAL_STEP = 0
+    HISTORY_TO_DATE = True
+
     def steps(self):
-        return [
+        return self.partial_steps([
             MRStep(mapper_raw=self.mapper_raw_customer_parts,
                    reducer_init=self.reducer_init_groups,
                    reducer=self.reducer_join_customer,
                    reducer_final=self.reducer_final_groups),
             MRStep(reducer=self.reducer_segments),
-        ]
+        ])
+
+    @staticmethod
+    def fold_parts(parts):
+        """A bucket's records folded: ([(customer, tier code)] rows, {customer: [last order
+        day, orders, completed cents]}, {customer: furthest action})."""
+        rows, orders, furthest = [], {}, {}
+        for kind, ids, *values in parts:
+            if kind == CUSTOMER_ROW:
+                rows.extend(zip(ids, values[0]))
+            elif kind == ORDERS_SUMMARY:
+                for customer, last, n, spent in zip(ids, *values):
+                    o = orders.get(customer)
+                    if o is None:
+                        orders[customer] = [last, n, spent]
+                    else:
+                        o[0] = max(o[0], last)
+                        o[1] += n
+                        o[2] += spent
+            else:
+                for customer, a in zip(ids, values[0]):
+                    if a > furthest.get(customer, -1):
+                        furthest[customer] = a
+        return rows, orders, furthest
+
+    def merge_partials(self, bucket, parts):
+        rows, orders, furthest = self.fold_parts(parts)
+        if rows:
+            rows.sort()
+            yield [CUSTOMER_ROW, [c for c, _ in rows], [t for _, t in rows]]
+        if orders:
+            ids = sorted(orders)
+            yield [ORDERS_SUMMARY, ids, *([orders[c][i] for c in ids] for i in range(3))]
+        if furthest:
+            ids = sorted(furthest)
+            yield [CLICKS_SUMMARY, ids, [furthest[c] for c in ids]]
 
     def mapper_raw_customer_parts(self, input_path, input_uri):
         """Per bucket of this file's customers: their rows, orders summaries or furthest actions."""
@@ -188,24 +229,10 @@ class MRCustomerSegments(CanonicalJob):
 
     def reducer_join_customer(self, bucket, parts):
         """A bucket of customers is whole here: join each one's row, orders and sessions."""
-        tiers, orders, furthest = {}, {}, {}
-        for kind, ids, *values in parts:
-            if kind == CUSTOMER_ROW:
-                for customer, tier in zip(ids, values[0]):
-                    tiers.setdefault(customer, []).append(TIERS[tier])
-            elif kind == ORDERS_SUMMARY:
-                for customer, last, n, spent in zip(ids, *values):
-                    o = orders.get(customer)
-                    if o is None:
-                        orders[customer] = [last, n, spent]
-                    else:
-                        o[0] = max(o[0], last)
-                        o[1] += n
-                        o[2] += spent
-            else:
-                for customer, a in zip(ids, values[0]):
-                    if a > furthest.get(customer, -1):
-                        furthest[customer] = a
+        rows, orders, furthest = self.fold_parts(parts)
+        tiers = {}
+        for customer, tier in rows:
+            tiers.setdefault(customer, []).append(TIERS[tier])
         if orders:
             latest = max(o[0] for o in orders.values())
             self.latest = latest if self.latest is None else max(self.latest, latest)

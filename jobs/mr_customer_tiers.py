@@ -17,9 +17,26 @@ class MRCustomerTiers(CanonicalJob):
     DATASET = CUSTOMERS
     COLUMNS = ("lifetime_value", "tier")
 
+    # A day's partials: [tier, customers, lifetime_value_cents] per tier of the customers
+    # landed that day (each customer is landed once, on its sign-up day or the backlog's).
+    PARTIAL_STEP = 0
+
     def steps(self):
-        return [MRStep(mapper_raw=self.mapper_raw_tier_totals,
-                       reducer=self.reducer_tier_shares)]
+        return self.partial_steps([MRStep(mapper_raw=self.mapper_raw_tier_totals,
+                                          reducer=self.reducer_tier_shares)])
+
+    @staticmethod
+    def sum_tiers(partials):
+        tiers = {}
+        for tier, customers, ltv in partials:
+            t = tiers.setdefault(tier, [0, 0])
+            t[0] += customers
+            t[1] += ltv
+        return tiers
+
+    def merge_partials(self, _, partials):
+        for tier, totals in sorted(self.sum_tiers(partials).items()):
+            yield [tier, *totals]
 
     def mapper_raw_tier_totals(self, input_path, input_uri):
         """In-mapper combining: one [tier, customers, lifetime_value_cents] per tier."""
@@ -32,11 +49,7 @@ class MRCustomerTiers(CanonicalJob):
                 yield ALL_TIERS, [name, counts[i], sums[i]]
 
     def reducer_tier_shares(self, _, partials):
-        tiers = {}
-        for tier, customers, ltv in partials:
-            t = tiers.setdefault(tier, [0, 0])
-            t[0] += customers
-            t[1] += ltv
+        tiers = self.sum_tiers(partials)
         everyone = sum(t[0] for t in tiers.values())
         for tier, (customers, ltv) in sorted(tiers.items()):
             yield tier, {

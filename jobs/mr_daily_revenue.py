@@ -69,6 +69,8 @@ class MRDailyRevenue(CanonicalJob):
     KEY_FIELDS = ("day", "region")  # names of the output key's parts (Parquet export)
     DATASET = ORDERS
     COLUMNS = ("total_amount", "order_date", "status", "region")
+    PARTIAL_STEP = 0   # a day's partials: its [day, region, *totals] per region
+    WINDOW_BEFORE = DEFAULT_WINDOW_DAYS   # a period's first day is judged on the week before
 
     def configure_args(self):
         super().configure_args()
@@ -100,8 +102,17 @@ class MRDailyRevenue(CanonicalJob):
             setattr(self, name, value)
 
     def steps(self):
-        return [MRStep(mapper_raw=self.mapper_raw_day_region_totals,
-                       reducer=self.reducer_days)]
+        return self.partial_steps([MRStep(mapper_raw=self.mapper_raw_day_region_totals,
+                                          reducer=self.reducer_days)])
+
+    def merge_partials(self, _, partials):
+        totals = {}
+        for day, region, *t in partials:
+            into = totals.setdefault((day, region), [0] * len(t))
+            for i, n in enumerate(t):
+                into[i] += n
+        for (day, region), t in sorted(totals.items()):
+            yield [day, region, *t]
 
     def mapper_raw_day_region_totals(self, input_path, input_uri):
         """In-mapper combining: one total per (day, region) of this file."""

@@ -44,14 +44,31 @@ class MRDeviceConversions(CanonicalJob):
         if self.options.session_buckets < 1:
             self.arg_parser.error("--session-buckets must be at least 1")
 
+    # A day's partials: per session bucket and device, the sorted ids of its sessions and
+    # of its converted sessions, and its PURCHASE events: days' id sets unite exactly.
+    PARTIAL_STEP = 0
+
     def steps(self):
-        return [
+        return self.partial_steps([
             MRStep(mapper_raw=self.mapper_raw_session_sets,
                    reducer_init=self.reducer_init_devices,
                    reducer=self.reducer_count_sessions,
                    reducer_final=self.reducer_final_device_partials),
             MRStep(reducer=self.reducer_device_totals),
-        ]
+        ])
+
+    def merge_partials(self, bucket, parts):
+        by_device = {}
+        for part in parts:
+            for device, (ids, bought, n) in part.items():
+                d = by_device.setdefault(device, [set(), set(), 0])
+                d[0].update(ids.split("\n"))
+                if bought:
+                    d[1].update(bought.split("\n"))
+                d[2] += n
+        if by_device:
+            yield {device: ["\n".join(sorted(ids)), "\n".join(sorted(bought)), n]
+                   for device, (ids, bought, n) in sorted(by_device.items())}
 
     def mapper_raw_session_sets(self, input_path, input_uri):
         """In-mapper combining: per session bucket of this file and per device, its

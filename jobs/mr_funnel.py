@@ -110,14 +110,33 @@ class MRFunnel(CanonicalJob):
         super().load_args(args)
         check_buckets_arg(self)
 
+    # A day's partials: per session bucket, its sessions' events that can count (the
+    # mapper's record, merged): days' events of a session that spans midnight merge by id.
+    PARTIAL_STEP = 0
+
     def steps(self):
-        return [
+        return self.partial_steps([
             MRStep(mapper_raw=self.mapper_raw_session_buckets,
                    reducer_init=self.reducer_init_stage_counts,
                    reducer=self.reducer_bucket_stages,
                    reducer_final=self.reducer_final_stage_partials),
             MRStep(reducer=self.reducer_device_funnel),
-        ]
+        ])
+
+    def merge_partials(self, bucket, parts):
+        """The bucket's records as one: sessions in id order, each one's events that can
+        count in time order (events_that_can_count over the merged events)."""
+        names, sizes, events = zip(*parts)
+        events = np.frombuffer("".join(events).encode("ascii"), dtype=f"S{EVENT_WIDTH}")
+        sessions = np.repeat(np.concatenate([unpack_array(n) for n in names]),
+                             np.concatenate([unpack_array(n) for n in sizes]))
+        order = group_order(sessions, events)
+        sessions, events = sessions[order], events[order]
+        keep = events_that_can_count(group_starts(sessions), event_actions(events))
+        sessions, events = sessions[keep], events[keep]
+        starts = group_starts(sessions)
+        yield [pack_array(sessions[starts]), pack_array(np.diff(np.append(starts, len(events)))),
+               events.tobytes().decode("ascii")]
 
     def mapper_raw_session_buckets(self, input_path, input_uri):
         """Per bucket of this file's sessions, one record of their events that can count:

@@ -1,10 +1,13 @@
 """Ingest: landed CSV files -> canonical Parquet parts, quarantined records and per-file
 counts, as tagged lines (ecomsuite.ingest splits them into partitions after the job).
 
-A map-only job: one map task per landed file (``mapper_raw``). Run it through
-``ecom-ingest``, which plans the partitions and publishes them; by hand it prints the
-tagged lines.
+A map-only job over work items (``mapper_raw``: one map task per item): each input is a
+small JSON file naming a landed file, whole, or one range of whole records of a large
+plain file (``ecomsuite.ingest.work_items``); the task reads that file or range itself.
+Run it through ``ecom-ingest``, which plans the items and publishes the partitions.
 """
+
+import json
 
 import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
 
@@ -39,9 +42,11 @@ class MRIngest(MRJob):
         return [MRStep(mapper_raw=self.mapper_raw_ingest)]
 
     def mapper_raw_ingest(self, input_path, input_uri):
-        for line in ingest.ingest_file(input_path, input_uri, self.options.part_rows):
+        with open(input_path, encoding="utf-8") as f:
+            item = json.load(f)
+        for line in ingest.ingest_item(item, self.options.part_rows):
             if line.startswith('{"kind": "file"'):
-                self.increment_counter(COUNTERS, "files", 1)
+                self.increment_counter(COUNTERS, "files" if item["ranges"] == 1 else "ranges", 1)
             yield None, line
 
 

@@ -19,10 +19,11 @@ class MRSalesByRegion(CanonicalJob):
     NAME = "sales_by_region"
     DATASET = ORDERS
     COLUMNS = ("total_amount", "status", "region")
+    PARTIAL_STEP = 0   # a day's partials: one [region, orders, gross, completed, sales] each
 
     def steps(self):
-        return [MRStep(mapper_raw=self.mapper_raw_region_totals,
-                       reducer=self.reducer_sum_region)]
+        return self.partial_steps([MRStep(mapper_raw=self.mapper_raw_region_totals,
+                                          reducer=self.reducer_sum_region)])
 
     def mapper_raw_region_totals(self, input_path, input_uri):
         """In-mapper combining: one [region, orders, gross, completed, completed_sales] per region."""
@@ -36,12 +37,21 @@ class MRSalesByRegion(CanonicalJob):
                 yield ALL_REGIONS, [name, other + done, sums[2 * r] + sums[2 * r + 1], done,
                                     sums[2 * r + 1]]
 
-    def reducer_sum_region(self, _, partials):
+    @staticmethod
+    def sum_regions(partials):
         regions = {}
         for region, *t in partials:
             r = regions.setdefault(region, [0, 0, 0, 0])
             for i, n in enumerate(t):
                 r[i] += n
+        return regions
+
+    def merge_partials(self, _, partials):
+        for region, totals in sorted(self.sum_regions(partials).items()):
+            yield [region, *totals]
+
+    def reducer_sum_region(self, _, partials):
+        regions = self.sum_regions(partials)
         for region, (orders, gross, completed, completed_sales) in sorted(regions.items()):
             yield region, {
                 "orders": orders,

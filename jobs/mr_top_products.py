@@ -48,9 +48,25 @@ class MRTopProducts(CanonicalJob):
         if self.options.top_k < 1:
             self.arg_parser.error("--top-k must be at least 1")
 
+    # A day's partials: completed [product, units, cents, orders] per region (and "all").
+    PARTIAL_STEP = 0
+
     def steps(self):
-        return [MRStep(mapper_raw=self.mapper_raw_product_totals,
-                       reducer=self.reducer_rank_products)]
+        return self.partial_steps([MRStep(mapper_raw=self.mapper_raw_product_totals,
+                                          reducer=self.reducer_rank_products)])
+
+    @staticmethod
+    def sum_products(partials):
+        products = {}
+        for product, *t in partials:
+            p = products.setdefault(product, [0, 0, 0])
+            for i, n in enumerate(t):
+                p[i] += n
+        return products
+
+    def merge_partials(self, region, partials):
+        for product, totals in sorted(self.sum_products(partials).items()):
+            yield [product, *totals]
 
     def mapper_raw_product_totals(self, input_path, input_uri):
         """In-mapper combining: completed [units, cents, orders] per (region, product), and overall."""
@@ -74,11 +90,7 @@ class MRTopProducts(CanonicalJob):
             yield ALL_REGIONS, [product, *t]
 
     def reducer_rank_products(self, region, partials):
-        products = {}
-        for product, *t in partials:
-            p = products.setdefault(product, [0, 0, 0])
-            for i, n in enumerate(t):
-                p[i] += n
+        products = self.sum_products(partials)
         for ranking, sort_key in RANKINGS:
             top = sorted(products.items(), key=sort_key)[:self.options.top_k]
             for rank, (product, (units, cents, orders)) in enumerate(top, 1):

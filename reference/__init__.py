@@ -7,6 +7,7 @@ DuckDB's CSV reader and SQL, Python's csv module, exact decimals rounded half up
   reference.core       the three core jobs (DuckDB SQL)
   reference.analytics  the further analytics, written from docs/analytics.md (SQL where the
                        question is relational, plain Python where it is sequential)
+  reference.periods    period answers (runs by day) over the canonical partitions of their days
   reference.sql        every job in SQL only, a speed reference for the benchmark
                        (``reference_for(job)``); the tests check the jobs against the others
 

@@ -1,6 +1,7 @@
 """Fixtures of the monitoring tests: real pipeline outputs, fake Hadoop endpoints, free ports."""
 
 import datetime
+import json
 import os
 import shutil
 import socket
@@ -98,3 +99,27 @@ def make_registry(outputs="", namenode_url="", resourcemanager_url="", jobs=TABL
     settings = Settings(outputs=str(outputs), namenode_url=namenode_url,
                         resourcemanager_url=resourcemanager_url, **kw)
     return build_registry(build_collector(settings, jobs=jobs), process_metrics=False)
+
+
+def write_day_partitions(data, outputs, job_file, job, days, dataset="clickstream"):
+    """`ecom-run --day D --jobs <job>` (inline) for each day: the day's partials in its
+    partition <output>/<job>/dt=<day>/<run_id>/, which the backfill answers from. Yields
+    (day, the day's expected answer {key: row}), from the job run by hand on that day's
+    canonical parts of `dataset` alone (an independent whole run, not through the
+    partials)."""
+    from ecomsuite.layout import DataLayout
+
+    layout = DataLayout(data)
+    for day in days:
+        run = subprocess.run([sys.executable, "-m", "ecomsuite.pipeline", "--runner", "inline",
+                              "--data", data, "--output", outputs, "--jobs", job,
+                              "--day", day.isoformat(), "--quiet"],
+                             capture_output=True, text=True, cwd=REPO, timeout=300)
+        assert run.returncode == 0, run.stderr
+        parts = layout.canonical_parts(dataset, [day])
+        result = subprocess.run([sys.executable, os.path.join(REPO, "jobs", job_file), *parts],
+                                capture_output=True, text=True, cwd=REPO, timeout=300)
+        assert result.returncode == 0, result.stderr
+        rows = [[json.loads(x) for x in line.split("\t")]
+                for line in result.stdout.splitlines() if line]
+        yield day, {tuple(k) if isinstance(k, list) else k: v for k, v in rows}

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from exporters.backfill import history_samples, openmetrics
-from tests.monitoring.conftest import DAILY_DAYS, REPO
+from tests.monitoring.conftest import DAILY_DAYS, REPO, write_day_partitions
 
 LINE = re.compile(r'^(\w+)\{([^}]*)\} (\S+) (\d+)$')
 
@@ -87,36 +87,31 @@ def test_the_history_equals_daily_revenue_and_the_manifests(daily_run, tmp_path)
     assert all(len(v) == DAILY_DAYS for v in got.values())
 
 
-def test_per_day_partitions_give_conversion_per_device_and_win_for_their_day(daily_run, tmp_path):
+def test_day_partitions_give_conversion_per_device_and_revenue_for_their_day(daily_run,
+                                                                             tmp_path):
+    """`ecom-run --day` writes a day's partials; the backfill answers that day from them
+    (ecomsuite.periods): conversion per device equal to the job run on that day's data
+    alone, and the day's orders per region equal to the whole output's."""
     import shutil
 
-    _, outputs, newest = daily_run
-    out = shutil.copytree(outputs, tmp_path / "output")
-    day = newest.isoformat()
-    rows = {"desktop": 0.25, "mobile": 0.125, "all": 0.2}
-    part_dir = os.path.join(out, "device_conversions", f"dt={day}", "20990101T000000-x")
-    os.makedirs(part_dir)
-    with open(os.path.join(part_dir, "part-00000"), "w", encoding="utf-8") as f:
-        for device, rate in rows.items():
-            f.write(json.dumps(device) + "\t" + json.dumps(
-                {"sessions": 8, "converted_sessions": 2, "conversion_rate": rate,
-                 "purchases": 2}) + "\n")
-    open(os.path.join(part_dir, "_SUCCESS"), "w").close()
-    # a daily_revenue partition of the newest day replaces the whole output's row for it
-    rev_dir = os.path.join(out, "daily_revenue", f"dt={day}", "20990101T000000-x")
-    os.makedirs(rev_dir)
-    with open(os.path.join(rev_dir, "part-00000"), "w", encoding="utf-8") as f:
-        f.write(json.dumps([day, "LATAM"]) + "\t" + json.dumps(
-            {"orders": 12345, "gross_revenue": 1.0, "net_revenue": 1.0, "anomaly": False}) + "\n")
-    open(os.path.join(rev_dir, "_SUCCESS"), "w").close()
-    got = parse(openmetrics(history_samples(str(out))))
-    ts = midnight(day)
+    data, outputs, newest = daily_run
+    out = str(shutil.copytree(outputs, tmp_path / "output"))
+    whole = parse(openmetrics(history_samples(out)))
+    expected = dict(write_day_partitions(data, out, "mr_device_conversions.py",
+                                         "device_conversions", [newest]))[newest]
+    list(write_day_partitions(data, out, "mr_daily_revenue.py", "daily_revenue", [newest],
+                              dataset="orders"))
+    got = parse(openmetrics(history_samples(out)))
+    ts = midnight(newest.isoformat())
     conv = {dict(k[1])["device"]: v for k, v in got.items()
             if k[0] == "ecommerce_history_conversion_ratio"}
-    assert conv == {"desktop": {ts: 0.25}, "mobile": {ts: 0.125}}
-    latam = got[("ecommerce_history_orders", (("job", "ecommerce-exporter"),
-                                              ("sales_region", "LATAM")))]
-    assert latam[ts] == 12345 and len(latam) == DAILY_DAYS
+    assert conv == {device: {ts: row["conversion_rate"]}
+                    for device, row in expected.items() if device != "all"}
+    assert conv, "no conversion history from the day partition"
+    orders = {k: v for k, v in got.items() if k[0] == "ecommerce_history_orders"}
+    assert orders and all(len(v) == DAILY_DAYS for v in orders.values())
+    assert all(v[ts] == whole[k][ts] for k, v in orders.items())
+    assert whole.keys() <= got.keys()
 
 
 def test_backfill_refuses_without_a_target_or_without_processed_days(tmp_path):

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from grafana import config
-from tests.monitoring.conftest import DAILY_DAYS, REPO, free_port
+from tests.monitoring.conftest import DAILY_DAYS, REPO, free_port, write_day_partitions
 from tests.monitoring.processes import Prometheus, start_exporter, wait_for
 from tests.monitoring.promql import (
     dashboards,
@@ -65,27 +65,6 @@ def daily_revenue_rows(outputs):
                     key, value = (json.loads(x) for x in line.split("\t"))
                     rows[tuple(key)] = value
     return rows
-
-
-def write_day_partitions(data, outputs, job_file, job, days):
-    """The job run by hand (inline) on each day's canonical parts alone, published as that
-    day's output partition <output>/<job>/dt=<day>/<run_id>/ (OutputLayout.job_dir(job, day),
-    where `ecom-run --day` writes them)."""
-    from ecomsuite.layout import DataLayout, OutputLayout
-
-    layout, out = DataLayout(data), OutputLayout(outputs)
-    for day in days:
-        parts = layout.canonical_parts("clickstream", [day])
-        result = subprocess.run([sys.executable, os.path.join(REPO, "jobs", job_file), *parts],
-                                capture_output=True, text=True, cwd=REPO, timeout=300)
-        assert result.returncode == 0, result.stderr
-        run_dir = os.path.join(out.job_dir(job, day), "20990101T000000-test")
-        os.makedirs(run_dir)
-        with open(os.path.join(run_dir, "part-00000"), "w", encoding="utf-8") as f:
-            f.write(result.stdout)
-        open(os.path.join(run_dir, "_SUCCESS"), "w").close()
-        yield day, {json.loads(k): json.loads(v) for k, v in
-                    (line.split("\t") for line in result.stdout.splitlines() if line)}
 
 
 def test_history_freshness_and_an_anomaly_on_a_real_prometheus(daily_run, tmp_path):
