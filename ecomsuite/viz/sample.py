@@ -9,8 +9,8 @@ and ingest manifests, so the exporter's freshness gauges (``--data``) have value
 on it.
 
 Everything goes through the suite's own commands and layout: the generator CLI, the day
-commit (:class:`ecomsuite.layout.DataLayout`), ``ecom-run``, the job's own command line on
-one day's canonical parts published with :meth:`ecomsuite.layout.Versions.publish`.
+commit (:class:`ecomsuite.layout.DataLayout`), ``ecom-run`` (and ``ecom-run --from --to`` for
+the day partitions).
 """
 
 import datetime as dt
@@ -37,7 +37,6 @@ BAD_ROWS = {
 FAILING_JOB = "device_conversions"
 # the job whose per-day partitions the history needs (exporters/backfill.py)
 PER_DAY_JOB = "device_conversions"
-PER_DAY_RUN_ID = "20250101T000000-sample"
 
 
 def suspicious_rows(day):
@@ -58,25 +57,20 @@ def _run(args, quiet=True):
     return out
 
 
-def day_partitions(data_root, output_root, job=PER_DAY_JOB, days=None):
-    """Run `job` (inline, its own command line) on each of `days`' canonical parts alone
-    (default: every ingested day) and publish the result as that day's output partition
-    ``<output>/<job>/dt=DAY/<run>/`` (OutputLayout.job_dir(job, day)). Returns the days."""
-    from ecomsuite import registry
-
-    cls = registry.job_classes()[job]
-    data, out = layout.DataLayout(data_root), layout.OutputLayout(output_root)
-    dataset = "clickstream"
-    days = list(days) if days is not None else data.canonical_days(dataset)
-    for day in days:
-        parts = data.canonical_parts(dataset, [day])
-        run = _run(["-m", cls.__module__, "-r", "inline", *parts])
-        if run.returncode:
-            raise RuntimeError(f"{job} on {day}: {run.stderr.strip()[-800:]}")
-        versions = out.versions(job, day)
-        temp = versions.temp(PER_DAY_RUN_ID)
-        out.store.write_bytes(out.store.join(temp, "part-00000"), run.stdout.encode())
-        versions.publish(temp, PER_DAY_RUN_ID)
+def day_partitions(data_root, output_root, job=PER_DAY_JOB, days=None, runner="inline"):
+    """``ecom-run --from FIRST --to LAST --jobs <job>`` over `days` (default: every ingested
+    day): each day's partials in its partition ``<output>/<job>/dt=DAY/<run>/``, which the
+    history's backfill answers each day from. Returns the days."""
+    data = layout.DataLayout(data_root)
+    days = sorted(days) if days is not None else data.canonical_days("clickstream")
+    if not days:
+        return []
+    run = _run(["-m", "ecomsuite.pipeline", "--runner", runner, "--data", data_root,
+                "--output", output_root, "--jobs", job, "--from", days[0].isoformat(),
+                "--to", days[-1].isoformat(), "--max-malformed-share", "0.5", "--quiet"])
+    if run.returncode:
+        raise RuntimeError(f"ecom-run --from {days[0]} --to {days[-1]} --jobs {job} failed "
+                           f"({run.returncode}): {run.stderr.strip()[-800:]}")
     return days
 
 
@@ -112,11 +106,11 @@ def make(root, days=30, scale=0.2, bad_days=(3, 11, 12), runner="inline", fail_o
                 "--output", output_root, "--max-malformed-share", "0.5", "--quiet"])
     if run.returncode:
         raise RuntimeError(f"ecom-run failed ({run.returncode}): {run.stderr.strip()[-800:]}")
-    if fail_one:   # a run refused for its bad rows: the history's failure
+    day_partitions(data_root, output_root, runner=runner)
+    if fail_one:   # a run refused for its bad rows: the history's failure (the newest run)
         _run(["-m", "ecomsuite.pipeline", "--runner", runner, "--data", data_root,
               "--output", output_root, "--jobs", FAILING_JOB, "--max-malformed-share", "0",
               "--quiet"])
-    day_partitions(data_root, output_root)
     return data_root, output_root
 
 
