@@ -292,7 +292,9 @@ def draw_timeseries(canvas, panel, data, unit):
     # AutoDateLocator has no interval for a window of a few seconds: ticks every n seconds
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5) if span >= 60 else
                                mdates.SecondLocator(interval=max(1, int(span // 4) or 1)))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+    # Grafana's axis: clock times over a day or less, dates over days of history
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S" if span <= 86400 else
+                                                      "%m-%d"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
         lambda v, _: format_value(v, unit)))
     ymin, ymax = ax.get_ylim()
@@ -462,14 +464,17 @@ DRAW = {"timeseries": draw_timeseries, "stat": draw_stat, "bargauge": draw_barga
         "table": draw_table}
 
 
-def render(board, prom, start, end, step, name=""):
-    """Draw one dashboard: (PNG bytes, [PanelResult])."""
+def render(board, prom, start, end, step, name="", panel_window=None):
+    """Draw one dashboard: (PNG bytes, [PanelResult]). `panel_window(panel)` may give a
+    panel its own (start, end, step) (a panel of backfilled history on a dashboard of live
+    gauges); None keeps the dashboard's."""
     panels = board.get("panels", [])
     rows = max((p["gridPos"]["y"] + p["gridPos"]["h"] for p in panels), default=1)
     canvas = Canvas(board, rows)
     values = variables(board, end - start, step)
     span = dt.datetime.fromtimestamp(start, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    span_end = dt.datetime.fromtimestamp(end, dt.timezone.utc).strftime("%H:%M:%S")
+    end_fmt = "%H:%M:%S" if end - start < 86400 else "%Y-%m-%d %H:%M:%S"
+    span_end = dt.datetime.fromtimestamp(end, dt.timezone.utc).strftime(end_fmt)
     vars_text = "   ".join(f"{v['name']} = {(v.get('current') or {}).get('text', '')}"
                            for v in board.get("templating", {}).get("list", []))
     canvas.text(12, 20, board.get("title", name), fontsize=14, fontweight="bold", color="#222")
@@ -484,7 +489,11 @@ def render(board, prom, start, end, step, name=""):
             continue
         draw = DRAW.get(p.get("type"))
         unit = p.get("fieldConfig", {}).get("defaults", {}).get("unit", "")
-        data = panel_series(p, prom, values, start, end, step)
+        own = panel_window(p) if panel_window else None
+        if own:
+            data = panel_series(p, prom, variables(board, own[1] - own[0], own[2]), *own)
+        else:
+            data = panel_series(p, prom, values, start, end, step)
         if draw is None:
             x, y, w, h = _frame(canvas, p, unit)
             canvas.text(x + w / 2, y + h / 2, f"({p.get('type')} panel: not sketched)",

@@ -1,11 +1,17 @@
 """Pictures of every dashboard from a real Prometheus: ``python -m ecomsuite.viz.pictures``
 (``make pictures``, which also redraws the report's charts).
 
-It starts ecom-exporter on an output root and Debian's prometheus (both on free 127.0.0.1
-ports, Prometheus with the committed prometheus.yml and alert rules, scraping every second,
-storage in a temporary folder), lets Prometheus gather ``--history`` seconds of history, then
-draws each dashboard of ``--dashboards`` with :mod:`ecomsuite.viz.dashboards` into
-``<to>/dashboard-<name>.png``. Both processes are stopped (by their own pids) before it
+It backfills the processed days' history (``ecom-exporter backfill``'s samples, turned into
+TSDB blocks by promtool) into a temporary Prometheus data directory, starts ecom-exporter on
+an output root and a data root (``--data``: the freshness gauges) and Debian's prometheus on
+that directory (both on free 127.0.0.1 ports, Prometheus with the committed prometheus.yml
+and alert rules, scraping every second, a retention that keeps the oldest backfilled day),
+lets Prometheus gather ``--history`` seconds of live samples, then draws each dashboard of
+``--dashboards`` with :mod:`ecomsuite.viz.dashboards` into ``<to>/dashboard-<name>.png``.
+Each panel is drawn over its own window: the live seconds for panels of live gauges; a
+panel of the backfilled history over its dashboard's time range (``time.from``, e.g.
+``now-90d``, or the panel's ``timeFrom``) if that covers the backfilled days, else over the
+backfilled days (the sample world's days are in 2025). Both processes are stopped (by their own pids) before it
 returns. Hadoop's panels need a NameNode and a ResourceManager: ``--namenode-url`` and
 ``--resourcemanager-url``, or ``--start-cluster`` to bring the local cluster up for the
 pictures and down again (run it under ``flock /tmp/ecom-hadoop.lock``: the ports are shared).
@@ -17,7 +23,9 @@ import argparse
 import contextlib
 import glob
 import json
+import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -105,10 +113,42 @@ def load_dashboards(folder):
     return out
 
 
+def backfill(outputs, data, tsdb):
+    """The processed days' history as TSDB blocks in `tsdb` (exporters/backfill.py, as
+    ``ecom-exporter backfill --tsdb``); returns the backfilled samples' metric names and
+    sorted day timestamps (unix seconds, UTC midnights)."""
+    from exporters import backfill as bf
+
+    try:
+        samples = bf.history_samples(outputs, data or None)
+    except (OSError, ValueError, KeyError, TypeError, layout.LayoutError) as e:
+        raise VizError(f"cannot read the history from {outputs}: {e}") from e
+    if not samples:
+        return set(), []
+    path = os.path.join(os.path.dirname(os.path.abspath(tsdb)), "history.om")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(bf.openmetrics(samples, SCRAPE_JOB))
+    try:
+        bf.promtool_create_blocks(path, tsdb)
+    except bf.BackfillError as e:
+        raise VizError(str(e)) from e
+    return {m.name for m, _, _, _ in samples}, sorted({ts for _, _, _, ts in samples})
+
+
+def retention_for(days, now=None):
+    """A retention (``--storage.tsdb.retention.time``) that keeps the oldest backfilled day,
+    with a month to spare (Prometheus' default, 15d, would drop an older history)."""
+    now = time.time() if now is None else now
+    oldest = min(days, default=now)
+    return f"{max(15, math.ceil((now - oldest) / 86400) + 30)}d"
+
+
 @contextlib.contextmanager
 def monitoring(outputs, workdir, namenode_url="", resourcemanager_url="",
-               prometheus_yml="prometheus/prometheus.yml", interval="1s"):
-    """ecom-exporter and prometheus running; yields the Prometheus URL."""
+               prometheus_yml="prometheus/prometheus.yml", interval="1s", data="",
+               retention="15d"):
+    """ecom-exporter and prometheus (its storage: ``<workdir>/tsdb``, where a backfill may
+    already be) running; yields the Prometheus URL."""
     binary = shutil.which("prometheus")
     if not binary:
         raise VizError("prometheus not found: install Debian's prometheus (`make monitoring-deps`)")
@@ -116,7 +156,8 @@ def monitoring(outputs, workdir, namenode_url="", resourcemanager_url="",
     exporter = Service("ecom-exporter", [
         sys.executable, "-m", "exporters", "--web.listen-address", f"127.0.0.1:{exporter_port}",
         "--outputs", outputs, "--namenode-url", namenode_url,
-        "--resourcemanager-url", resourcemanager_url], os.path.join(workdir, "exporter.log"))
+        "--resourcemanager-url", resourcemanager_url, *(["--data", data] if data else [])],
+        os.path.join(workdir, "exporter.log"))
     prom = None
     try:
         exporter.wait_until(f"http://127.0.0.1:{exporter_port}/metrics")
@@ -124,6 +165,7 @@ def monitoring(outputs, workdir, namenode_url="", resourcemanager_url="",
                                 exporter_port, prom_port, interval)
         prom = Service("prometheus", [
             binary, f"--config.file={cfg}", f"--storage.tsdb.path={workdir}/tsdb",
+            f"--storage.tsdb.retention.time={retention}",
             f"--web.listen-address=127.0.0.1:{prom_port}", "--log.level=warn"],
             os.path.join(workdir, "prometheus.log"))
         url = f"http://127.0.0.1:{prom_port}"
@@ -135,14 +177,72 @@ def monitoring(outputs, workdir, namenode_url="", resourcemanager_url="",
         exporter.stop()
 
 
-def draw_all(prom_url, boards, to, start, end, step):
-    """Draw every dashboard into `to`; returns ({name: png path}, [PanelResult])."""
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "M": 30 * 86400,
+          "y": 365 * 86400}
+
+
+def relative_span(text):
+    """Seconds of a relative time like Grafana's ``now-90d`` (a dashboard's ``time.from``) or
+    ``30d`` (a panel's ``timeFrom``); None for anything else."""
+    m = re.fullmatch(r"(?:now-)?(\d+)([smhdwMy])", str(text or ""))
+    return int(m.group(1)) * _UNITS[m.group(2)] if m else None
+
+
+def board_span(board):
+    """Seconds of a dashboard's own relative time range (``now-90d`` to ``now``)."""
+    rng = board.get("time") or {}
+    return relative_span(rng.get("from")) if rng.get("to", "now") == "now" else None
+
+
+def reads_history(panel, metrics):
+    """Whether any of the panel's targets reads a backfilled metric."""
+    return any(re.search(rf"\b{re.escape(name)}\b", t.get("expr") or "")
+               for t in panel.get("targets", []) for name in metrics)
+
+
+def history_window(span, days, now=None):
+    """(start, end, step) for a panel of the backfilled history: its time range (`span`
+    seconds back from now) if that covers every backfilled day, else the backfilled days
+    (the first midnight to the end of the newest day); about 240 points either way."""
+    now = time.time() if now is None else now
+    if span is not None and now - span <= days[0] and days[-1] <= now:
+        start, end = now - span, now
+    else:
+        start, end = days[0], days[-1] + 86400 - 3600
+    return start, end, max(3600.0, (end - start) // 240)
+
+
+def windows(board, live, history, now=None):
+    """The window a dashboard is drawn over, and a panel_window for
+    :func:`ecomsuite.viz.dashboards.render`. `live` is the (start, end) of the live scrapes,
+    `history` the (metric names, sorted day timestamps) backfilled. A dashboard whose panels
+    all read the history is drawn over :func:`history_window` of its own range; any other
+    over the live scrapes (one point per 1/120), with its history panels (if any) over
+    :func:`history_window` of their own ``timeFrom`` or the dashboard's range."""
+    metrics, days = history
+    panels = [p for p in board.get("panels", []) if p.get("type") != "row"]
+    span = board_span(board)
+    if days and panels and all(reads_history(p, metrics) for p in panels):
+        return history_window(span, days, now), None
+    start, end = live
+
+    def panel_window(panel):
+        if days and reads_history(panel, metrics):
+            return history_window(relative_span(panel.get("timeFrom")) or span, days, now)
+        return None
+    return (start, end, max(1.0, (end - start) / 120)), panel_window
+
+
+def draw_all(prom_url, boards, to, live, history=(set(), [])):
+    """Draw every dashboard into `to`, each over its :func:`windows`; returns
+    ({name: png path}, [PanelResult])."""
     from ecomsuite.viz import dashboards
     prom = dashboards.Prometheus(prom_url)
     os.makedirs(to, exist_ok=True)
     paths, results = {}, []
     for name, board in boards.items():
-        png, res = dashboards.render(board, prom, start, end, step, name)
+        (start, end, step), panel_window = windows(board, live, history)
+        png, res = dashboards.render(board, prom, start, end, step, name, panel_window)
         path = os.path.join(to, f"dashboard-{name}.png")
         with open(path + ".tmp", "wb") as f:
             f.write(png)
@@ -153,23 +253,38 @@ def draw_all(prom_url, boards, to, start, end, step):
 
 
 def capture(outputs, to, history=60, dashboards_dir="grafana/dashboards", namenode_url="",
-            resourcemanager_url="", prometheus_yml="prometheus/prometheus.yml", progress=None):
-    """Run the exporter and Prometheus for `history` seconds, then draw every dashboard."""
+            resourcemanager_url="", prometheus_yml="prometheus/prometheus.yml", progress=None,
+            data=""):
+    """Backfill the processed days' history, run the exporter (on `outputs` and, for the
+    freshness gauges, the data root `data`) and Prometheus for `history` seconds, then draw
+    every dashboard."""
     say = progress or (lambda _msg: None)
     boards = load_dashboards(dashboards_dir)
     out = layout.OutputLayout(outputs)
     if not out.store.exists(out.root):
         raise VizError(f"no output folder {out.store.describe(out.root)}: run the jobs first "
                        "(`make demo`)")
+    if data:
+        src = layout.DataLayout(data)
+        if not src.store.exists(src.root):
+            raise VizError(f"no data folder {src.store.describe(src.root)}: land and ingest "
+                           "days first (`make demo`)")
+        data = src.root
     with tempfile.TemporaryDirectory(prefix="ecom-pictures-") as work:
+        backfilled = backfill(out.root, data, os.path.join(work, "tsdb"))
+        if backfilled[1]:
+            first, last = (time.strftime("%Y-%m-%d", time.gmtime(t))
+                           for t in (backfilled[1][0], backfilled[1][-1]))
+            say(f"backfilled {len(backfilled[1])} days of history ({first} .. {last})")
         with monitoring(out.root, work, namenode_url, resourcemanager_url,
-                        prometheus_yml) as url:
+                        prometheus_yml, data=data,
+                        retention=retention_for(backfilled[1])) as url:
             wait_for_first_scrape(url)
             start = time.time()
             say(f"prometheus {url} scraping the exporter for {history:g} s of history ...")
             time.sleep(history)
             end = time.time()
-            return draw_all(url, boards, to, start, end, step=max(1.0, history / 120))
+            return draw_all(url, boards, to, (start, end), backfilled)
 
 
 def wait_for_first_scrape(url, timeout=60):
@@ -199,6 +314,10 @@ def main(argv=None):
                "fault (no prometheus, no outputs, a port taken).")
     p.add_argument("--output", default=layout.DEFAULT_OUTPUT_ROOT, metavar="DIR",
                    help="the jobs' output root the exporter reads (default: %(default)s)")
+    p.add_argument("--data", default=layout.DEFAULT_DATA_ROOT, metavar="DIR",
+                   help="the data root (landing zone and ingest manifests) for the freshness "
+                        "gauges and the ingested rows' history; '' for none "
+                        "(default: %(default)s)")
     p.add_argument("--to", default=os.path.join("docs", "img"), metavar="DIR",
                    help="folder for dashboard-<name>.png (default: %(default)s)")
     p.add_argument("--history", type=float, default=60, metavar="SECONDS",
@@ -223,7 +342,8 @@ def main(argv=None):
             nn, rm = "http://127.0.0.1:9870", "http://127.0.0.1:8088"
         paths, results = capture(args.output, args.to, args.history, args.dashboards, nn, rm,
                                  args.prometheus_config,
-                                 progress=lambda m: print(f"pictures: {m}", flush=True))
+                                 progress=lambda m: print(f"pictures: {m}", flush=True),
+                                 data=args.data)
     except (VizError, layout.LayoutError, OSError, subprocess.CalledProcessError) as e:
         print(f"pictures: {e}", file=sys.stderr)
         return 2

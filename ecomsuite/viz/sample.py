@@ -1,11 +1,16 @@
 """A small world that gives every picture something to show: landed days with an anomaly
 day, a few bad rows in the landed files (so the quarantine holds reasons), bot sessions,
 an order burst and an outlier order (for the fraud flags), every
-job run, and one run that fails (so the history shows a failure). ``make pictures`` draws the
-committed pictures from it, and tests/report checks the report on it.
+job run, one run that fails (so the history shows a failure), and device_conversions'
+per-day output partitions (``<output>/device_conversions/dt=DAY/<run>/``, which the history's
+conversion per device and day is backfilled from). The data root keeps its landing commits
+and ingest manifests, so the exporter's freshness gauges (``--data``) have values.
+``make pictures`` draws the committed pictures from it, and tests/report checks the report
+on it.
 
 Everything goes through the suite's own commands and layout: the generator CLI, the day
-commit (:class:`ecomsuite.layout.DataLayout`), ``ecom-run``.
+commit (:class:`ecomsuite.layout.DataLayout`), ``ecom-run`` (and ``ecom-run --from --to`` for
+the day partitions).
 """
 
 import datetime as dt
@@ -30,6 +35,8 @@ BAD_ROWS = {
     "customers": ["CUST99999,A,B,e,X,LATAM,2024-01-01,1.00,DIAMOND"],
 }
 FAILING_JOB = "device_conversions"
+# the job whose per-day partitions the history needs (exporters/backfill.py)
+PER_DAY_JOB = "device_conversions"
 
 
 def suspicious_rows(day):
@@ -48,6 +55,23 @@ def suspicious_rows(day):
 def _run(args, quiet=True):
     out = subprocess.run([sys.executable, *args], capture_output=quiet, text=True)
     return out
+
+
+def day_partitions(data_root, output_root, job=PER_DAY_JOB, days=None, runner="inline"):
+    """``ecom-run --from FIRST --to LAST --jobs <job>`` over `days` (default: every ingested
+    day): each day's partials in its partition ``<output>/<job>/dt=DAY/<run>/``, which the
+    history's backfill answers each day from. Returns the days."""
+    data = layout.DataLayout(data_root)
+    days = sorted(days) if days is not None else data.canonical_days("clickstream")
+    if not days:
+        return []
+    run = _run(["-m", "ecomsuite.pipeline", "--runner", runner, "--data", data_root,
+                "--output", output_root, "--jobs", job, "--from", days[0].isoformat(),
+                "--to", days[-1].isoformat(), "--max-malformed-share", "0.5", "--quiet"])
+    if run.returncode:
+        raise RuntimeError(f"ecom-run --from {days[0]} --to {days[-1]} --jobs {job} failed "
+                           f"({run.returncode}): {run.stderr.strip()[-800:]}")
+    return days
 
 
 def make(root, days=30, scale=0.2, bad_days=(3, 11, 12), runner="inline", fail_one=True):
@@ -82,7 +106,8 @@ def make(root, days=30, scale=0.2, bad_days=(3, 11, 12), runner="inline", fail_o
                 "--output", output_root, "--max-malformed-share", "0.5", "--quiet"])
     if run.returncode:
         raise RuntimeError(f"ecom-run failed ({run.returncode}): {run.stderr.strip()[-800:]}")
-    if fail_one:   # a run refused for its bad rows: the history's failure
+    day_partitions(data_root, output_root, runner=runner)
+    if fail_one:   # a run refused for its bad rows: the history's failure (the newest run)
         _run(["-m", "ecomsuite.pipeline", "--runner", runner, "--data", data_root,
               "--output", output_root, "--jobs", FAILING_JOB, "--max-malformed-share", "0",
               "--quiet"])

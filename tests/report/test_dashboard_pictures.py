@@ -27,14 +27,15 @@ def png_size(path):
 
 @pytest.fixture(scope="module")
 def drawn(world, tmp_path_factory):
-    """Every dashboard drawn after 12 s of history; Hadoop's endpoints are the monitoring
-    tests' stand-in serving captured NameNode and ResourceManager JSON."""
+    """Every dashboard drawn after 12 s of live history, the processed days backfilled and
+    the exporter reading the world's data root (freshness); Hadoop's endpoints are the
+    monitoring tests' stand-in serving captured NameNode and ResourceManager JSON."""
     to = str(tmp_path_factory.mktemp("pictures"))
     with FakeHadoop() as fake:
         paths, results = pictures.capture(
             world[1], to, history=12, dashboards_dir=DASHBOARDS, namenode_url=fake.url,
             resourcemanager_url=fake.url,
-            prometheus_yml=os.path.join(REPO, "prometheus", "prometheus.yml"))
+            prometheus_yml=os.path.join(REPO, "prometheus", "prometheus.yml"), data=world[0])
     return paths, results
 
 
@@ -113,3 +114,29 @@ def test_committed_pictures_cover_every_dashboard_and_chart():
         path = os.path.join(img, "report", f"{chart}.png")
         assert os.path.exists(path), f"{path}: run make pictures"
         assert f"img/report/{chart}.png" in report
+
+
+def test_each_panel_is_drawn_over_a_window_where_its_data_is():
+    """Live panels over the live scrapes; history panels over their dashboard's range when it
+    covers the backfilled days, else over those days; a retention that keeps them."""
+    day = 86400
+    now = 1_000 * day
+    live = (now - 60, now)
+    metrics = {"ecommerce_history_orders"}
+    hist = {"type": "timeseries", "targets": [{"expr": "sum(ecommerce_history_orders)"}]}
+    gauge = {"type": "stat", "targets": [{"expr": "max(ecommerce_history_orders_x)"}]}
+    history_board = {"time": {"from": "now-90d", "to": "now"}, "panels": [
+        {"type": "row", "panels": []}, hist]}
+    recent = [now - 10 * day, now - 3 * day]
+    (start, end, step), per_panel = pictures.windows(history_board, live, (metrics, recent), now)
+    assert (start, end) == (now - 90 * day, now) and per_panel is None and step >= 3600
+    old = [now - 500 * day, now - 471 * day]
+    (start, end, _), _ = pictures.windows(history_board, live, (metrics, old), now)
+    assert start == old[0] and old[1] < end < old[1] + day
+    mixed = {"time": {"from": "now-24h", "to": "now"}, "panels": [gauge, hist]}
+    (start, end, step), per_panel = pictures.windows(mixed, live, (metrics, old), now)
+    assert (start, end) == live and step == 1.0
+    assert per_panel(gauge) is None and per_panel(hist)[0] == old[0]
+    assert pictures.windows(mixed, live, (set(), []), now)[1](hist) is None
+    assert pictures.retention_for(old, now) == "530d"
+    assert pictures.relative_span("now-6h") == 6 * 3600 and pictures.relative_span("x") is None
