@@ -27,7 +27,9 @@ def suite_requirements():
     cfg = configparser.ConfigParser()
     cfg.read(REPO / "setup.cfg")
     install = [r.strip() for r in cfg["options"]["install_requires"].splitlines() if r.strip()]
-    return install + ["wheel"]
+    import tomllib  # the nodes' Python (3.11) has it; main() refuses any other
+    build = tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]["requires"]
+    return install + build + ["wheel"]
 
 
 def main():
