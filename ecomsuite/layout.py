@@ -155,9 +155,12 @@ def as_date_arg(text):
 
 
 def new_id(now=None):
-    """Sortable and unique: 20261121T073012Z-3f9a1c."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-    return f"{stamp}-{secrets.token_hex(3)}"
+    """Sortable and unique: 20261121T073012.345Z-3f9a1c (UTC, to the millisecond: two
+    runs of one job in the same second, as a quick day re-run makes, still sort in the
+    order they ran; Versions keeps the newest by name)."""
+    now = time.time() if now is None else now
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+    return f"{stamp}.{int(now * 1000) % 1000:03d}Z-{secrets.token_hex(3)}"
 
 
 def is_hdfs(path):

@@ -57,7 +57,6 @@ import glob
 import json
 import logging
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -128,9 +127,8 @@ EXIT_CODES_HELP = """exit codes:
 
 
 def new_run_id(now=None):
-    """Sortable and unique: 20261121T073012Z-3f9a."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-    return f"{stamp}-{secrets.token_hex(2)}"  # layout.Versions sorts them by name
+    """Sortable and unique (layout.new_id): layout.Versions sorts them by name."""
+    return layout.new_id(now)
 
 
 @contextlib.contextmanager

@@ -109,8 +109,11 @@ def test_unknown_job_is_named(tmp_path):
     assert "unknown job(s) nope" in str(e.value)
 
 
-def test_run_ids_sort_by_time():
+def test_run_ids_sort_by_time_to_the_millisecond():
     assert pipeline.new_run_id(1_000_000) < pipeline.new_run_id(1_000_001)
+    # two runs in one second (a quick day re-run) still sort in the order they ran
+    ids = [pipeline.new_run_id(1_000_000 + n / 1000) for n in (1, 2, 10, 999)]
+    assert ids == sorted(ids) and len(set(ids)) == 4
 
 
 def test_registry_names_are_unique_and_match_files():
