@@ -316,12 +316,20 @@ def _instant_values(data):
     return [(s.legend, s.points[-1][1] if s.points else math.nan) for _, ss in data for s in ss]
 
 
-def draw_stat(canvas, panel, data, unit):
-    x, y, w, h = _frame(canvas, panel, unit)
+def _single_values(canvas, panel, data, unit):
+    """A stat or bar gauge panel's frame, field defaults and finite single values
+    [(legend, value)]; with none, "no data" is drawn in the frame."""
+    frame = _frame(canvas, panel, unit)
     defaults = panel.get("fieldConfig", {}).get("defaults", {})
     items = [(label, v) for label, v in _instant_values(data) if math.isfinite(v)]
     if not items:
-        _no_data(canvas, x, y, w, h)
+        _no_data(canvas, *frame)
+    return frame, defaults, items
+
+
+def draw_stat(canvas, panel, data, unit):
+    (x, y, w, h), defaults, items = _single_values(canvas, panel, data, unit)
+    if not items:
         return 0, 0
     n = len(items)
     cols = min(n, max(1, int(w // 110)))
@@ -349,11 +357,8 @@ def draw_stat(canvas, panel, data, unit):
 
 
 def draw_bargauge(canvas, panel, data, unit):
-    x, y, w, h = _frame(canvas, panel, unit)
-    defaults = panel.get("fieldConfig", {}).get("defaults", {})
-    items = [(label, v) for label, v in _instant_values(data) if math.isfinite(v)]
+    (x, y, w, h), defaults, items = _single_values(canvas, panel, data, unit)
     if not items:
-        _no_data(canvas, x, y, w, h)
         return 0, 0
     shown = items[:24]
     label_w = min(0.45 * w, max(len(lbl) for lbl, _ in shown) * 5.5 + 10)
