@@ -28,6 +28,8 @@ days by default): keep it at least as long as the history (make monitoring-up: 4
 """
 
 import argparse
+import contextlib
+import datetime
 import json
 import math
 import os
@@ -56,10 +58,11 @@ def _rows(out, run_dir):
     return parse_output_lines(text.splitlines())
 
 
-def _day_answers(out, job):
+def _day_answers(out, job, only=None):
     """{day: rows [(key, value)]}: the job's answer for each day that has a complete
     partition of its daily partials (``ecom-run --day``), merged from them by
-    ecomsuite.periods (with the days before it that the job's window reads)."""
+    ecomsuite.periods (with the days before it that the job's window reads); only the days
+    in `only` (ISO dates) when given."""
     from ecomsuite import periods
     job_cls = periods.partial_jobs().get(job)
     if job_cls is None:
@@ -67,6 +70,8 @@ def _day_answers(out, job):
     days = out.partition_days(job)
     answers = {}
     for day in days:
+        if only is not None and day.isoformat() not in only:
+            continue
         try:
             rows = periods.answer(out, job_cls, [day], landed=days)
         except periods.PeriodError:     # a window day missing: no answer for that day
@@ -76,25 +81,29 @@ def _day_answers(out, job):
     return answers
 
 
-def _by_day(out, job, split):
+def _by_day(out, job, split, only=None):
     """{day: value} from the job's latest whole output (split: rows -> {day: value}) and its
-    per-day partitions (a partition replaces the whole output's value for its day)."""
+    per-day partitions (a partition replaces the whole output's value for its day); only the
+    days in `only` (ISO dates) when given."""
     days = {}
     latest = out.latest_output(job)
     if latest is not None:
         days.update(split(_rows(out, latest)))
-    for day, rows in _day_answers(out, job).items():
+    for day, rows in _day_answers(out, job, only).items():
         got = split(rows)
         days[day] = got.get(day, next(iter(got.values()), None))
-    return {d: v for d, v in days.items() if v is not None}
+    return {d: v for d, v in days.items()
+            if v is not None and (only is None or d in only)}
 
 
-def history_samples(outputs_root, data_root=None):
-    """[(Metric, {label: value}, value, unix seconds)] of every processed day."""
+def history_samples(outputs_root, data_root=None, days=None):
+    """[(Metric, {label: value}, value, unix seconds)] of every processed day, or only of
+    `days` (dates or ISO strings) when given: what the daily run adds for its day."""
     out = layout.OutputLayout(outputs_root)
+    only = None if days is None else {layout.as_date(d).isoformat() for d in days}
     samples = []
 
-    revenue = _by_day(out, "daily_revenue", daily_revenue_by_day)
+    revenue = _by_day(out, "daily_revenue", daily_revenue_by_day, only)
     for day, regions in sorted(revenue.items()):
         ts = day_seconds(day)
         for region, row in sorted(regions.items()):
@@ -108,7 +117,7 @@ def history_samples(outputs_root, data_root=None):
             samples.append((F.HISTORY_ANOMALY, labels, float(bool(row["anomaly"])), ts))
 
     # fraud: a day the job read without any flag has 0 for every rule
-    fraud = _by_day(out, "fraud_signals", fraud_by_day)
+    fraud = _by_day(out, "fraud_signals", fraud_by_day, only)
     for day in revenue:
         fraud.setdefault(day, {})
     for day, per_rule in sorted(fraud.items()):
@@ -116,7 +125,7 @@ def history_samples(outputs_root, data_root=None):
             samples.append((F.HISTORY_FRAUD_SIGNALS, {"rule": rule},
                             float(per_rule.get(rule, 0)), day_seconds(day)))
 
-    for day, devices in sorted(_day_partitions_rows(out, "device_conversions").items()):
+    for day, devices in sorted(_day_partitions_rows(out, "device_conversions", only).items()):
         for device, row in sorted(devices.items()):
             rate = row.get("conversion_rate") if isinstance(row, dict) else None
             if device != TOTAL and isinstance(rate, (int, float)):
@@ -127,6 +136,8 @@ def history_samples(outputs_root, data_root=None):
         data = layout.DataLayout(data_root)
         for dataset in schemas.DATASETS:
             for day in data.canonical_days(dataset):
+                if only is not None and layout.as_date(day).isoformat() not in only:
+                    continue
                 manifest = data.ingest_manifest(dataset, day)
                 if manifest is None:
                     continue
@@ -137,9 +148,10 @@ def history_samples(outputs_root, data_root=None):
     return [s for s in samples if math.isfinite(s[2])]
 
 
-def _day_partitions_rows(out, job):
+def _day_partitions_rows(out, job, only=None):
     """{day: {key: row}} of the job's answers for the days that have a partition."""
-    return {day: {str(k): v for k, v in rows} for day, rows in _day_answers(out, job).items()}
+    return {day: {str(k): v for k, v in rows}
+            for day, rows in _day_answers(out, job, only).items()}
 
 
 def _escape(value):
@@ -194,47 +206,108 @@ def parse_args(argv):
                         "Prometheus loads them at its next block reload or start")
     p.add_argument("--openmetrics", metavar="FILE",
                    help="also keep the OpenMetrics text here ('-': print it)")
+    p.add_argument("--tsdb-optional", action="store_true",
+                   help="with --tsdb: when promtool is not on PATH, write no blocks and say so "
+                        "instead of failing (make demo)")
     p.add_argument("--job", default=DEFAULT_JOB_LABEL,
                    help="the job label of the samples: the exporter's scrape job, which the "
                         "dashboards select (default %(default)s)")
+    days = p.add_argument_group(
+        "days", "by default every processed day; the daily run (ecom-daily.service) adds only "
+                "its own day")
+    days.add_argument("--day", type=layout.as_date_arg, metavar="YYYY-MM-DD",
+                      help="only this day")
+    days.add_argument("--from", dest="from_day", type=layout.as_date_arg, metavar="YYYY-MM-DD",
+                      help="only the days from this one (with --to)")
+    days.add_argument("--to", dest="to_day", type=layout.as_date_arg, metavar="YYYY-MM-DD",
+                      help="only the days up to this one (with --from)")
     args = p.parse_args(argv)
     if not args.tsdb and not args.openmetrics:
         p.error("give --tsdb DIR (Prometheus' data directory) and/or --openmetrics FILE")
+    if args.tsdb_optional and not args.tsdb:
+        p.error("--tsdb-optional goes with --tsdb DIR")
+    if args.day and (args.from_day or args.to_day):
+        p.error("give --day, or --from and --to, not both")
+    if bool(args.from_day) != bool(args.to_day):
+        p.error("--from and --to go together")
+    if args.from_day and args.from_day > args.to_day:
+        p.error(f"--from {args.from_day} is after --to {args.to_day}")
+    args.days = None
+    if args.day:
+        args.days = [args.day]
+    elif args.from_day:
+        n = (args.to_day - args.from_day).days
+        args.days = [args.from_day + datetime.timedelta(days=i) for i in range(n + 1)]
     return args
+
+
+def _span(days):
+    first, last = min(days), max(days)
+    return first if first == last else f"{first} .. {last}"
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     start = time.perf_counter()
     try:
-        samples = history_samples(args.outputs, args.data or None)
+        samples = history_samples(args.outputs, args.data or None, args.days)
     except (OSError, ValueError, KeyError, TypeError, layout.LayoutError) as e:
         print(f"ecom-exporter backfill: cannot read the history from {args.outputs}: {e}",
               file=sys.stderr)
         return EXIT_FAILED
     if not samples:
-        print(f"ecom-exporter backfill: no processed day in {args.outputs} (run ecom-run "
-              "first)", file=sys.stderr)
+        which = f"processed day {_span(args.days)}" if args.days else "processed day"
+        print(f"ecom-exporter backfill: no {which} in {args.outputs} (run ecom-run first)",
+              file=sys.stderr)
         return EXIT_FAILED
     text = openmetrics(samples, args.job)
     if args.openmetrics == "-":
         sys.stdout.write(text)
     elif args.openmetrics:
-        with open(args.openmetrics, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            _write_whole(args.openmetrics, text)
+        except OSError as e:
+            print(f"ecom-exporter backfill: cannot write {args.openmetrics}: {e}",
+                  file=sys.stderr)
+            return EXIT_FAILED
+    wrote = []
+    if args.openmetrics and args.openmetrics != "-":
+        wrote.append(f"OpenMetrics in {args.openmetrics}")
     if args.tsdb:
-        with tempfile.TemporaryDirectory(prefix="ecom-backfill-") as tmp:
-            path = os.path.join(tmp, "history.om")
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
-            try:
-                promtool_create_blocks(path, args.tsdb)
-            except BackfillError as e:
-                print(f"ecom-exporter backfill: {e}", file=sys.stderr)
-                return EXIT_FAILED
-    days = {ts for _, _, _, ts in samples}
+        if args.tsdb_optional and shutil.which("promtool") is None:
+            wrote.append("no TSDB blocks: promtool is not on PATH (Debian's prometheus package: "
+                         "make monitoring-deps)")
+        else:
+            with tempfile.TemporaryDirectory(prefix="ecom-backfill-") as tmp:
+                path = os.path.join(tmp, "history.om")
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text)
+                try:
+                    promtool_create_blocks(path, args.tsdb)
+                except BackfillError as e:
+                    print(f"ecom-exporter backfill: {e}", file=sys.stderr)
+                    return EXIT_FAILED
+            wrote.append(f"TSDB blocks in {args.tsdb}")
+    days = sorted({time.strftime("%Y-%m-%d", time.gmtime(ts)) for _, _, _, ts in samples})
     series = {(m.name, json.dumps(labels, sort_keys=True)) for m, labels, _, _ in samples}
-    where = f" into {args.tsdb}" if args.tsdb else ""
-    print(f"ecom-exporter backfill: {len(days)} days, {len(series)} series, {len(samples)} "
-          f"samples{where} in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    where = (": " + "; ".join(wrote)) if wrote else ""
+    print(f"ecom-exporter backfill: {len(days)} days ({_span(days)}), {len(series)} series, "
+          f"{len(samples)} samples{where} in {time.perf_counter() - start:.1f}s",
+          file=sys.stderr)
     return 0
+
+
+def _write_whole(path, text):
+    """Write `path` whole or not at all (a reader, e.g. promtool after it, never takes half)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".history-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

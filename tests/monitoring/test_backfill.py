@@ -140,3 +140,44 @@ def test_promtool_makes_blocks_of_the_history(daily_run, tmp_path):
     samples = sum(json.loads((p / "meta.json").read_text())["stats"]["numSamples"]
                   for p in blocks)
     assert samples == len(history_samples(outputs, data))
+
+
+def test_a_day_or_a_range_backfills_exactly_those_days_samples(daily_run, tmp_path):
+    """What the daily unit runs after its jobs (`--day D`), and `--from --to`: the whole
+    history's samples of those days, nothing else; a day not processed is refused."""
+    data, outputs, newest = daily_run
+    whole = parse(openmetrics(history_samples(outputs, data)))
+
+    def backfill(*args):
+        return subprocess.run([sys.executable, "-m", "exporters", "backfill", "--outputs",
+                               outputs, "--data", data, *args],
+                              capture_output=True, text=True, cwd=REPO, timeout=300)
+
+    def only(days):
+        stamps = {midnight(d.isoformat()) for d in days}
+        return {k: {t: v for t, v in s.items() if t in stamps} for k, s in whole.items()
+                if stamps & s.keys()}
+
+    day = backfill("--day", newest.isoformat(), "--openmetrics", str(tmp_path / "day.om"))
+    assert day.returncode == 0, day.stderr
+    assert parse((tmp_path / "day.om").read_text()) == only([newest])
+    assert f"1 days ({newest})" in day.stderr and str(tmp_path / "day.om") in day.stderr
+
+    first = newest - datetime.timedelta(days=2)
+    span = backfill("--from", first.isoformat(), "--to", newest.isoformat(), "--openmetrics", "-")
+    assert span.returncode == 0, span.stderr
+    days = [first + datetime.timedelta(days=i) for i in range(3)]
+    assert parse(span.stdout) == only(days) and len(only(days)) == len(whole)
+    assert f"3 days ({first} .. {newest})" in span.stderr
+
+    later = newest + datetime.timedelta(days=1)
+    missing = backfill("--day", later.isoformat(), "--openmetrics", str(tmp_path / "later.om"))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert f"no processed day {later} in {outputs}" in missing.stderr
+    assert not (tmp_path / "later.om").exists()
+    for bad in (["--day", "2026-13-01"], ["--from", newest.isoformat()],
+                ["--from", newest.isoformat(), "--to", first.isoformat()],
+                ["--day", newest.isoformat(), "--from", first.isoformat(), "--to", newest.isoformat()],
+                ["--tsdb-optional"]):
+        refused = backfill(*bad, "--openmetrics", "-")
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, bad

@@ -95,8 +95,11 @@ locals {
   )
 
   # The daily pipeline on the master: a systemd service (ingest, then every job, for
-  # yesterday) and the timer that starts it.
+  # yesterday, then that day's history into Prometheus' storage) and the timer that starts it.
   pipeline_data_uri = "hdfs:///ecommerce"
+  # Prometheus' data directory (Debian's package default, set explicitly in the bootstrap's
+  # /etc/default/prometheus): the daily service writes the day's history blocks there.
+  prometheus_tsdb_dir = "/var/lib/prometheus/metrics2"
   daily_units = {
     "ecom-daily.service" = templatefile("${path.module}/templates/ecom-daily.service.tftpl", {
       name          = var.name
@@ -104,6 +107,7 @@ locals {
       suite_dir     = var.suite_dir
       data_uri      = local.pipeline_data_uri
       output_uri    = var.exporter_outputs_uri
+      tsdb_dir      = local.prometheus_tsdb_dir
       timeout_hours = 6
     })
     "ecom-daily.timer" = templatefile("${path.module}/templates/ecom-daily.timer.tftpl", {
@@ -143,6 +147,7 @@ locals {
     grafana_http_addr          = var.grafana_listen_all ? "0.0.0.0" : "127.0.0.1"
     exporter_outputs_uri       = var.exporter_outputs_uri
     pipeline_data_uri          = local.pipeline_data_uri
+    prometheus_tsdb_dir        = local.prometheus_tsdb_dir
   }
 
   # The script gets the values as one JSON document (data, not shell text).
