@@ -74,28 +74,46 @@ def _hours(seconds):
     return f"{seconds / 3600:g}h"
 
 
+# The freshness stages, upstream first: (alert, stage, metric, label, what the newest day is).
+# A day is ingested only once every dataset's landing is complete (DataLayout.complete_days)
+# and processed only once ingested, so a late stage is caused by any dataset late upstream.
+FRESHNESS_STAGES = (
+    ("EcommerceDayNotLanded", "landed", F.DATA_LANDED_DAY, "dataset",
+     "landed (closed commit holding {{ $labels.dataset }})"),
+    ("EcommerceDayNotIngested", "ingested", F.DATA_INGESTED_DAY, "dataset",
+     "ingested (complete canonical partition of {{ $labels.dataset }})"),
+    ("EcommerceDayNotProcessed", "processed", F.JOB_PROCESSED_DAY, "job_name",
+     "processed (input of the latest successful run of {{ $labels.job_name }})"),
+)
+
+
+def late_condition(stage, metric, label):
+    """The stage is late: the day after its newest day is not there DAY_DUE_AFTER after that
+    day's end. Its value is how long ago the newest day ended."""
+    return (f"time() - 86400 - max by ({label}) ({metric}{S})\n"
+            f"  > 86400 + {config.DAY_DUE_AFTER[stage]}")
+
+
 def freshness_rules():
-    """A stage is late when the day after its newest day is not there in time (DAY_DUE_AFTER
-    after that day's end). The value is how long ago the newest day ended."""
-    due = config.DAY_DUE_AFTER
-    stages = (
-        ("EcommerceDayNotLanded", "landed", F.DATA_LANDED_DAY, "dataset",
-         "landed (closed commit holding {{ $labels.dataset }})"),
-        ("EcommerceDayNotIngested", "ingested", F.DATA_INGESTED_DAY, "dataset",
-         "ingested (complete canonical partition of {{ $labels.dataset }})"),
-        ("EcommerceDayNotProcessed", "processed", F.JOB_PROCESSED_DAY, "job_name",
-         "processed (input of the latest successful run of {{ $labels.job_name }})"),
-    )
+    """One alert per stage, which does not fire while a stage upstream of it is late (for
+    any dataset): a late landing fires EcommerceDayNotLanded alone, not also the ingest and
+    processing of the day it holds up. No Alertmanager runs with the suite (on the cluster
+    neither), so the inhibition is in the expressions: `unless on ()` the upstream
+    conditions, without their `for`, so the downstream alert stays silent from the moment
+    the upstream stage is late."""
     rules = []
-    for name, stage, metric, label, what in stages:
+    for i, (name, stage, metric, label, what) in enumerate(FRESHNESS_STAGES):
+        expr = late_condition(stage, metric, label)
+        upstream = [late_condition(s, m, lab) for _, s, m, lab, _ in FRESHNESS_STAGES[:i]]
+        if upstream:
+            causes = "\nor\n".join(f"({c})" for c in upstream)
+            expr += f"\nunless on ()\n(\n{causes}\n)"
         rules.append(alert(
-            name,
-            f"time() - 86400 - max by ({label}) ({metric}{S})\n"
-            f"  > 86400 + {due[stage]}",
-            config.FRESHNESS_FOR, "warning",
+            name, expr, config.FRESHNESS_FOR, "warning",
             f"No new day {stage} for {{{{ $labels.{label} }}}}.",
             f"The newest day {what} ended {{{{ $value | humanizeDuration }}}} ago: the next "
-            f"day was due {_hours(due[stage])} after its end and is not {stage}."))
+            f"day was due {_hours(config.DAY_DUE_AFTER[stage])} after its end and is not "
+            f"{stage}."))
     return rules
 
 
