@@ -83,11 +83,12 @@ run-inline: setup
 run-local: setup
 	$(BIN)/ecom-run --runner local --data $(DATA_DIR) --output $(OUTPUT_DIR)
 
-## Set up, land 30 days at the default scale, ingest them and run every job over them (no cluster)
+## Set up, land 30 days at the default scale, ingest them, run every job over them, write their history (no cluster)
 demo: setup
 	$(MAKE) --no-print-directory generate-data OVERWRITE=1 TARGET=local
 	$(MAKE) --no-print-directory ingest TARGET=local
 	$(MAKE) --no-print-directory run-local
+	$(MAKE) --no-print-directory demo-history
 	$(MAKE) --no-print-directory report
 
 ## Set up and run the whole test suite

@@ -207,8 +207,11 @@ def parse_args(argv):
     p.add_argument("--openmetrics", metavar="FILE",
                    help="also keep the OpenMetrics text here ('-': print it)")
     p.add_argument("--tsdb-optional", action="store_true",
-                   help="with --tsdb: when promtool is not on PATH, write no blocks and say so "
+                   help="with --tsdb: when promtool is not found, write no blocks and say so "
                         "instead of failing (make demo)")
+    p.add_argument("--promtool", default="promtool", metavar="COMMAND",
+                   help="promtool to run with --tsdb: a command on PATH or a path "
+                        "(default %(default)s)")
     p.add_argument("--job", default=DEFAULT_JOB_LABEL,
                    help="the job label of the samples: the exporter's scrape job, which the "
                         "dashboards select (default %(default)s)")
@@ -274,16 +277,16 @@ def main(argv=None):
     if args.openmetrics and args.openmetrics != "-":
         wrote.append(f"OpenMetrics in {args.openmetrics}")
     if args.tsdb:
-        if args.tsdb_optional and shutil.which("promtool") is None:
-            wrote.append("no TSDB blocks: promtool is not on PATH (Debian's prometheus package: "
-                         "make monitoring-deps)")
+        if args.tsdb_optional and shutil.which(args.promtool) is None:
+            wrote.append(f"no TSDB blocks: {args.promtool} not found (Debian's prometheus "
+                         "package: make monitoring-deps)")
         else:
             with tempfile.TemporaryDirectory(prefix="ecom-backfill-") as tmp:
                 path = os.path.join(tmp, "history.om")
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(text)
                 try:
-                    promtool_create_blocks(path, args.tsdb)
+                    promtool_create_blocks(path, args.tsdb, args.promtool)
                 except BackfillError as e:
                     print(f"ecom-exporter backfill: {e}", file=sys.stderr)
                     return EXIT_FAILED

@@ -17,7 +17,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 TEST_PREREQS += monitoring-deps
 
-.PHONY: monitoring-deps monitoring-build monitoring-check monitoring-up monitoring-down monitoring-status monitoring-backfill
+.PHONY: monitoring-deps monitoring-build monitoring-check monitoring-up monitoring-down monitoring-status monitoring-backfill demo-history
 
 ## Install Debian's prometheus and promtool if missing (no service left running)
 monitoring-deps:
@@ -81,6 +81,18 @@ monitoring-backfill: setup monitoring-deps
 	@mkdir -p $(MON_RUN)/prometheus/data
 	$(BIN)/ecom-exporter backfill --outputs '$(MON_OUTPUTS)' --data '$(MON_DATA)' --tsdb $(MON_RUN)/prometheus/data
 	@echo "a running Prometheus loads the new blocks within a minute or two (its next block reload); or restart it: make monitoring-down monitoring-up"
+
+# make demo's history: what the exporter would put in Prometheus, without a server.
+DEMO_HISTORY ?= $(MON_RUN)/demo-history
+PROMTOOL     ?= promtool
+
+## The exporter's history of OUTPUT_DIR/DATA_DIR without a server: OpenMetrics in DEMO_HISTORY (TSDB blocks too with promtool)
+demo-history:
+	@[ -x $(BIN)/ecom-exporter ] || { echo "demo-history: $(BIN)/ecom-exporter is missing: run make setup first"; exit 1; }
+	@rm -rf '$(DEMO_HISTORY)/history.om' '$(DEMO_HISTORY)/tsdb'
+	@$(BIN)/ecom-exporter backfill --outputs '$(OUTPUT_DIR)' --data '$(DATA_DIR)' \
+	  --openmetrics '$(DEMO_HISTORY)/history.om' --tsdb '$(DEMO_HISTORY)/tsdb' --tsdb-optional --promtool '$(PROMTOOL)'
+	@echo "history: each processed day's KPIs at that day's time (the E-commerce history dashboard's data); to query it: make monitoring-backfill monitoring-up, with PROMETHEUS_RETENTION reaching back to the first day (Prometheus drops older blocks)"
 
 ## Stop the exporter and Prometheus that monitoring-up started
 monitoring-down:

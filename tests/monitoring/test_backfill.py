@@ -181,3 +181,64 @@ def test_a_day_or_a_range_backfills_exactly_those_days_samples(daily_run, tmp_pa
                 ["--tsdb-optional"]):
         refused = backfill(*bad, "--openmetrics", "-")
         assert refused.returncode == 2 and "Traceback" not in refused.stderr, bad
+
+
+def _demo_history(data, outputs, where, promtool):
+    """`make demo-history` (make demo's step after the jobs) on these roots, with this
+    Python's virtualenv: (result, summary line, parsed OpenMetrics)."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "demo-history", f"BIN={os.path.dirname(sys.executable)}",
+         f"OUTPUT_DIR={outputs}", f"DATA_DIR={data}", f"DEMO_HISTORY={where}",
+         f"PROMTOOL={promtool}"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    (summary,) = [line for line in result.stderr.splitlines()
+                  if line.startswith("ecom-exporter backfill:")]
+    return result, summary, parse((where / "history.om").read_text())
+
+
+def _processed_days(data, outputs):
+    """The days of daily_revenue's latest output, which must equal its run record's input
+    days and the orders' canonical partitions (dt= folders)."""
+    days = sorted({day for (day, _), _ in latest_rows(outputs, "daily_revenue")})
+    records = sorted(glob.glob(os.path.join(outputs, "_runs", "daily_revenue", "*.json")))
+    with open(records[-1], encoding="utf-8") as f:
+        assert sorted(json.load(f)["input_days"]) == days
+    partitions = sorted(p.split("dt=")[1] for p in
+                        glob.glob(os.path.join(data, "canonical", "orders", "dt=*")))
+    assert partitions == days
+    return days
+
+
+def test_the_demos_history_covers_every_processed_day_without_promtool(daily_run, tmp_path):
+    """make demo without promtool (CI's Python matrix): the OpenMetrics file of every day the
+    jobs processed, a summary of it, no blocks and no traceback."""
+    data, outputs, _ = daily_run
+    where = tmp_path / "demo-history"
+    result, summary, got = _demo_history(data, outputs, where, tmp_path / "no" / "promtool")
+    days = _processed_days(data, outputs)
+    assert len(days) == DAILY_DAYS
+    stamps = sorted({t for series in got.values() for t in series})
+    assert stamps == [midnight(d) for d in days]
+    samples = sum(len(s) for s in got.values())
+    assert f"{len(days)} days ({days[0]} .. {days[-1]}), {len(got)} series, {samples} samples" \
+        in summary
+    assert f"OpenMetrics in {where}/history.om" in summary
+    assert f"no TSDB blocks: {tmp_path}/no/promtool not found" in summary
+    assert not (where / "tsdb").exists()
+    assert "make monitoring-backfill monitoring-up, with PROMETHEUS_RETENTION" in result.stdout
+
+
+@pytest.mark.prometheus
+def test_the_demos_history_makes_blocks_with_promtool(daily_run, tmp_path):
+    data, outputs, _ = daily_run
+    where = tmp_path / "demo-history"
+    (where / "tsdb" / "stale").mkdir(parents=True)   # a demo before: replaced, not added to
+    _, summary, got = _demo_history(data, outputs, where, "promtool")
+    assert f"TSDB blocks in {where}/tsdb" in summary
+    metas = [json.loads(p.read_text()) for p in (where / "tsdb").glob("*/meta.json")]
+    assert sum(m["stats"]["numSamples"] for m in metas) == sum(len(s) for s in got.values())
+    days = _processed_days(data, outputs)
+    assert min(m["minTime"] for m in metas) == midnight(days[0]) * 1000
+    assert max(m["maxTime"] for m in metas) == midnight(days[-1]) * 1000 + 1  # exclusive end
+    assert not (where / "tsdb" / "stale").exists()
