@@ -49,6 +49,25 @@ def free_port():
         return s.getsockname()[1]
 
 
+STOP_GRACE_SECONDS = 10
+
+
+def stop_process_group(popen, grace=STOP_GRACE_SECONDS):
+    """Stop a process started in its own session (``start_new_session=True``) and what it
+    started: SIGTERM to its process group (by its own pid, never by name), SIGKILL after
+    `grace` seconds; waits for it and returns its exit code. One already gone is left alone."""
+    if popen.poll() is not None:
+        return popen.returncode
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(popen.pid, signal.SIGTERM)
+    try:
+        return popen.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(popen.pid, signal.SIGKILL)
+        return popen.wait(timeout=grace)
+
+
 class Service:
     """A process in its own session, stopped by its pid's process group."""
 
@@ -75,13 +94,7 @@ class Service:
         raise VizError(f"{self.name} did not answer {url} within {timeout} s")
 
     def stop(self):
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=10)
+        stop_process_group(self.popen)
         self._log.close()
 
 

@@ -1,13 +1,13 @@
 """Real processes for the monitoring tests: ecom-exporter and Debian's prometheus.
 
 Each runs in its own process group, is waited for with a deadline, and is
-killed (the group, by its pid) when the test is done.
+stopped (the group, by its pid: the product's ecomsuite.viz.pictures.stop_process_group,
+SIGTERM then SIGKILL after 10 s) when the test is done.
 """
 
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +17,7 @@ import urllib.request
 
 import pytest
 
+from ecomsuite.viz.pictures import stop_process_group
 from tests.monitoring.conftest import REPO, free_port
 
 
@@ -70,13 +71,7 @@ class Process:
             return f.read().decode(errors="replace")[-4000:]
 
     def stop(self):
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=10)
+        stop_process_group(self.popen)
         self._log.close()
 
 
