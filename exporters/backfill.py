@@ -10,7 +10,10 @@ Prometheus' data directory (Prometheus picks them up at its next block reload, o
 
 Series stay bounded: the day is the sample's timestamp, never a label, so 180 days of
 orders per region are 6 series of 180 samples. Re-running it is harmless: blocks that
-overlap hold the same samples, which Prometheus' compaction merges.
+overlap hold the same samples, which Prometheus' compaction merges. ``--day D`` (or
+``--from D --to D``) writes only those days' samples: what the cluster's daily unit
+(ecom-daily.service) adds after its jobs; ``--tsdb-optional`` lets ``make demo`` go on
+without promtool.
 
 Sources, read through ecomsuite.layout:
 
@@ -294,7 +297,8 @@ def main(argv=None):
     days = sorted({time.strftime("%Y-%m-%d", time.gmtime(ts)) for _, _, _, ts in samples})
     series = {(m.name, json.dumps(labels, sort_keys=True)) for m, labels, _, _ in samples}
     where = (": " + "; ".join(wrote)) if wrote else ""
-    print(f"ecom-exporter backfill: {len(days)} days ({_span(days)}), {len(series)} series, "
+    print(f"ecom-exporter backfill: {len(days)} day{'' if len(days) == 1 else 's'} "
+          f"({_span(days)}), {len(series)} series, "
           f"{len(samples)} samples{where} in {time.perf_counter() - start:.1f}s",
           file=sys.stderr)
     return 0

@@ -161,7 +161,7 @@ def test_a_day_or_a_range_backfills_exactly_those_days_samples(daily_run, tmp_pa
     day = backfill("--day", newest.isoformat(), "--openmetrics", str(tmp_path / "day.om"))
     assert day.returncode == 0, day.stderr
     assert parse((tmp_path / "day.om").read_text()) == only([newest])
-    assert f"1 days ({newest})" in day.stderr and str(tmp_path / "day.om") in day.stderr
+    assert f"1 day ({newest})" in day.stderr and str(tmp_path / "day.om") in day.stderr
 
     first = newest - datetime.timedelta(days=2)
     span = backfill("--from", first.isoformat(), "--to", newest.isoformat(), "--openmetrics", "-")
