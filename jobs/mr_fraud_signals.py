@@ -155,9 +155,38 @@ class MRFraudSignals(CanonicalJob):
         if self.outlier_factor < 1:
             self.arg_parser.error("--outlier-factor must be a number of at least 1")
 
+    # A day's partials (docs/days.md): the mapper's records of each bucket merged into
+    # one of the same form. Sessions: every event time of each session (sorted by id,
+    # then time), its event count and smallest customer, so a session whose events are
+    # on two days (a minute crossing midnight) merges by id into the same busiest window.
+    # Customers: every order (customer, order id, order day, cents), sorted, so per-day
+    # counts, totals and each customer's median of other orders are those of the period.
+    PARTIAL_STEP = 0
+
     def steps(self):
-        return [MRStep(mapper_raw=self.mapper_raw_bucket_records,
-                       reducer=self.reducer_judge_bucket)]
+        return self.partial_steps([MRStep(mapper_raw=self.mapper_raw_bucket_records,
+                                          reducer=self.reducer_judge_bucket)])
+
+    def merge_partials(self, key, records):
+        """The bucket's records as one record of the same form, in a fixed order (sessions
+        or customers by id, then event time or order day, id and amount)."""
+        if key[0] == SESSION_KEY:
+            parts = [(unpack_array(s), unpack_array(c), unpack_array(n), unpack_times(t))
+                     for s, c, n, t in records]
+            sessions, customers, counts, times = (np.concatenate(p) for p in zip(*parts))
+            names, code = np.unique(sessions, return_inverse=True)
+            per_event = np.repeat(code, counts)
+            times = times[np.lexsort((times, per_event))]
+            by_customer = np.lexsort((customers, code))  # each session's smallest first
+            smallest = customers[by_customer[group_starts(code[by_customer])]]
+            yield [pack_array(names), pack_array(smallest),
+                   pack_array(np.bincount(per_event, minlength=len(names))), pack_times(times)]
+        else:
+            customers, order_ids, days, cents = (
+                np.concatenate([unpack_array(p) for p in column]) for column in zip(*records))
+            order = np.lexsort((cents, order_ids, days, customers))
+            yield [pack_array(customers[order]), pack_array(order_ids[order]),
+                   pack_array(days[order]), pack_array(cents[order])]
 
     def mapper_raw_bucket_records(self, input_path, input_uri):
         """Per bucket of this file's sessions (or customers): their events' times (or orders)."""
