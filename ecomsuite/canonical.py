@@ -17,7 +17,8 @@ through the numpy bulk parser, and DuckDB reads it directly
 Jobs read columns with :func:`read_columns`, which returns numpy arrays in the
 one convention the jobs use: enum -> int8 index into the column's values, int and
 money -> int64 (money in cents), id and text -> fixed-width bytes (UTF-8),
-timestamp -> fixed-width bytes ``YYYY-MM-DD HH:MM:SS`` (S19), date -> S10.
+timestamp -> fixed-width bytes ``YYYY-MM-DD HH:MM:SS`` (S19) (or, asked for, int64
+seconds since the epoch), date -> S10.
 """
 
 import numpy as np
@@ -61,13 +62,15 @@ def _dataset_of(table):
 
 # --- reading -------------------------------------------------------------------------
 
-def read_columns(path, dataset, columns):
+def read_columns(path, dataset, columns, seconds=False):
     """numpy arrays of `columns` of one canonical part, or of every part a bundle lists
     (``ecomsuite.layout.write_bundle``: the inline and local runners give a map task a
-    bundle, not a task per part); see the module's conventions."""
+    bundle, not a task per part); see the module's conventions. With `seconds`,
+    timestamp columns come as int64 seconds since the epoch (what Parquet stores), for
+    a job that computes with times rather than text."""
     table = pq.read_table(part_paths(path), columns=list(columns), use_threads=False) \
         if not is_part(path) else pq.read_table(path, columns=list(columns), use_threads=False)
-    return [to_numpy(table.column(name), dataset.column(name)) for name in columns]
+    return [to_numpy(table.column(name), dataset.column(name), seconds) for name in columns]
 
 
 def is_part(path):
@@ -84,7 +87,7 @@ def part_paths(bundle):
     return lines[1:]
 
 
-def to_numpy(chunked, column):
+def to_numpy(chunked, column, seconds=False):
     kind = column.kind
     if kind == schemas.ENUM:
         values = pa.array(column.values, pa.string())
@@ -98,9 +101,9 @@ def to_numpy(chunked, column):
         return _concat([_decimal_cents(c) for c in chunked.chunks], np.int64)
     if kind == schemas.TIMESTAMP:
         # Parquet keeps seconds as milliseconds: back to seconds first
-        seconds = _concat([c.cast(pa.timestamp("s")).cast(pa.int64()).to_numpy(zero_copy_only=False)
-                           for c in chunked.chunks], np.int64)
-        return format_seconds(seconds)
+        stamps = _concat([c.cast(pa.timestamp("s")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+                          for c in chunked.chunks], np.int64)
+        return stamps if seconds else format_seconds(stamps)
     if kind == schemas.DATE:
         days = _concat([c.cast(pa.int32()).to_numpy(zero_copy_only=False)
                         for c in chunked.chunks], np.int64)

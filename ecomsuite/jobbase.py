@@ -395,12 +395,13 @@ class CanonicalJob(MRJob):
             records = out
         return records
 
-    def read_columns(self, input_path, columns=None, dataset=None):
+    def read_columns(self, input_path, columns=None, dataset=None, seconds=False):
         """The columns of one canonical part as numpy arrays (ecomsuite.canonical's
-        convention); its rows are counted as ``rows.valid``."""
+        convention; `seconds`: timestamps as int64 seconds since the epoch); its rows are
+        counted as ``rows.valid``."""
         from ecomsuite import canonical
         columns = columns or self.COLUMNS
-        arrays = canonical.read_columns(input_path, dataset or self.DATASET, columns)
+        arrays = canonical.read_columns(input_path, dataset or self.DATASET, columns, seconds)
         self.increment_counter(ROWS_GROUP, "valid", len(arrays[0]) if arrays else 0)
         return arrays
 

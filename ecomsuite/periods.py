@@ -9,8 +9,10 @@ period's answer is the job's own reducers run over the partials of its days
 (``CanonicalJob.answer_from_partials``), never over raw or canonical data again, plus
 the days before the period the job's window needs (``WINDOW_BEFORE``: daily_revenue's
 trailing week, so a period's first days are judged as in a full run). Partials merge
-exactly: integer sums and counts, and sorted id sets where a distinct count needs them
-(device_conversions' sessions). See docs/days.md.
+exactly: integer sums and counts, sorted id sets where a distinct count needs them
+(device_conversions' sessions), and, where a rule needs a whole period's rows
+(fraud_signals' busiest minute of a session, a customer's median order), those rows,
+keyed by session or customer. See docs/days.md.
 """
 
 import argparse

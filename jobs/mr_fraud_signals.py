@@ -12,19 +12,16 @@ from ecomsuite.jobbase import (
     CanonicalJob,
     add_buckets_arg,
     check_buckets_arg,
-    day_numbers,
-    day_text,
     group_order,
     group_starts,
     half_up_div,
-    merge_parts,
     money,
     pack_array,
     pack_times,
     unpack_array,
     unpack_times,
 )
-from ecomsuite.rows import buckets_of, days_from_civil, np
+from ecomsuite.rows import buckets_of, np
 from ecomsuite.schemas import CLICKSTREAM, ORDERS
 
 BOT_SESSION = "bot_session"          # rule: too many events in a 60-second window
@@ -45,38 +42,6 @@ COLUMNS_READ = {
     CLICKSTREAM.name: ("timestamp", "session_id", "customer_id"),
     ORDERS.name: ("order_id", "customer_id", "total_amount", "order_date"),
 }
-# The digits of "YYYY-MM-DD HH:MM:SS", and weights that turn them into the day as
-# year * 512 + month * 32 + day and the second of that day, in one integer product.
-_STAMP_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-_STAMP_WEIGHTS = np.array(
-    [[w, 0] for w in (512000, 51200, 5120, 512, 320, 32, 10, 1)]
-    + [[0, w] for w in (36000, 3600, 600, 60, 10, 1)], dtype=np.int32)
-
-
-def epoch_seconds(stamps, rows_at_a_time=1 << 16):
-    """Fixed-width "YYYY-MM-DD HH:MM:SS" bytes (numpy S19) -> int64 seconds since the epoch.
-
-    The digits become (day key, second of day) in one integer product, a slice of
-    rows at a time (small temporaries: the whole column's would cost more in fresh
-    memory than in arithmetic); the days are then looked up in a table over the span
-    of days present, so the calendar arithmetic runs per day, not per stamp.
-    """
-    n = len(stamps)
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    digits = stamps.view(np.uint8).reshape(n, -1)
-    parts = np.empty((n, 2), dtype=np.int32)
-    for i in range(0, n, rows_at_a_time):
-        d = digits[i:i + rows_at_a_time, _STAMP_DIGITS].astype(np.int32)
-        d -= 48
-        np.matmul(d, _STAMP_WEIGHTS, out=parts[i:i + rows_at_a_time])
-    day_key, second = parts[:, 0], parts[:, 1]
-    low = int(day_key.min())
-    keys = np.arange(low, int(day_key.max()) + 1, dtype=np.int64)
-    days = days_from_civil(keys >> 9, (keys >> 5) & 15, keys & 31)
-    return days[day_key - low] * 86400 + second
-
-
 def busiest_windows(keys, starts, seconds=WINDOW_SECONDS):
     """Per group of sorted `keys` (group * 2**34 + seconds): the most events in any window
     [t, t + seconds) and the index of that window's first event (the earliest such)."""
@@ -90,6 +55,21 @@ def busiest_windows(keys, starts, seconds=WINDOW_SECONDS):
     return most, first
 
 
+def distinct_ids(ids):
+    """(distinct ids, each id's index into them, whether some id was given twice) of the
+    bucket's parts' ids, with one sort of the ids; when none repeats, the ids keep
+    their order (and the parts' rows need no merge)."""
+    order = np.argsort(ids, kind="stable")
+    starts = group_starts(ids[order])
+    if len(starts) == len(ids):
+        return ids, np.arange(len(ids)), False
+    rank = np.zeros(len(ids), dtype=np.int64)
+    rank[starts] = 1
+    code = np.empty(len(ids), dtype=np.int64)
+    code[order] = np.cumsum(rank) - 1
+    return ids[order[starts]], code, True
+
+
 def twice_median_without(amounts, starts, sizes, position):
     """2 x the median of each group of sorted `amounts` without the element at `position`
     (an index into amounts; its group starts at starts, has sizes elements); needs sizes >= 2."""
@@ -101,6 +81,11 @@ def twice_median_without(amounts, starts, sizes, position):
     upper = at(m // 2)
     lower = at(np.maximum((m - 1) // 2, 0))
     return np.where(m % 2 == 1, 2 * upper, lower + upper)
+
+
+def day_iso(day):
+    """Days since the epoch -> "YYYY-MM-DD"."""
+    return (EPOCH + datetime.timedelta(day)).isoformat()
 
 
 def format_epoch(seconds):
@@ -155,14 +140,45 @@ class MRFraudSignals(CanonicalJob):
         if self.outlier_factor < 1:
             self.arg_parser.error("--outlier-factor must be a number of at least 1")
 
+    # A day's partials (docs/days.md): the mapper's records of each bucket merged into
+    # one of the same form. Sessions: every event time of each session (sorted by id,
+    # then time), its event count and smallest customer, so a session whose events are
+    # on two days (a minute crossing midnight) merges by id into the same busiest window.
+    # Customers: every order (customer, order id, order day, cents), sorted, so per-day
+    # counts, totals and each customer's median of other orders are those of the period.
+    PARTIAL_STEP = 0
+
     def steps(self):
-        return [MRStep(mapper_raw=self.mapper_raw_bucket_records,
-                       reducer=self.reducer_judge_bucket)]
+        return self.partial_steps([MRStep(mapper_raw=self.mapper_raw_bucket_records,
+                                          reducer=self.reducer_judge_bucket)])
+
+    def merge_partials(self, key, records):
+        """The bucket's records as one record of the same form, in a fixed order (sessions
+        or customers by id, then event time or order day, id and amount)."""
+        if key[0] == SESSION_KEY:
+            parts = [(unpack_array(s), unpack_array(c), unpack_array(n), unpack_times(t))
+                     for s, c, n, t in records]
+            sessions, customers, counts, times = (np.concatenate(p) for p in zip(*parts))
+            names, code = np.unique(sessions, return_inverse=True)
+            per_event = np.repeat(code, counts)
+            times = times[np.lexsort((times, per_event))]
+            by_customer = np.lexsort((customers, code))  # each session's smallest first
+            smallest = customers[by_customer[group_starts(code[by_customer])]]
+            yield [pack_array(names), pack_array(smallest),
+                   pack_array(np.bincount(per_event, minlength=len(names))), pack_times(times)]
+        else:
+            customers, order_ids, days, cents = (
+                np.concatenate([unpack_array(p) for p in column]) for column in zip(*records))
+            order = np.lexsort((cents, order_ids, days, customers))
+            yield [pack_array(customers[order]), pack_array(order_ids[order]),
+                   pack_array(days[order]), pack_array(cents[order])]
 
     def mapper_raw_bucket_records(self, input_path, input_uri):
         """Per bucket of this file's sessions (or customers): their events' times (or orders)."""
         dataset = self.input_dataset(input_path)
-        columns = self.read_columns(input_path, COLUMNS_READ[dataset.name], dataset)
+        # timestamps as the epoch seconds Parquet stores (no text made and parsed back)
+        columns = self.read_columns(input_path, COLUMNS_READ[dataset.name], dataset,
+                                    seconds=True)
         if not len(columns[0]):
             return
         if dataset is CLICKSTREAM:
@@ -170,8 +186,7 @@ class MRFraudSignals(CanonicalJob):
         else:
             yield from self.customer_records(*columns)
 
-    def session_records(self, stamps, sessions, customers):
-        times = epoch_seconds(stamps)
+    def session_records(self, times, sessions, customers):
         order = group_order(sessions, times)
         sessions, times, customers = sessions[order], times[order], customers[order]
         starts = group_starts(sessions)
@@ -192,8 +207,8 @@ class MRFraudSignals(CanonicalJob):
                                          pack_array(counts[groups]),
                                          pack_times(times[event_bucket == b])]
 
-    def customer_records(self, order_ids, customers, cents, stamps):
-        days = day_numbers(stamps)
+    def customer_records(self, order_ids, customers, cents, seconds):
+        days = seconds // 86400  # the order's day, as days since the epoch
         buckets = buckets_of(customers, self.options.buckets)
         for b in range(self.options.buckets):
             rows = buckets == b
@@ -214,10 +229,14 @@ class MRFraudSignals(CanonicalJob):
         sessions, customers, counts, times = (np.concatenate(p) for p in zip(*parts))
         if not len(times):
             return
-        names, code, per_event, order = merge_parts(sessions, counts, times)
-        if order is not None:
-            times = times[order]
-        keys = per_event * 2**34 + (times - times.min())
+        names, code, merged = distinct_ids(sessions)
+        # one int64 key per event, (session, time): one integer sort merges the parts
+        low = int(times.min())
+        keys = np.repeat(code, counts) * 2**34 + (times - low)
+        if merged:
+            keys.sort()
+        per_event = keys >> 34
+        times = (keys & (2**34 - 1)) + low
         starts = group_starts(per_event)
         most, first = busiest_windows(keys, starts)
         limit = self.options.max_events_per_minute
@@ -259,7 +278,7 @@ class MRFraudSignals(CanonicalJob):
         found = {}
         for g in busy.tolist():
             c, d = divmod(g, len(day_names))
-            found.setdefault(c, []).append((day_text(int(day_names[d])), int(per_day[g])))
+            found.setdefault(c, []).append((day_iso(int(day_names[d])), int(per_day[g])))
         for c, busy_days in sorted(found.items()):
             yield [ORDER_BURST, names[c].decode()], {
                 "entity": "customer",
@@ -297,7 +316,7 @@ class MRFraudSignals(CanonicalJob):
             yield [AMOUNT_OUTLIER, order_ids[row].decode()], {
                 "entity": "order",
                 "customer_id": names[sorted_code[p]].decode(),
-                "order_date": day_text(int(days[row])),
+                "order_date": day_iso(int(days[row])),
                 "amount": money(cents),
                 "median_of_other_orders": money(half_up_div(twice_median, 2)),
                 "times_median": round(cents * 2 / twice_median, 2) if twice_median else None,

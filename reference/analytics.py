@@ -134,11 +134,23 @@ def daily_revenue(files, window=7, z=2.0, min_change=0.25):
 
 # --- fraud signals ---------------------------------------------------------------
 
+def _rows(files, dataset):
+    """Every data row of CSV files (Python's csv module) or of canonical Parquet parts
+    (DuckDB, every value as text), as dicts."""
+    files = list(files)
+    if not files or not all(str(f).endswith(".parquet") for f in files):
+        return read_csv_rows(files, dataset)
+    cursor = connect({dataset: files}).execute(f"SELECT * FROM {dataset}")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
 def fraud_signals(click_files, order_files, max_events=8, max_orders=10, factor=10,
                   min_others=3):
+    """The three rules in plain Python over CSV files or canonical Parquet parts."""
     out = {}
     sessions = defaultdict(list)
-    for r in read_csv_rows(click_files, "clickstream"):
+    for r in _rows(click_files, "clickstream"):
         t = datetime.datetime.strptime(r["timestamp"], "%Y-%m-%d %H:%M:%S")
         sessions[r["session_id"]].append((t, r["customer_id"]))
     for session, events in sessions.items():
@@ -154,7 +166,7 @@ def fraud_signals(click_files, order_files, max_events=8, max_orders=10, factor=
                 "events_in_window": best, "window_start": start.strftime("%Y-%m-%d %H:%M:%S"),
                 "session_events": len(times), "limit": max_events}
     customers = defaultdict(list)
-    for r in read_csv_rows(order_files, "orders"):
+    for r in _rows(order_files, "orders"):
         customers[r["customer_id"]].append(
             (r["order_id"], r["order_date"][:10], Decimal(r["total_amount"])))
     for customer, orders in customers.items():

@@ -62,6 +62,15 @@ def daily_revenue(files_of, days, landed):
             if k[0] in wanted}
 
 
+def fraud_signals(files_of, days):
+    """The three rules over every event and order of the period's days: a session with
+    events on two days of the period is one session (its busiest minute may cross
+    midnight), a customer's orders of one order day count together whichever day landed
+    them, and each order is judged against the customer's other orders of the period."""
+    return analytics.fraud_signals(_read(files_of, "clickstream", days),
+                                   _read(files_of, "orders", days))
+
+
 REFERENCES = {
     "sales_by_region": sales_by_region,
     "device_conversions": device_conversions,
@@ -70,4 +79,5 @@ REFERENCES = {
     "customer_tiers": customer_tiers,
     "top_products": top_products,
     "customer_segments": customer_segments,
+    "fraud_signals": fraud_signals,
 }

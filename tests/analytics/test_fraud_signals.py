@@ -164,24 +164,32 @@ def test_options_are_validated(args):
         MRFraudSignals(["--no-conf", *args])
 
 
-def test_epoch_seconds_equal_pythons_calendar():
-    """The vectorised day table and digit product against datetime, 1901-2099, in
-    slices smaller than the input (the last one partial)."""
+def test_timestamps_read_as_epoch_seconds_equal_pythons_calendar():
+    """The job reads timestamps as the seconds Parquet stores (canonical.read_columns'
+    `seconds`), 1901-2099, across chunks; the text reading of the same column agrees."""
     import datetime
 
     import numpy as np
+    import pyarrow as pa
 
-    from jobs.mr_fraud_signals import epoch_seconds
+    from ecomsuite import canonical
+    from ecomsuite.schemas import CLICKSTREAM
+    from jobs.mr_fraud_signals import day_iso, format_epoch
 
     rng = np.random.default_rng(3)
     base = datetime.datetime(1901, 1, 1)
     offsets = rng.integers(0, 199 * 365 * 86400, size=5000).tolist() + [0, 59, 86399]
     stamps = [base + datetime.timedelta(seconds=s) for s in offsets]
     stamps += [datetime.datetime(2024, 2, 29, 23, 59, 59), datetime.datetime(2000, 3, 1)]
-    text = np.array([s.strftime("%Y-%m-%d %H:%M:%S").encode() for s in stamps])
+    column = pa.chunked_array([pa.array(stamps[:100], pa.timestamp("ms")),
+                               pa.array(stamps[100:], pa.timestamp("ms"))])
     want = [int((s - datetime.datetime(1970, 1, 1)).total_seconds()) for s in stamps]
-    assert epoch_seconds(text, rows_at_a_time=64).tolist() == want
-    assert epoch_seconds(text[:0]).tolist() == []
+    got = canonical.to_numpy(column, CLICKSTREAM.column("timestamp"), seconds=True)
+    assert got.dtype == np.int64 and got.tolist() == want
+    text = canonical.to_numpy(column, CLICKSTREAM.column("timestamp"))
+    assert [format_epoch(s) for s in want] == [t.decode() for t in text.tolist()]
+    assert [day_iso(s // 86400) for s in want] == [t.decode()[:10] for t in text.tolist()]
+    assert canonical.to_numpy(column[:0], CLICKSTREAM.column("timestamp"), seconds=True).tolist() == []
 
 
 def test_packed_arrays_round_trip():

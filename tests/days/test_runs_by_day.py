@@ -14,7 +14,7 @@ from tests.analytics.test_daily_revenue import approx_z
 from tests.days.conftest import ecom_run
 
 PARTIAL_JOBS = ("sales_by_region", "daily_revenue", "device_conversions", "funnel",
-                "customer_tiers", "top_products", "customer_segments")
+                "customer_tiers", "top_products", "customer_segments", "fraud_signals")
 JOBS = ",".join(PARTIAL_JOBS)
 
 
@@ -231,3 +231,36 @@ def test_bad_day_selections_are_refused(landed, tmp_path, args, says):
     assert code == 2
     assert says in stderr
     assert "Traceback" not in stderr
+
+
+# --- fraud_signals: flags that need two days' partials -----------------------------------
+
+def test_fraud_flags_that_span_midnight_need_both_days(landed, landed_days, backfilled):
+    """The actors of tests/days/conftest.py: a bot session whose busiest minute crosses
+    midnight (its events landed on two days), a burst half landed a day late, an outlier
+    against orders of the day before. Each day alone flags none of them; a period holding
+    both days flags each, as the full computation over those days does (the reference);
+    12 orders across midnight are no burst (orders count per calendar day)."""
+    job_cls = periods.partial_jobs()["fraud_signals"]
+    files = canonical_files(landed)
+
+    def flags(days):
+        got = keyed(periods.answer(backfilled, job_cls, days, landed_days))
+        assert got == reference_periods.fraud_signals(files, days)
+        return got
+    d = landed_days
+    for one in (d[0], d[1], d[9], d[10], d[11]):
+        assert not {e for _, e in flags([one])} & {"SESSIONF0001", "CUSTF0003", "ORDF5-03"}
+    session = flags(d[:2])[("bot_session", "SESSIONF0001")]
+    assert session == {"entity": "session", "customer_id": "CUSTF0001", "events_in_window": 10,
+                       "window_start": f"{d[0].isoformat()} 23:59:40", "session_events": 10,
+                       "limit": 8}
+    late = flags(d[9:11])
+    assert late[("order_burst", "CUSTF0003")]["days"] == [
+        {"date": d[9].isoformat(), "orders": 12}]
+    outliers = flags(d[10:12])
+    assert outliers[("amount_outlier", "ORDF5-03")]["median_of_other_orders"] == 10.0
+    whole = flags(d)
+    assert ("order_burst", "CUSTF0004") not in whole
+    assert {("bot_session", "SESSIONF0001"), ("bot_session", "SESSIONF0002"),
+            ("order_burst", "CUSTF0003"), ("amount_outlier", "ORDF5-03")} <= set(whole)
