@@ -84,15 +84,18 @@ def _day_answers(out, job, only=None):
     return answers
 
 
-def _by_day(out, job, split, only=None):
+def _by_day(out, job, split, only=None, whole_period=False):
     """{day: value} from the job's latest whole output (split: rows -> {day: value}) and its
     per-day partitions (a partition replaces the whole output's value for its day); only the
-    days in `only` (ISO dates) when given."""
+    days in `only` (ISO dates) when given. `whole_period`: the whole output alone when there
+    is one (a job whose day is judged against the other days, as fraud_signals' outliers
+    and sessions across midnight are: one day's answer by itself would undercount)."""
     days = {}
     latest = out.latest_output(job)
     if latest is not None:
         days.update(split(_rows(out, latest)))
-    for day, rows in _day_answers(out, job, only).items():
+    day_answers = {} if whole_period and latest is not None else _day_answers(out, job, only)
+    for day, rows in day_answers.items():
         got = split(rows)
         days[day] = got.get(day, next(iter(got.values()), None))
     return {d: v for d, v in days.items()
@@ -119,8 +122,9 @@ def history_samples(outputs_root, data_root=None, days=None):
             samples.append((F.HISTORY_NET_AMOUNT, labels, float(row["net_revenue"]), ts))
             samples.append((F.HISTORY_ANOMALY, labels, float(bool(row["anomaly"])), ts))
 
-    # fraud: a day the job read without any flag has 0 for every rule
-    fraud = _by_day(out, "fraud_signals", fraud_by_day, only)
+    # fraud: flags by the day they happened, as judged over every day (the published answer);
+    # a day the job read without any flag has 0 for every rule
+    fraud = _by_day(out, "fraud_signals", fraud_by_day, only, whole_period=True)
     for day in revenue:
         fraud.setdefault(day, {})
     for day, per_rule in sorted(fraud.items()):

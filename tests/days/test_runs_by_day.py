@@ -264,3 +264,27 @@ def test_fraud_flags_that_span_midnight_need_both_days(landed, landed_days, back
     assert ("order_burst", "CUSTF0004") not in whole
     assert {("bot_session", "SESSIONF0001"), ("bot_session", "SESSIONF0002"),
             ("order_burst", "CUSTF0003"), ("amount_outlier", "ORDF5-03")} <= set(whole)
+
+
+def test_the_fraud_history_counts_each_flag_on_its_day_as_judged_over_every_day(
+        landed, landed_days, backfilled):
+    """`ecom-exporter backfill` over day partitions: fraud flags per rule and day are the
+    whole history's (the reference over every day), so the actors that need two days count
+    on their day; one day's answer alone would miss them."""
+    from exporters.backfill import history_samples
+
+    want = {}
+    for (rule, _), obj in reference_periods.fraud_signals(canonical_files(landed),
+                                                          landed_days).items():
+        days = ([obj["window_start"][:10]] if rule == "bot_session" else
+                [d["date"] for d in obj["days"]] if rule == "order_burst" else
+                [obj["order_date"]])
+        for day in days:
+            want[(rule, day)] = want.get((rule, day), 0) + 1
+    got = {}
+    for metric, labels, value, ts in history_samples(backfilled.root):
+        if metric.name.endswith("history_fraud_signals") and value:
+            day = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).date().isoformat()
+            got[(labels["rule"], day)] = value
+    assert got == want
+    assert ("bot_session", landed_days[0].isoformat()) in got     # the session across midnight
