@@ -117,6 +117,15 @@ def unpack_keys(packed):
     return unpack_array(packed)
 
 
+def distinct(keys):
+    """(the distinct keys, sorted; each row's index into them; a row of each): np.unique
+    without its stable sort for the first rows (any row of a key has the same id)."""
+    keys, index = np.unique(keys, return_inverse=True)
+    row = np.empty(len(keys), dtype=np.int64)
+    row[index] = np.arange(len(index))
+    return keys, index, row
+
+
 def concat(arrays):
     return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
@@ -239,8 +248,8 @@ class MRCustomerSegments(CanonicalJob):
         elif dataset is ORDERS:
             _, stamps, cents, status = columns
             keys, names = id_keys(ids, CUSTOMER_PREFIX)
-            keys, first, customer = np.unique(keys, return_index=True, return_inverse=True)
-            ids = ids[first]
+            keys, customer, one = distinct(keys)
+            ids = ids[one]
             done = status == COMPLETED_CODE
             parts = [keys, max_by_group(customer, day_numbers(stamps), len(keys)),
                      np.bincount(customer, minlength=len(keys)),
@@ -249,8 +258,8 @@ class MRCustomerSegments(CanonicalJob):
             runs = group_starts(ids)  # a session's events come together: fold runs first
             run_max = np.maximum.reduceat(columns[1], runs)
             keys, names = id_keys(ids[runs], CUSTOMER_PREFIX)
-            keys, first, customer = np.unique(keys, return_index=True, return_inverse=True)
-            ids = ids[runs][first]
+            keys, customer, one = distinct(keys)
+            ids = ids[runs][one]
             parts = [keys, max_by_group(customer, run_max, len(keys))]
         kind = KIND_OF[dataset.name]
         buckets = buckets_of(ids, self.options.buckets)  # a stable hash of the id's bytes
