@@ -112,8 +112,9 @@ def record(kind, keys, names, values):
 def unpack_keys(packed):
     if not isinstance(packed, str):
         raise ValueError(
-            "customer_segments: a partial in the form written before integer keys "
-            "(round 3); write that day's partition again (ecom-run --day DAY)")
+            "customer_segments: a stored partial in an older form (customer ids as "
+            "text, before integer keys): write that day's partition again "
+            "(ecom-run --day DAY)")
     return unpack_array(packed)
 
 

@@ -211,3 +211,10 @@ def test_odd_customer_ids_merge_from_daily_partials(tmp_path):
     assert got == want
     # the first day's customer rows are landed again on the second (other tiers): one each
     assert sum(v["customers"] for k, v in got.items() if k[1] == "all") == len(ODD_IDS)
+
+
+def test_a_partial_in_the_old_form_is_refused_by_name():
+    """Day partitions written before integer keys held the ids as text: say what to do."""
+    old = [(0, ["C", ["CUST00000001", "CUST00000002"], [0, 2]])]
+    with pytest.raises(ValueError, match=r"older form.*ecom-run --day"):
+        MRCustomerSegments.answer_from_partials(old)
