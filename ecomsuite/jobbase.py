@@ -149,6 +149,102 @@ def unpack_times(packed):
     return unpack_array(offsets) + base
 
 
+# --- integer keys for text ids ---------------------------------------------------
+# Ids like "CUST00001234" (a prefix, then digits) become int64 keys in bulk, so a job
+# sorts, joins and ships integers instead of byte strings. Any other id (from a real
+# export: no prefix, letters, too many digits, non-ASCII) is kept exactly in a small
+# table of names beside the keys and gets a negative key into it; tables of several
+# files are united by name (unite_keys). Equal ids get equal keys, and distinct ids
+# distinct keys: "CUST007" and "CUST0007" differ by their number of digits.
+
+ID_DIGITS = 15  # the most digits an id's number may have (its key stays below 2**54)
+
+
+def id_keys(ids, prefix):
+    """Fixed-width UTF-8 byte ids -> (int64 keys, names).
+
+    An id that is `prefix` (str) followed by 1 to ID_DIGITS digits gets the key
+    ``number * 16 + digits`` (>= 0); any other id gets ``-1 - i``, `i` its index in
+    `names`, the sorted list of this call's other ids (str)."""
+    prefix = prefix.encode("utf-8")
+    n, p = len(ids), len(prefix)
+    width = max(ids.dtype.itemsize, p + 1)
+    m = np.ascontiguousarray(ids, dtype=f"S{width}").view(np.uint8).reshape(n, width)
+    cols = min(width - p, ID_DIGITS)
+    digits = m[:, p:p + cols] - np.uint8(48)  # wraps around: a digit is below 10
+    is_digit = digits < 10
+    # the length of the leading run of digits after the prefix
+    count = np.argmin(np.concatenate([is_digit, np.zeros((n, 1), bool)], axis=1), axis=1)
+    shaped = ((m[:, :p] == np.frombuffer(prefix, np.uint8)).all(axis=1) & (count > 0)
+              & (np.count_nonzero(m[:, p:], axis=1) == count))  # nothing after the digits
+    powers = 10 ** np.arange(cols, -1, -1, dtype=np.int64)  # 10**cols .. 1
+    padded = np.where(is_digit, digits, 0).astype(np.int64) @ powers[1:]
+    keys = padded // powers[count] * 16 + count
+    others = np.flatnonzero(~shaped)
+    names, index = np.unique(ids[others], return_inverse=True)
+    keys[others] = -1 - index
+    return keys, [name.decode("utf-8") for name in names.tolist()]
+
+
+def unite_keys(parts):
+    """[(keys, names)] of several id_keys calls -> ([keys], names): the negative keys of
+    every part renumbered into one sorted table holding the names they use."""
+    used = [np.unique(-1 - keys[keys < 0]) for keys, _ in parts]
+    names = sorted({part_names[i] for (_, part_names), u in zip(parts, used)
+                    for i in u.tolist()})
+    index = {name: i for i, name in enumerate(names)}
+    out = []
+    for (keys, part_names), u in zip(parts, used):
+        table = np.full(len(part_names), 0, dtype=np.int64)
+        table[u] = [-1 - index[part_names[i]] for i in u.tolist()]
+        others = keys < 0
+        keys = keys.copy()
+        keys[others] = table[-1 - keys[others]]
+        out.append(keys)
+    return out, names
+
+
+def id_names(keys, names, prefix):
+    """The ids (str) of id_keys' keys, given the names table they refer to."""
+    return [names[-1 - k] if k < 0 else f"{prefix}{k >> 4:0{k & 15}d}" for k in keys.tolist()]
+
+
+def sums_by_group(groups, values, size):
+    """Exact integer sums of `values` per group 0..size-1: int64 while any total could fit
+    it, else Python ints (an object array); the same for an object array of values."""
+    bound = int(np.abs(values).max()) * len(values) if len(values) else 0
+    exact = np.int64 if values.dtype != object and bound < 2**63 else object
+    sums = np.zeros(size, dtype=exact)
+    np.add.at(sums, groups, values.astype(exact))
+    return sums
+
+
+def max_by_group(groups, values, size):
+    """The largest of `values` (integers) per group 0..size-1 (every group has one)."""
+    out = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(out, groups, values)
+    return out
+
+
+def lookup_sorted(keys, wanted):
+    """(index of each of `wanted` in the sorted distinct `keys`, whether it is there):
+    a join by binary search; the index is only meaningful where found."""
+    at = np.searchsorted(keys, wanted)
+    found = at < len(keys)
+    found[found] = keys[at[found]] == wanted[found]
+    return at, found
+
+
+def pack_ints(values):
+    """pack_array for integers, or a JSON list for an object array of Python ints (beyond
+    int64); unpack_ints reads either."""
+    return values.tolist() if values.dtype == object else pack_array(values)
+
+
+def unpack_ints(packed):
+    return np.array(packed, dtype=object) if isinstance(packed, list) else unpack_array(packed)
+
+
 def add_buckets_arg(job, default, what):
     """The --buckets option of a job that splits `what` into reduce keys by a stable
     hash of their id (ecomsuite.rows.buckets_of)."""

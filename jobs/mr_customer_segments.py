@@ -13,10 +13,20 @@ from ecomsuite.jobbase import (
     day_text,
     group_starts,
     half_up_div,
+    id_keys,
+    id_names,
+    lookup_sorted,
+    max_by_group,
     money,
+    pack_array,
+    pack_ints,
     ratio,
+    sums_by_group,
+    unite_keys,
+    unpack_array,
+    unpack_ints,
 )
-from ecomsuite.rows import buckets_of, decode, group_sums, np, parse_cents
+from ecomsuite.rows import buckets_of, np, parse_cents
 from ecomsuite.schemas import (
     ACTIONS,
     CLICKSTREAM,
@@ -37,7 +47,9 @@ COLUMNS_READ = {
     CLICKSTREAM.name: ("customer_id", "action"),
 }
 # Record kinds. Step 1 (key: a bucket of customer ids): a file's customer
-# rows, orders summaries or furthest actions of that bucket's customers.
+# rows, orders summaries or furthest actions of that bucket's customers, as
+# [kind, packed integer keys of the ids (jobbase.id_keys), the names of its
+# negative keys (ids not shaped like CUST<digits>), packed value columns...].
 # Step 2 (one key): the latest order date, a group of customers, one
 # customer. Values sort by kind (SORT_VALUES), so step 2 sees every latest
 # date before any customer.
@@ -57,6 +69,8 @@ CHAMPION, LOYAL, PROMISING, AT_RISK, HIBERNATING, NEVER_ORDERED = RFM_SEGMENTS
 DEFAULT_RECENT_DAYS = 7
 DEFAULT_FREQUENT_ORDERS = 10
 DEFAULT_HIGH_VALUE = "2000.00"
+CUSTOMER_PREFIX = "CUST"  # ids CUST<1-15 digits> join as integers; any other id exactly too
+NO_ORDER = 0  # the last order day (yyyymmdd) of a customer who never ordered
 
 
 def intent(furthest_action):
@@ -80,6 +94,41 @@ def segment(days_since_last_order, frequent, high_value, recent_days):
             return CHAMPION
         return LOYAL if frequent or high_value else PROMISING
     return AT_RISK if frequent or high_value else HIBERNATING
+
+
+INTENTS = PURCHASE_INTENTS
+# intent() as an index into INTENTS, by furthest action + 1 (0: no session)
+INTENT_OF_FURTHEST = tuple(INTENTS.index(intent(a)) for a in (None, *range(len(ACTIONS))))
+# of a customer's duplicate rows the tier first by name wins: each tier code's rank by name
+TIER_RANK = tuple(sorted(TIERS).index(t) for t in TIERS)
+
+
+def record(kind, keys, names, values):
+    """A step-1 record of one kind: integer keys (only the names they use), value columns."""
+    [keys], names = unite_keys([(keys, names)])
+    return [kind, pack_array(keys), names, *(pack_ints(v) for v in values)]
+
+
+def unpack_keys(packed):
+    if not isinstance(packed, str):
+        raise ValueError(
+            "customer_segments: a stored partial in an older form (customer ids as "
+            "text, before integer keys): write that day's partition again "
+            "(ecom-run --day DAY)")
+    return unpack_array(packed)
+
+
+def distinct(keys):
+    """(the distinct keys, sorted; each row's index into them; a row of each): np.unique
+    without its stable sort for the first rows (any row of a key has the same id)."""
+    keys, index = np.unique(keys, return_inverse=True)
+    row = np.empty(len(keys), dtype=np.int64)
+    row[index] = np.arange(len(index))
+    return keys, index, row
+
+
+def concat(arrays):
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
 
 def day_number(date):
@@ -156,38 +205,36 @@ class MRCustomerSegments(CanonicalJob):
 
     @staticmethod
     def fold_parts(parts):
-        """A bucket's records folded: ([(customer, tier code)] rows, {customer: [last order
-        day, orders, completed cents]}, {customer: furthest action})."""
-        rows, orders, furthest = [], {}, {}
-        for kind, ids, *values in parts:
-            if kind == CUSTOMER_ROW:
-                rows.extend(zip(ids, values[0]))
-            elif kind == ORDERS_SUMMARY:
-                for customer, last, n, spent in zip(ids, *values):
-                    o = orders.get(customer)
-                    if o is None:
-                        orders[customer] = [last, n, spent]
-                    else:
-                        o[0] = max(o[0], last)
-                        o[1] += n
-                        o[2] += spent
-            else:
-                for customer, a in zip(ids, values[0]):
-                    if a > furthest.get(customer, -1):
-                        furthest[customer] = a
-        return rows, orders, furthest
+        """A bucket's records folded, each customer's id as an integer key (id_keys):
+        (names of the negative keys, (keys, tier codes) of the customer rows, (keys, last
+        order day, orders, completed cents) per customer with orders, (keys, furthest
+        action) per customer with sessions); keys sorted, summaries one per key."""
+        parts = [(kind, unpack_keys(keys), names, [unpack_ints(v) for v in values])
+                 for kind, keys, names, *values in parts]
+        united, names = unite_keys([(keys, part_names) for _, keys, part_names, _ in parts])
+
+        def rows_of(kind, width):
+            chosen = [(keys, values) for (k, _, _, values), keys in zip(parts, united)
+                      if k == kind]
+            return [concat([keys for keys, _ in chosen]),
+                    *(concat([values[i] for _, values in chosen]) for i in range(width))]
+
+        keys, tiers = rows_of(CUSTOMER_ROW, 1)
+        order = np.lexsort((np.array(TIER_RANK)[tiers], keys))
+        rows = (keys[order], tiers[order])
+        keys, last, n, cents = rows_of(ORDERS_SUMMARY, 3)
+        keys, customer = np.unique(keys, return_inverse=True)
+        orders = (keys, max_by_group(customer, last, len(keys)),
+                  sums_by_group(customer, n, len(keys)), sums_by_group(customer, cents, len(keys)))
+        keys, furthest = rows_of(CLICKS_SUMMARY, 1)
+        keys, customer = np.unique(keys, return_inverse=True)
+        return names, rows, orders, (keys, max_by_group(customer, furthest, len(keys)))
 
     def merge_partials(self, bucket, parts):
-        rows, orders, furthest = self.fold_parts(parts)
-        if rows:
-            rows.sort()
-            yield [CUSTOMER_ROW, [c for c, _ in rows], [t for _, t in rows]]
-        if orders:
-            ids = sorted(orders)
-            yield [ORDERS_SUMMARY, ids, *([orders[c][i] for c in ids] for i in range(3))]
-        if furthest:
-            ids = sorted(furthest)
-            yield [CLICKS_SUMMARY, ids, [furthest[c] for c in ids]]
+        names, *kinds = self.fold_parts(parts)
+        for kind, (keys, *values) in zip((CUSTOMER_ROW, ORDERS_SUMMARY, CLICKS_SUMMARY), kinds):
+            if len(keys):
+                yield record(kind, keys, names, values)
 
     def mapper_raw_customer_parts(self, input_path, input_uri):
         """Per bucket of this file's customers: their rows, orders summaries or furthest actions."""
@@ -197,30 +244,30 @@ class MRCustomerSegments(CanonicalJob):
         if not len(ids):
             return
         if dataset is CUSTOMERS:
-            parts = columns
+            keys, names = id_keys(ids, CUSTOMER_PREFIX)
+            parts = [keys, columns[1]]
         elif dataset is ORDERS:
             _, stamps, cents, status = columns
-            ids, customer = np.unique(ids, return_inverse=True)
-            last = np.zeros(len(ids), dtype=np.int64)
-            np.maximum.at(last, customer, day_numbers(stamps))
+            keys, names = id_keys(ids, CUSTOMER_PREFIX)
+            keys, customer, one = distinct(keys)
+            ids = ids[one]
             done = status == COMPLETED_CODE
-            parts = [ids, last, np.bincount(customer, minlength=len(ids)),
-                     np.array(group_sums(customer[done], cents[done], len(ids)), dtype=object)]
+            parts = [keys, max_by_group(customer, day_numbers(stamps), len(keys)),
+                     np.bincount(customer, minlength=len(keys)),
+                     sums_by_group(customer[done], cents[done], len(keys))]
         else:
-            actions = columns[1]
             runs = group_starts(ids)  # a session's events come together: fold runs first
-            run_max = np.maximum.reduceat(actions, runs)
-            ids, customer = np.unique(ids[runs], return_inverse=True)
-            furthest = np.full(len(ids), -1, dtype=np.int64)
-            np.maximum.at(furthest, customer, run_max)
-            parts = [ids, furthest]
+            run_max = np.maximum.reduceat(columns[1], runs)
+            keys, names = id_keys(ids[runs], CUSTOMER_PREFIX)
+            keys, customer, one = distinct(keys)
+            ids = ids[runs][one]
+            parts = [keys, max_by_group(customer, run_max, len(keys))]
         kind = KIND_OF[dataset.name]
-        buckets = buckets_of(ids, self.options.buckets)
+        buckets = buckets_of(ids, self.options.buckets)  # a stable hash of the id's bytes
         for b in range(self.options.buckets):
-            rows = buckets == b
-            if rows.any():
-                yield b, [kind, decode(ids[rows]).tolist(),
-                          *(p[rows].tolist() for p in parts[1:])]
+            rows = np.flatnonzero(buckets == b)
+            if len(rows):
+                yield b, record(kind, parts[0][rows], names, [p[rows] for p in parts[1:]])
 
     def reducer_init_groups(self):
         self.latest = None
@@ -228,36 +275,61 @@ class MRCustomerSegments(CanonicalJob):
         self.groups = {}
 
     def reducer_join_customer(self, bucket, parts):
-        """A bucket of customers is whole here: join each one's row, orders and sessions."""
-        rows, orders, furthest = self.fold_parts(parts)
-        tiers = {}
-        for customer, tier in rows:
-            tiers.setdefault(customer, []).append(TIERS[tier])
-        if orders:
-            latest = max(o[0] for o in orders.values())
-            self.latest = latest if self.latest is None else max(self.latest, latest)
-        unknown = (orders.keys() | furthest.keys()) - tiers.keys()
+        """A bucket of customers is whole here: join each one's row, orders and sessions
+        (sorted integer keys: searchsorted), then count them per group."""
+        names, (keys, tiers), (o_keys, o_last, o_n, o_cents), (s_keys, s_furthest) = \
+            self.fold_parts(parts)
+        first = group_starts(keys)  # rows sorted by key, then tier name: the first one wins
+        if len(keys) > len(first):
+            self.increment_counter(JOIN_GROUP, "duplicate_customer_rows", len(keys) - len(first))
+        keys, tiers = keys[first], tiers[first]
+        o_at, o_hit = lookup_sorted(keys, o_keys)
+        s_at, s_hit = lookup_sorted(keys, s_keys)
+        unknown = len(np.union1d(o_keys[~o_hit], s_keys[~s_hit]))
         if unknown:
-            self.increment_counter(JOIN_GROUP, "ids_without_customer_row", len(unknown))
-        duplicates = sum(len(t) - 1 for t in tiers.values())
-        if duplicates:
-            self.increment_counter(JOIN_GROUP, "duplicate_customer_rows", duplicates)
+            self.increment_counter(JOIN_GROUP, "ids_without_customer_row", unknown)
+        if len(o_keys):
+            latest = int(o_last.max())
+            self.latest = latest if self.latest is None else max(self.latest, latest)
+        last = np.full(len(keys), NO_ORDER, dtype=np.int64)
+        last[o_at[o_hit]] = o_last[o_hit]
+        n = np.zeros(len(keys), dtype=np.int64)
+        n[o_at[o_hit]] = o_n[o_hit]
+        cents = np.zeros(len(keys), dtype=o_cents.dtype)
+        cents[o_at[o_hit]] = o_cents[o_hit]
+        furthest = np.full(len(keys), -1, dtype=np.int64)
+        furthest[s_at[s_hit]] = s_furthest[s_hit]
+        intents = np.array(INTENT_OF_FURTHEST)[furthest + 1]
         o = self.options
-        for customer, customer_tiers in tiers.items():
-            tier = min(customer_tiers)  # of duplicate rows, deterministically
-            last, n, cents = orders.get(customer, (None, 0, 0))
-            last = day_text(last) if last is not None else None
-            action = intent(furthest.get(customer))
-            if o.per_customer:
-                yield None, [ONE_CUSTOMER, customer, tier, action, last, n, cents]
-                continue
-            key = (last, n >= o.frequent_orders, cents >= self.high_value_cents, tier, action)
+        if o.per_customer:
+            for customer, tier, action, day, orders, spent in zip(
+                    id_names(keys, names, CUSTOMER_PREFIX), tiers.tolist(), intents.tolist(),
+                    last.tolist(), n.tolist(), cents.tolist()):
+                yield None, [ONE_CUSTOMER, customer, TIERS[tier], INTENTS[action],
+                             day_text(day) if day != NO_ORDER else None, orders, int(spent)]
+            return
+        frequent = n >= o.frequent_orders
+        high = cents >= self.high_value_cents
+        # one integer per (last order day, frequent, high value, tier, intent)
+        code = (((last * 2 + frequent) * 2 + high) * len(TIERS) + tiers) \
+            * len(INTENTS) + intents
+        codes, group = np.unique(code, return_inverse=True)
+        totals = zip(np.bincount(group, minlength=len(codes)).tolist(),
+                     sums_by_group(group, n, len(codes)).tolist(),
+                     sums_by_group(group, cents, len(codes)).tolist())
+        for c, (customers, orders, spent) in zip(codes.tolist(), totals):
+            c, action = divmod(c, len(INTENTS))
+            c, tier = divmod(c, len(TIERS))
+            c, high_value = divmod(c, 2)
+            day, frequent_ = divmod(c, 2)
+            key = (day_text(day) if day != NO_ORDER else None, bool(frequent_),
+                   bool(high_value), TIERS[tier], INTENTS[action])
             g = self.groups.get(key)
             if g is None:
                 g = self.groups[key] = [0, 0, 0]
-            g[0] += 1
-            g[1] += n
-            g[2] += cents
+            g[0] += customers
+            g[1] += orders
+            g[2] += int(spent)
 
     def reducer_final_groups(self):
         if self.latest is not None:

@@ -5,7 +5,15 @@ import pytest
 from ecomsuite.schemas import PURCHASE_INTENTS, RFM_SEGMENTS
 from jobs.mr_customer_segments import MRCustomerSegments
 from reference import analytics as reference
-from tests.helpers import append_lines, copy_dataset, dataset_files, run_job, write_lines
+from tests.canonical_inputs import to_canonical
+from tests.helpers import (
+    append_lines,
+    copy_dataset,
+    dataset_files,
+    key_of,
+    run_job,
+    write_lines,
+)
 
 pytestmark = pytest.mark.usefixtures("parse_path")  # both row parser paths
 
@@ -130,3 +138,83 @@ def test_empty_and_malformed_inputs(generated_data, tmp_path):
 def test_options_are_validated(args):
     with pytest.raises(ValueError, match=args[0]):
         MRCustomerSegments(["--no-conf", *args])
+
+
+# Ids as a real export may hold them: the job turns CUST<digits> ids into integers and
+# keeps any other id exactly (jobbase.id_keys); each must stay a customer of its own.
+ODD_IDS = (
+    "CUST42", "CUST042", "CUST0042", "CUST00000042",          # leading zeros: four customers
+    "CUST" + "9" * 15, "CUST" + "9" * 16, "CUST" + "1" * 40,  # the most digits, and more
+    "CUST", "CUST-42", "CUST42x", "cust42", "42", "007", "12345678901234567890",
+    "ACME 42", "Kunde-Müller-7", "顧客42", "CUSTé42", "CUST４２",  # non-ASCII (fullwidth digits)
+)
+
+
+def odd_id_files(tmp_path, ids, ghost="CUST0000042"):
+    """Per id: a customer row, orders and sessions that put the ids in different groups;
+    the customer rows in one file, orders in two, and an order of an id without a row."""
+    tiers = ("BRONZE", "SILVER", "GOLD", "PLATINUM")
+    days = ("2025-06-30", "2025-06-23", "2025-05-01")
+    actions = ("VIEW", "ADD_TO_CART", "CHECKOUT", "PURCHASE")
+    order_lines = [[], []]
+    click_lines = []
+    for i, c in enumerate(ids):
+        if i % 5 != 4:  # every fifth never ordered
+            amounts = [f"{(i * 137) % 2500}.{i % 100:02d}"] * (1 + i % 12)
+            order_lines[i % 2] += orders(c, amounts, day=days[i % 3])
+            order_lines[1 - i % 2] += orders(c, ["3.00"], day=days[(i + 1) % 3],
+                                             status="RETURNED")
+        if i % 4 != 3:  # every fourth never clicked
+            click_lines += clicks(c, *actions[:1 + i % 4])
+    order_lines[0] += orders(ghost, ["1.00"])
+    c = write_lines(str(tmp_path / "customers" / "part-00000.csv"),
+                    customers(*((c, tiers[i % 4]) for i, c in enumerate(ids))),
+                    header_of="customers")
+    o = [write_lines(str(tmp_path / "orders" / f"part-0000{k}.csv"), lines, header_of="orders")
+         for k, lines in enumerate(order_lines)]
+    s = write_lines(str(tmp_path / "clickstream" / "part-00000.csv"), click_lines,
+                    header_of="clickstream")
+    return [c], o, [s]
+
+
+def test_odd_customer_ids_equal_sql_join(tmp_path):
+    c, o, s = odd_id_files(tmp_path, ODD_IDS)
+    got, counters = run_job(MRCustomerSegments, [*c, *o, *s])
+    assert got == reference.customer_segments(c, o, s)
+    assert counters["join"] == {"ids_without_customer_row": 1}  # CUST0000042 is no CUST42
+    got, _ = run_job(MRCustomerSegments, [*c, *o, *s], "--per-customer")
+    assert sorted(got) == sorted(ODD_IDS)  # every id back exactly, none merged with another
+    rfm = {row[0]: row for row in reference.customer_rfm(c, o, s)}
+    for customer, value in got.items():
+        _, tier, last, n, spend, furthest, _ = rfm[customer]
+        assert (value["tier"], value["orders"], value["last_order_date"]) == \
+            (tier, n, last.isoformat() if last else None), customer
+        assert (value["completed_spend"], value["intent"]) == \
+            (float(spend), reference.intent_of(furthest)), customer
+
+
+def test_odd_customer_ids_merge_from_daily_partials(tmp_path):
+    """Days' partials (each day's files run with --partials) merge into the full run's
+    answer, with the odd ids of one day meeting the same ids of another."""
+    first = odd_id_files(tmp_path / "day1", ODD_IDS[::2])
+    second = odd_id_files(tmp_path / "day2", ODD_IDS, ghost="顧客42 ")
+    partials = []
+    for files in (first, second):
+        parts, _ = to_canonical([f for fs in files for f in fs])
+        job = MRCustomerSegments(["--no-conf", "--partials", *parts])
+        with job.make_runner() as runner:
+            runner.run()
+            partials += list(job.parse_output(runner.cat_output()))
+    want, _ = run_job(MRCustomerSegments, [f for files in (first, second) for fs in files
+                                           for f in fs])
+    got = {key_of(k): v for k, v in MRCustomerSegments.answer_from_partials(partials)}
+    assert got == want
+    # the first day's customer rows are landed again on the second (other tiers): one each
+    assert sum(v["customers"] for k, v in got.items() if k[1] == "all") == len(ODD_IDS)
+
+
+def test_a_partial_in_the_old_form_is_refused_by_name():
+    """Day partitions written before integer keys held the ids as text: say what to do."""
+    old = [(0, ["C", ["CUST00000001", "CUST00000002"], [0, 2]])]
+    with pytest.raises(ValueError, match=r"older form.*ecom-run --day"):
+        MRCustomerSegments.answer_from_partials(old)
