@@ -209,16 +209,6 @@ def id_names(keys, names, prefix):
     return [names[-1 - k] if k < 0 else f"{prefix}{k >> 4:0{k & 15}d}" for k in keys.tolist()]
 
 
-def sums_by_group(groups, values, size):
-    """Exact integer sums of `values` per group 0..size-1: int64 while any total could fit
-    it, else Python ints (an object array); the same for an object array of values."""
-    bound = int(np.abs(values).max()) * len(values) if len(values) else 0
-    exact = np.int64 if values.dtype != object and bound < 2**63 else object
-    sums = np.zeros(size, dtype=exact)
-    np.add.at(sums, groups, values.astype(exact))
-    return sums
-
-
 def max_by_group(groups, values, size):
     """The largest of `values` (integers) per group 0..size-1 (every group has one)."""
     out = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)

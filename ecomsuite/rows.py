@@ -342,18 +342,20 @@ class Chunk:
 
 
 def group_sums(keys, values, size):
-    """Exact integer sums of `values` (int64) per key 0..size-1, as Python ints.
-
-    np.bincount adds in float64, which is exact while every partial sum stays
-    below 2**53; past that bound the sums are made with Python integers.
-    """
-    if not len(values):
-        return [0] * size
-    if int(values.max()) * len(values) < 2**53 and int(values.min()) >= 0:
-        return [int(x) for x in np.bincount(keys, weights=values, minlength=size)]
-    sums = [0] * size
-    for k in np.unique(keys).tolist():
-        sums[k] = sum(values[keys == k].tolist())
+    """Exact integer sums of `values` per key 0..size-1: an int64 array while any total
+    could fit it, else an object array of Python ints (the same for an object array of
+    values). np.bincount adds in float64, exact while every partial sum stays below
+    2**53; past that bound np.add.at adds in int64, and past 2**63 in Python ints."""
+    if values.dtype != object:
+        bound = int(np.abs(values).max()) * len(values) if len(values) else 0
+        if bound < 2**53:
+            return np.bincount(keys, weights=values, minlength=size).astype(np.int64)
+        if bound < 2**63:
+            sums = np.zeros(size, dtype=np.int64)
+            np.add.at(sums, keys, values)
+            return sums
+    sums = np.zeros(size, dtype=object)
+    np.add.at(sums, keys, values.astype(object))
     return sums
 
 

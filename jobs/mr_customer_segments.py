@@ -21,12 +21,11 @@ from ecomsuite.jobbase import (
     pack_array,
     pack_ints,
     ratio,
-    sums_by_group,
     unite_keys,
     unpack_array,
     unpack_ints,
 )
-from ecomsuite.rows import buckets_of, np, parse_cents
+from ecomsuite.rows import buckets_of, group_sums, np, parse_cents
 from ecomsuite.schemas import (
     ACTIONS,
     CLICKSTREAM,
@@ -225,7 +224,7 @@ class MRCustomerSegments(CanonicalJob):
         keys, last, n, cents = rows_of(ORDERS_SUMMARY, 3)
         keys, customer = np.unique(keys, return_inverse=True)
         orders = (keys, max_by_group(customer, last, len(keys)),
-                  sums_by_group(customer, n, len(keys)), sums_by_group(customer, cents, len(keys)))
+                  group_sums(customer, n, len(keys)), group_sums(customer, cents, len(keys)))
         keys, furthest = rows_of(CLICKS_SUMMARY, 1)
         keys, customer = np.unique(keys, return_inverse=True)
         return names, rows, orders, (keys, max_by_group(customer, furthest, len(keys)))
@@ -254,7 +253,7 @@ class MRCustomerSegments(CanonicalJob):
             done = status == COMPLETED_CODE
             parts = [keys, max_by_group(customer, day_numbers(stamps), len(keys)),
                      np.bincount(customer, minlength=len(keys)),
-                     sums_by_group(customer[done], cents[done], len(keys))]
+                     group_sums(customer[done], cents[done], len(keys))]
         else:
             runs = group_starts(ids)  # a session's events come together: fold runs first
             run_max = np.maximum.reduceat(columns[1], runs)
@@ -315,8 +314,8 @@ class MRCustomerSegments(CanonicalJob):
             * len(INTENTS) + intents
         codes, group = np.unique(code, return_inverse=True)
         totals = zip(np.bincount(group, minlength=len(codes)).tolist(),
-                     sums_by_group(group, n, len(codes)).tolist(),
-                     sums_by_group(group, cents, len(codes)).tolist())
+                     group_sums(group, n, len(codes)).tolist(),
+                     group_sums(group, cents, len(codes)).tolist())
         for c, (customers, orders, spent) in zip(codes.tolist(), totals):
             c, action = divmod(c, len(INTENTS))
             c, tier = divmod(c, len(TIERS))

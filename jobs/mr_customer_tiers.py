@@ -43,7 +43,7 @@ class MRCustomerTiers(CanonicalJob):
         ltv, tier = self.read_columns(input_path)
         key = tier.astype(np.intp)
         counts = np.bincount(key, minlength=len(TIERS)).tolist()
-        sums = group_sums(key, ltv, len(TIERS))
+        sums = group_sums(key, ltv, len(TIERS)).tolist()
         for i, name in enumerate(TIERS):
             if counts[i]:
                 yield ALL_TIERS, [name, counts[i], sums[i]]

@@ -128,7 +128,7 @@ class MRDailyRevenue(CanonicalJob):
         groups = len(days) * len(REGIONS) * len(STATUSES)
         key = (day * len(REGIONS) + region) * len(STATUSES) + status
         counts = np.bincount(key, minlength=groups).tolist()
-        sums = group_sums(key, cents, groups)
+        sums = group_sums(key, cents, groups).tolist()
         for g in np.flatnonzero(counts).tolist():
             d, rest = divmod(g, len(REGIONS) * len(STATUSES))
             r, st = divmod(rest, len(STATUSES))

@@ -30,7 +30,7 @@ class MRSalesByRegion(CanonicalJob):
         cents, status, region = self.read_columns(input_path)
         key = region.astype(np.intp) * 2 + (status == COMPLETED_CODE)
         counts = np.bincount(key, minlength=GROUPS).tolist()
-        sums = group_sums(key, cents, GROUPS)
+        sums = group_sums(key, cents, GROUPS).tolist()
         for r, name in enumerate(REGIONS):
             other, done = counts[2 * r], counts[2 * r + 1]
             if other or done:

@@ -77,8 +77,8 @@ class MRTopProducts(CanonicalJob):
         groups = len(products) * len(REGIONS)
         key = index * len(REGIONS) + region[done]
         orders = np.bincount(key, minlength=groups).tolist()
-        units = group_sums(key, quantity[done], groups)
-        revenue = group_sums(key, cents[done], groups)
+        units = group_sums(key, quantity[done], groups).tolist()
+        revenue = group_sums(key, cents[done], groups).tolist()
         for g in np.flatnonzero(orders).tolist():
             p, r = divmod(g, len(REGIONS))
             add(totals, (REGIONS[r], products[p].decode()), units[g], revenue[g], orders[g])

@@ -185,11 +185,11 @@ def test_group_sums_stay_exact_past_float_precision():
     import numpy as np
     keys = np.array([0, 1, 0, 2, 0])
     small = np.array([1, 2, 3, 4, 5], dtype=np.int64)
-    assert rows_mod.group_sums(keys, small, 3) == [9, 2, 4]
+    assert rows_mod.group_sums(keys, small, 3).tolist() == [9, 2, 4]
     big = np.array([2**62, 7, 2**62 - 1, 1, 3], dtype=np.int64)  # float64 would round these
-    assert rows_mod.group_sums(keys, big, 3) == [2**63 + 2, 7, 1]
+    assert rows_mod.group_sums(keys, big, 3).tolist() == [2**63 + 2, 7, 1]
     assert rows_mod.group_sums(np.array([], dtype=np.intp), np.array([], dtype=np.int64), 2) \
-        == [0, 0]
+        .tolist() == [0, 0]
 
 
 def test_buckets_agree_between_bulk_bytes_and_python_str():
