@@ -139,12 +139,14 @@ def discover_jobs():
     return [jobs[n] for n in ordered], broken
 
 
-def job_command(job, runner, files):
-    """The measured command: the job's script, as the pipeline would run it."""
+def job_command(job, runner, files, rows=None):
+    """The measured command: the job's script, as the pipeline would run it (a bucketed
+    job is told its input's rows, which size its reduce keys, as ecom-run does)."""
+    sized = ["--input-rows", str(rows)] if rows is not None and job.cls.FEWEST_BUCKETS else []
     if runner == "hadoop":  # the cluster's settings (streaming jar, py_files, cmdenv)
-        return [PY, job.script, "-r", "hadoop", "--conf-path", MRJOB_CONF, *files]
+        return [PY, job.script, "-r", "hadoop", "--conf-path", MRJOB_CONF, *sized, *files]
     from ecomsuite.pipeline import runner_args
-    return [PY, job.script, *runner_args(runner), *files]
+    return [PY, job.script, *runner_args(runner), *sized, *files]
 
 
 def hadoop_env():
@@ -253,6 +255,7 @@ class Data:
         self.dir = os.path.join(root, f"{scale_name(scale)}-seed{seed}-parts{parts}"
                                       f"{'-realistic' if realistic else ''}")
         self.stamp_path = os.path.join(self.dir, "bench-stamp.json")
+        self._bundles = {}
 
     def stamp(self):
         return {"scale": self.scale, "seed": self.seed, "parts": self.parts,
@@ -293,6 +296,18 @@ class Data:
         """Rows of the dataset's canonical form (the ingest's valid rows)."""
         self.canonical_files([dataset])
         return layout.DataLayout(self.dir).ingest_manifest(dataset, None).valid
+
+    def bundled(self, dataset, work_dir):
+        """The dataset's canonical parts as ecom-run gives the inline and local runners
+        (ecomsuite.pipeline.bundle_parts), written once per benchmark run in work_dir."""
+        from ecomsuite.pipeline import bundle_parts
+        directory = os.path.join(work_dir, "bundles", os.path.basename(self.dir), dataset)
+        if directory not in self._bundles:
+            shutil.rmtree(directory, ignore_errors=True)
+            os.makedirs(directory)
+            self._bundles[directory] = bundle_parts(self.canonical_files([dataset])[dataset],
+                                                    directory)
+        return self._bundles[directory]
 
     def canonical_files(self, datasets):
         """The canonical parts of the datasets (ingested once, inline, when missing)."""
@@ -337,8 +352,11 @@ def time_job(job, runners, data, runs, warmup, work_dir):
     Returns one result per runner."""
     canonical = data.canonical_files(job.datasets)  # what the jobs read (ecom-ingest's)
     files = [f for d in job.datasets for f in canonical[d]]
+    # the inline and local runners read bundles of the parts, as ecom-run gives them
+    bundled = [b for d in job.datasets for b in data.bundled(d, work_dir)]
     rows = sum(data.valid_rows(d) for d in job.datasets)
-    commands = {runner: job_command(job, runner, files) for runner in runners}
+    commands = {runner: job_command(job, runner, files if runner == "hadoop" else bundled, rows)
+                for runner in runners}
     commands["duckdb"] = duck_command(job, canonical)  # DuckDB on the same canonical files
     sides = [*runners, "duckdb"]
     pairs = {runner: [] for runner in runners}

@@ -192,7 +192,9 @@ def markdown(result, heading_level=1):
         "machine). Run in "
         f"{result['duration_s'] / 60:.1f} min.",
         f"Each cell: median of {cfg['runs']} timed rounds after {cfg['warmup']} warm-up, whole "
-        "process (`python jobs/mr_X.py -r RUNNER FILES` vs `python -m bench.duck_run X FILES`); "
+        "process (`python jobs/mr_X.py -r RUNNER BUNDLES` vs `python -m bench.duck_run X "
+        "FILES`: the runners read the canonical parts in bundles, as `ecom-run` gives them, "
+        "and a bucketed job is told its input's rows); "
         "each round runs the job on every runner and DuckDB once, in a rotating order; "
         f"ratio = median of the per-round ratios mrjob/DuckDB (min-max). "
         f"Data: {REALISTIC_NOTE if cfg.get('realistic') else ''}"

@@ -21,6 +21,8 @@ timestamp -> fixed-width bytes ``YYYY-MM-DD HH:MM:SS`` (S19) (or, asked for, int
 seconds since the epoch), date -> S10.
 """
 
+import os
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,6 +40,9 @@ ARROW_TYPES = {
 # Parquet writer settings: fixed, so the same rows give the same bytes.
 COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 256 * 1024
+# Rows a bucketed job's map task reads at a time (iter_columns): one row group, so a
+# task's batch is the same size at every scale.
+BATCH_ROWS = ROW_GROUP_ROWS
 PART_SUFFIX = ".parquet"
 
 
@@ -71,6 +76,49 @@ def read_columns(path, dataset, columns, seconds=False):
     table = pq.read_table(part_paths(path), columns=list(columns), use_threads=False) \
         if not is_part(path) else pq.read_table(path, columns=list(columns), use_threads=False)
     return [to_numpy(table.column(name), dataset.column(name), seconds) for name in columns]
+
+
+def iter_columns(path, dataset, columns, seconds=False, batch_rows=None):
+    """read_columns of one part or bundle in batches of whole row groups, at most
+    `batch_rows` rows each (default BATCH_ROWS; a row group larger than that is a batch
+    of its own): a map task's memory is bounded by the batch, not by its input."""
+    batch_rows = batch_rows or BATCH_ROWS
+    for part in ([path] if is_part(path) else part_paths(path)):
+        meta = pq.ParquetFile(part).metadata
+        groups, rows = [], 0
+        for i in range(meta.num_row_groups):
+            n = meta.row_group(i).num_rows
+            if not n:
+                continue
+            if groups and rows + n > batch_rows:
+                yield _read_groups(part, groups, dataset, columns, seconds)
+                groups, rows = [], 0
+            groups.append(i)
+            rows += n
+        if groups:
+            yield _read_groups(part, groups, dataset, columns, seconds)
+
+
+def _read_groups(part, groups, dataset, columns, seconds):
+    with pq.ParquetFile(part) as f:
+        table = f.read_row_groups(groups, columns=list(columns), use_threads=False)
+    return [to_numpy(table.column(name), dataset.column(name), seconds) for name in columns]
+
+
+def count_rows(paths):
+    """Rows of the canonical parts and bundles `paths` from their Parquet footers, or None
+    when one is not a local file (an HDFS path: the pipeline passes --input-rows)."""
+    total = 0
+    for path in paths:
+        if "://" in path or not os.path.isfile(path):
+            return None
+        try:
+            parts = [path] if is_part(path) else part_paths(path)
+        except ValueError:  # not canonical: the map task says so
+            return None
+        for part in parts:
+            total += pq.ParquetFile(part).metadata.num_rows
+    return total
 
 
 def is_part(path):

@@ -235,18 +235,64 @@ def unpack_ints(packed):
     return np.array(packed, dtype=object) if isinstance(packed, list) else unpack_array(packed)
 
 
-def add_buckets_arg(job, default, what):
+# A bucketed job hashes its ids into reduce keys (ecomsuite.rows.buckets_of). Over a whole
+# input the keys are sized from it, one per ROWS_PER_BUCKET input rows, so a reduce task
+# holds about as many rows at S100 as at S10 (and a map task reads canonical.BATCH_ROWS
+# at a time): memory bounded by design, not by a cap. Measured in docs/bench.md.
+ROWS_PER_BUCKET = 512 * 1024
+
+
+def buckets_for(rows, fewest):
+    """Reduce keys for `rows` input rows: one per ROWS_PER_BUCKET, at least `fewest`."""
+    return max(fewest, -(-rows // ROWS_PER_BUCKET))
+
+
+def local_sort_command(sort_values):
+    """The local runner's shuffle sort: mrjob's GNU sort command with the buffer Hadoop's
+    map tasks sort in (mapreduce.task.io.sort.mb, from the one mapred-site template). GNU
+    sort spills to temporary files past it, as Hadoop does, so its memory stays the same
+    at any scale; by default it would size its buffer from the input. None (mrjob's
+    default) when the template is not there."""
+    from ecomsuite.hadoop import conf
+    mb = conf.template_value("mapred-site.xml", "mapreduce.task.io.sort.mb")
+    if not (mb and mb.isdigit()):
+        return None
+    by_key = [] if sort_values else ["-t", "\t", "-k", "1,1", "-s"]  # as mrjob's
+    return ["sort", "-S", f"{mb}M", *by_key]
+
+
+def bucket_rows(buckets, count):
+    """(bucket, the indices of its rows in order) of each non-empty bucket 0..count-1 of
+    `buckets` (each row's bucket): one stable sort, however many buckets."""
+    order = np.argsort(buckets, kind="stable")
+    ends = np.cumsum(np.bincount(buckets, minlength=count))
+    start = 0
+    for b, end in enumerate(ends.tolist()):
+        if end > start:
+            yield b, order[start:end]
+        start = end
+
+
+def add_buckets_arg(job, what, *aliases):
     """The --buckets option of a job that splits `what` into reduce keys by a stable
-    hash of their id (ecomsuite.rows.buckets_of)."""
+    hash of their id, and --input-rows, what the keys are sized from."""
     job.add_passthru_arg(
-        "--buckets", type=int, default=default,
+        "--buckets", *aliases, type=int, default=None,
         help=f"reduce keys to split the {what} into, by a stable hash of their id "
-             "(default: %(default)s; more on a cluster with many reducers)")
+             f"(default: one per {ROWS_PER_BUCKET:,} input rows, at least "
+             f"{job.FEWEST_BUCKETS}; a day run (--partials) uses {job.FEWEST_BUCKETS}, the "
+             "day partitions' fixed keys, so that days merge by key)")
+    job.arg_parser.add_argument(
+        "--input-rows", type=int, default=None,
+        help="the input's rows, to size the reduce keys (default: counted from the "
+             "canonical parts' Parquet footers; ecom-run passes it for HDFS inputs)")
 
 
 def check_buckets_arg(job):
-    if job.options.buckets < 1:
+    if job.options.buckets is not None and job.options.buckets < 1:
         job.arg_parser.error("--buckets must be at least 1")
+    if job.options.input_rows is not None and job.options.input_rows < 0:
+        job.arg_parser.error("--input-rows must not be negative")
 
 
 @dataclass
@@ -438,6 +484,56 @@ class CanonicalJob(MRJob):
     @classmethod
     def has_partials(cls):
         return cls.PARTIAL_STEP is not None
+
+    # A bucketed job (add_buckets_arg) sets the fewest reduce keys it hashes its ids into:
+    # the keys of its day partitions, and the floor of the keys sized from an input.
+    FEWEST_BUCKETS = None
+
+    def bucket_count(self):
+        """The reduce keys the ids are hashed into: --buckets, which the driver sets
+        (sized_buckets) for every task."""
+        return self.options.buckets or self.FEWEST_BUCKETS
+
+    def sized_buckets(self):
+        """The driver's choice of reduce keys when --buckets is not given: FEWEST_BUCKETS
+        in a day run, else buckets_for() the input's rows (--input-rows, or the canonical
+        parts' footers)."""
+        if getattr(self.options, "partials", False):
+            return self.FEWEST_BUCKETS
+        rows = self.options.input_rows
+        if rows is None:
+            from ecomsuite import canonical
+            rows = canonical.count_rows(self.options.args)
+        if rows is None:
+            log.warning("%s: input rows unknown (not local canonical parts; pass "
+                        "--input-rows): %d reduce keys", self.NAME, self.FEWEST_BUCKETS)
+            return self.FEWEST_BUCKETS
+        return buckets_for(rows, self.FEWEST_BUCKETS)
+
+    def _non_option_kwargs(self):
+        # mrjob passes the command line's passthru options to every task; a bucketed job
+        # adds the reduce keys it sized here, once, so every task hashes ids alike.
+        kwargs = super()._non_option_kwargs()
+        if self.FEWEST_BUCKETS and self.options.buckets is None:
+            if getattr(self, "_sized_buckets", None) is None:  # mrjob asks more than once
+                self._sized_buckets = self.sized_buckets()
+            kwargs["extra_args"] = [*kwargs["extra_args"], f"--buckets={self._sized_buckets}"]
+        return kwargs
+
+    def _runner_kwargs(self):
+        kwargs = super()._runner_kwargs()
+        if self.options.runner == "local" and not kwargs.get("sort_bin"):
+            kwargs["sort_bin"] = local_sort_command(self.SORT_VALUES)
+        return kwargs
+
+    def iter_columns(self, input_path, columns=None, dataset=None, seconds=False):
+        """read_columns in batches of canonical.BATCH_ROWS rows (a bucketed job's map
+        task: its memory is the batch's, whatever the part's size); rows counted alike."""
+        from ecomsuite import canonical
+        for arrays in canonical.iter_columns(input_path, dataset or self.DATASET,
+                                             columns or self.COLUMNS, seconds):
+            self.increment_counter(ROWS_GROUP, "valid", len(arrays[0]))
+            yield arrays
 
     def partial_steps(self, steps):
         """`steps` as they run: all of them, or with --partials up to PARTIAL_STEP, whose

@@ -96,6 +96,31 @@ DEFAULT_HADOOP_PARALLEL = 2
 BUNDLES = max(2, os.cpu_count() or 1)
 
 
+def bundle_parts(paths, directory):
+    """Local canonical parts as at most BUNDLES bundles of about equal size, written in
+    `directory` (ecomsuite.layout's write_bundle); the bundles' paths. A task reads its
+    bundle a row group at a time (CanonicalJob.iter_columns)."""
+    if len(paths) <= BUNDLES:
+        return list(paths)
+    sizes = [os.path.getsize(p) for p in paths]
+    total, bundles, group, acc = sum(sizes), [], [], 0
+    for path, size in zip(paths, sizes):
+        group.append(path)
+        acc += size
+        if acc >= total * (len(bundles) + 1) / BUNDLES and len(bundles) < BUNDLES - 1:
+            bundles.append(group)
+            group = []
+    if group:
+        bundles.append(group)
+    staged = []
+    for group in bundles:
+        fd, target = tempfile.mkstemp(suffix=".txt", dir=directory)
+        os.close(fd)
+        # absolute: a local runner's task reads them from its own working folder
+        staged.append(layout.write_bundle([os.path.abspath(p) for p in group], target))
+    return staged
+
+
 class PipelineError(Exception):
     """A problem the user can fix (missing input, bad arguments)."""
 
@@ -266,23 +291,7 @@ class RunStore:
         if key not in self._bundles:
             if self._bundle_dir is None:
                 self._bundle_dir = tempfile.mkdtemp(prefix="ecom-run-inputs-")
-            sizes = [os.path.getsize(p) for p in paths]
-            total, bundles, group, acc = sum(sizes), [], [], 0
-            for path, size in zip(paths, sizes):
-                group.append(path)
-                acc += size
-                if acc >= total * (len(bundles) + 1) / BUNDLES and len(bundles) < BUNDLES - 1:
-                    bundles.append(group)
-                    group = []
-            if group:
-                bundles.append(group)
-            staged = []
-            for group in bundles:
-                fd, target = tempfile.mkstemp(suffix=".txt", dir=self._bundle_dir)
-                os.close(fd)
-                # absolute: a local runner's task reads them from its own working folder
-                staged.append(layout.write_bundle([os.path.abspath(p) for p in group], target))
-            self._bundles[key] = staged
+            self._bundles[key] = bundle_parts(paths, self._bundle_dir)
         return self._bundles[key]
 
     def close(self):
@@ -499,6 +508,9 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
     temp = store.temp_output(job_cls.NAME, run_id)
     try:
         groups = store.input_groups(job_cls.input_datasets())
+        stats = store.ingested(job_cls.input_datasets())
+        if job_cls.FEWEST_BUCKETS:  # its reduce keys are sized from the input's rows
+            extra_args = [*extra_args, "--input-rows", str(stats.valid)]
         inputs = [p for _, paths in groups for p in paths]
         record.inputs, record.input_days = inputs, list(store.input_days)
         if runner == "hadoop":
@@ -527,7 +539,6 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
         if runner == "hadoop":
             counters, record.hadoop_counters = split_hadoop_counters(counters)
         read = RowStats.from_counters(counters)
-        stats = store.ingested(job_cls.input_datasets())
         if read.valid != stats.valid:
             raise PipelineError(f"{job_cls.NAME} read {read.valid} rows; the ingest manifests "
                                 f"of its input say {stats.valid}")

@@ -9,6 +9,9 @@ from mrjob.step import MRStep
 
 from ecomsuite.jobbase import (
     CanonicalJob,
+    add_buckets_arg,
+    bucket_rows,
+    check_buckets_arg,
     day_numbers,
     day_text,
     group_starts,
@@ -55,9 +58,6 @@ COLUMNS_READ = {
 CUSTOMER_ROW, ORDERS_SUMMARY, CLICKS_SUMMARY = "C", "O", "S"
 KIND_OF = {CUSTOMERS.name: CUSTOMER_ROW, ORDERS.name: ORDERS_SUMMARY,
            CLICKSTREAM.name: CLICKS_SUMMARY}
-# Customers are split into this many reduce keys by a stable hash of their id
-# (two fill the local runner's two cores; raise on a cluster).
-DEFAULT_BUCKETS = 2
 LATEST_DATE, GROUP, ONE_CUSTOMER = "D", "G", "P"
 JOIN_GROUP = "join"  # counter group: ids in orders/clickstream with no customer row
 
@@ -139,6 +139,10 @@ class MRCustomerSegments(CanonicalJob):
     KEY_FIELDS = ("segment", "tier", "intent")  # names of the output key's parts (Parquet export)
     DATASET = CUSTOMERS
     SORT_VALUES = True  # see the record kinds above
+    # Customers are split into reduce keys by a stable hash of their id: at least two (the
+    # local runner's two cores, and a day partition's keys), over a whole input one per
+    # jobbase.ROWS_PER_BUCKET rows.
+    FEWEST_BUCKETS = 2
 
     @classmethod
     def input_datasets(cls):
@@ -160,10 +164,7 @@ class MRCustomerSegments(CanonicalJob):
         self.add_passthru_arg(
             "--as-of", help="the date recency counts from, YYYY-MM-DD (default: the date "
                             "of the latest order in the input)")
-        self.add_passthru_arg(
-            "--buckets", type=int, default=DEFAULT_BUCKETS,
-            help="reduce keys of the join, by a stable hash of the customer id "
-                 "(default: %(default)s; more on a cluster)")
+        add_buckets_arg(self, "customers (the join)")
         self.add_passthru_arg(
             "--per-customer", action="store_true",
             help="one line per customer instead of counts per segment, tier and intent")
@@ -175,8 +176,7 @@ class MRCustomerSegments(CanonicalJob):
             self.arg_parser.error("--recent-days must not be negative")
         if o.frequent_orders < 1:
             self.arg_parser.error("--frequent-orders must be at least 1")
-        if o.buckets < 1:
-            self.arg_parser.error("--buckets must be at least 1")
+        check_buckets_arg(self)
         self.high_value_cents = parse_cents(o.high_value.encode())
         if self.high_value_cents is None:
             self.arg_parser.error("--high-value must be an amount like 2000 or 1999.99")
@@ -238,10 +238,11 @@ class MRCustomerSegments(CanonicalJob):
     def mapper_raw_customer_parts(self, input_path, input_uri):
         """Per bucket of this file's customers: their rows, orders summaries or furthest actions."""
         dataset = self.input_dataset(input_path)
-        columns = self.read_columns(input_path, COLUMNS_READ[dataset.name], dataset)
+        for columns in self.iter_columns(input_path, COLUMNS_READ[dataset.name], dataset):
+            yield from self.customer_parts(dataset, columns)
+
+    def customer_parts(self, dataset, columns):
         ids = columns[0]
-        if not len(ids):
-            return
         if dataset is CUSTOMERS:
             keys, names = id_keys(ids, CUSTOMER_PREFIX)
             parts = [keys, columns[1]]
@@ -262,11 +263,9 @@ class MRCustomerSegments(CanonicalJob):
             ids = ids[runs][one]
             parts = [keys, max_by_group(customer, run_max, len(keys))]
         kind = KIND_OF[dataset.name]
-        buckets = buckets_of(ids, self.options.buckets)  # a stable hash of the id's bytes
-        for b in range(self.options.buckets):
-            rows = np.flatnonzero(buckets == b)
-            if len(rows):
-                yield b, record(kind, parts[0][rows], names, [p[rows] for p in parts[1:]])
+        # a stable hash of the id's bytes
+        for b, rows in bucket_rows(buckets_of(ids, self.bucket_count()), self.bucket_count()):
+            yield b, record(kind, parts[0][rows], names, [p[rows] for p in parts[1:]])
 
     def reducer_init_groups(self):
         self.latest = None

@@ -5,17 +5,19 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CanonicalJob, ratio
+from ecomsuite.jobbase import (
+    CanonicalJob,
+    add_buckets_arg,
+    bucket_rows,
+    check_buckets_arg,
+    ratio,
+)
 from ecomsuite.rows import buckets_of, np
 from ecomsuite.schemas import ACTIONS, CLICKSTREAM, DEVICES
 
 PURCHASE = "PURCHASE"
 PURCHASE_CODE = ACTIONS.index(PURCHASE)
 ALL_DEVICES = "all"  # step 2's one key: the devices' partials from every reduce task
-# The sessions are split into this many reduce keys by a stable hash of the
-# session id; each key carries every device's share. Two fills the local
-# runner's two cores with one wave of reduce tasks; raise it on a cluster.
-DEFAULT_SESSION_BUCKETS = 2
 
 
 def distinct_runs(values):
@@ -32,17 +34,18 @@ class MRDeviceConversions(CanonicalJob):
     NAME = "device_conversions"
     DATASET = CLICKSTREAM
     COLUMNS = ("session_id", "action", "device")
+    # The sessions are split into reduce keys by a stable hash of the session id, each
+    # carrying every device's share: at least two (the local runner's two cores, and a
+    # day partition's keys), over a whole input one per jobbase.ROWS_PER_BUCKET rows.
+    FEWEST_BUCKETS = 2
 
     def configure_args(self):
         super().configure_args()
-        self.add_passthru_arg(
-            "--session-buckets", type=int, default=DEFAULT_SESSION_BUCKETS,
-            help="reduce keys the sessions are hashed into (default: %(default)s)")
+        add_buckets_arg(self, "sessions", "--session-buckets")
 
     def load_args(self, args):
         super().load_args(args)
-        if self.options.session_buckets < 1:
-            self.arg_parser.error("--session-buckets must be at least 1")
+        check_buckets_arg(self)
 
     # A day's partials: per session bucket and device, the sorted ids of its sessions and
     # of its converted sessions, and its PURCHASE events: days' id sets unite exactly.
@@ -72,9 +75,14 @@ class MRDeviceConversions(CanonicalJob):
 
     def mapper_raw_session_sets(self, input_path, input_uri):
         """In-mapper combining: per session bucket of this file and per device, its
-        distinct sessions, those with a PURCHASE event, and (first bucket) its PURCHASE events.
-        Ids travel newline-joined (no id holds a newline: lines are split on them)."""
-        buckets = self.options.session_buckets
+        distinct sessions, those with a PURCHASE event, and (first bucket) its PURCHASE events,
+        one batch of rows at a time. Ids travel newline-joined (no id holds a newline:
+        lines are split on them)."""
+        for columns in self.iter_columns(input_path):
+            yield from self.session_sets(*columns)
+
+    def session_sets(self, session, action, device):
+        buckets = self.bucket_count()
         # [bucket][device] -> session ids (UTF-8 bytes)
         sessions = [[set() for _ in DEVICES] for _ in range(buckets)]
         converted = [[set() for _ in DEVICES] for _ in range(buckets)]
@@ -85,11 +93,9 @@ class MRDeviceConversions(CanonicalJob):
             if buckets == 1:
                 sets[0][d].update(ids.tolist())
                 return
-            which = buckets_of(ids, buckets)
-            for b in range(buckets):
-                sets[b][d].update(ids[which == b].tolist())
+            for b, rows in bucket_rows(buckets_of(ids, buckets), buckets):
+                sets[b][d].update(ids[rows].tolist())
 
-        session, action, device = self.read_columns(input_path)
         bought = action == PURCHASE_CODE
         for d in range(len(DEVICES)):
             on = device == d
@@ -98,9 +104,9 @@ class MRDeviceConversions(CanonicalJob):
             purchases[d] += int(np.count_nonzero(on & bought))
         for b in range(buckets):
             part = {}
-            for d, device in enumerate(DEVICES):
+            for d, name in enumerate(DEVICES):
                 if sessions[b][d]:
-                    part[device] = [b"\n".join(sessions[b][d]).decode(),
+                    part[name] = [b"\n".join(sessions[b][d]).decode(),
                                     b"\n".join(converted[b][d]).decode(), purchases[d]]
                     purchases[d] = 0  # counted once, with the device's first bucket
             if part:

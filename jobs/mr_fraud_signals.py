@@ -11,6 +11,7 @@ from mrjob.step import MRStep
 from ecomsuite.jobbase import (
     CanonicalJob,
     add_buckets_arg,
+    bucket_rows,
     check_buckets_arg,
     group_order,
     group_starts,
@@ -34,9 +35,6 @@ DEFAULT_MAX_EVENTS_PER_MINUTE = 8
 DEFAULT_MAX_ORDERS_PER_DAY = 10
 DEFAULT_OUTLIER_FACTOR = "10"
 DEFAULT_OUTLIER_MIN_ORDERS = 3
-# Sessions and customers are split into this many reduce keys each by a stable
-# hash of their id (two fill the local runner's two cores; raise on a cluster).
-DEFAULT_BUCKETS = 2
 EPOCH = datetime.date(1970, 1, 1)
 COLUMNS_READ = {
     CLICKSTREAM.name: ("timestamp", "session_id", "customer_id"),
@@ -99,6 +97,10 @@ class MRFraudSignals(CanonicalJob):
     NAME = "fraud_signals"
     KEY_FIELDS = ("rule", "entity_id")  # names of the output key's parts (Parquet export)
     DATASET = CLICKSTREAM
+    # Sessions and customers are split into reduce keys each by a stable hash of their
+    # id: at least two (the local runner's two cores, and a day partition's keys), over a
+    # whole input one per jobbase.ROWS_PER_BUCKET rows.
+    FEWEST_BUCKETS = 2
 
     @classmethod
     def input_datasets(cls):
@@ -121,7 +123,7 @@ class MRFraudSignals(CanonicalJob):
             "--outlier-min-orders", type=int, default=DEFAULT_OUTLIER_MIN_ORDERS,
             help="... when the customer has at least this many other orders "
                  "(default: %(default)s)")
-        add_buckets_arg(self, DEFAULT_BUCKETS, "sessions and the customers each")
+        add_buckets_arg(self, "sessions and the customers each")
 
     def load_args(self, args):
         super().load_args(args)
@@ -177,14 +179,12 @@ class MRFraudSignals(CanonicalJob):
         """Per bucket of this file's sessions (or customers): their events' times (or orders)."""
         dataset = self.input_dataset(input_path)
         # timestamps as the epoch seconds Parquet stores (no text made and parsed back)
-        columns = self.read_columns(input_path, COLUMNS_READ[dataset.name], dataset,
-                                    seconds=True)
-        if not len(columns[0]):
-            return
-        if dataset is CLICKSTREAM:
-            yield from self.session_records(*columns)
-        else:
-            yield from self.customer_records(*columns)
+        for columns in self.iter_columns(input_path, COLUMNS_READ[dataset.name], dataset,
+                                         seconds=True):
+            if dataset is CLICKSTREAM:
+                yield from self.session_records(*columns)
+            else:
+                yield from self.customer_records(*columns)
 
     def session_records(self, times, sessions, customers):
         order = group_order(sessions, times)
@@ -197,24 +197,20 @@ class MRFraudSignals(CanonicalJob):
         mixed = np.flatnonzero(customers != first_customer[group])
         for g in np.unique(group[mixed]).tolist():
             smallest[g] = min(customers[starts[g]:starts[g] + counts[g]].tolist())
-        buckets = buckets_of(sessions[starts], self.options.buckets)
-        event_bucket = buckets[group]
-        for b in range(self.options.buckets):
-            groups = buckets == b
-            if groups.any():
-                yield [SESSION_KEY, b], [pack_array(sessions[starts[groups]]),
-                                         pack_array(smallest[groups]),
-                                         pack_array(counts[groups]),
-                                         pack_times(times[event_bucket == b])]
+        buckets = buckets_of(sessions[starts], self.bucket_count())
+        event_rows = dict(bucket_rows(buckets[group], self.bucket_count()))
+        for b, groups in bucket_rows(buckets, self.bucket_count()):
+            yield [SESSION_KEY, b], [pack_array(sessions[starts[groups]]),
+                                     pack_array(smallest[groups]),
+                                     pack_array(counts[groups]),
+                                     pack_times(times[event_rows[b]])]
 
     def customer_records(self, order_ids, customers, cents, seconds):
         days = seconds // 86400  # the order's day, as days since the epoch
-        buckets = buckets_of(customers, self.options.buckets)
-        for b in range(self.options.buckets):
-            rows = buckets == b
-            if rows.any():
-                yield [CUSTOMER_KEY, b], [pack_array(customers[rows]), pack_array(order_ids[rows]),
-                                          pack_array(days[rows]), pack_array(cents[rows])]
+        for b, rows in bucket_rows(buckets_of(customers, self.bucket_count()),
+                                   self.bucket_count()):
+            yield [CUSTOMER_KEY, b], [pack_array(customers[rows]), pack_array(order_ids[rows]),
+                                      pack_array(days[rows]), pack_array(cents[rows])]
 
     def reducer_judge_bucket(self, key, records):
         if key[0] == SESSION_KEY:

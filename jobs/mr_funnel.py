@@ -11,6 +11,7 @@ from mrjob.step import MRStep
 from ecomsuite.jobbase import (
     CanonicalJob,
     add_buckets_arg,
+    bucket_rows,
     check_buckets_arg,
     group_order,
     group_starts,
@@ -26,9 +27,6 @@ ALL_DEVICES = "all"  # the key of the funnel over every device
 STAGES = len(ACTIONS)
 TIMESTAMP_WIDTH = len("YYYY-MM-DD HH:MM:SS")
 EVENT_WIDTH = TIMESTAMP_WIDTH + 2  # an event: its timestamp, action index, device index
-# Sessions are split into this many reduce keys by a stable hash of their id; each
-# file sends one record per key (more keys: smaller reduce-side sorts, more tasks).
-DEFAULT_BUCKETS = 4
 STAGE_NAMES = [a.lower() for a in ACTIONS]
 
 
@@ -101,10 +99,14 @@ class MRFunnel(CanonicalJob):
     DATASET = CLICKSTREAM
     COLUMNS = ("timestamp", "session_id", "action", "device")
     OUTPUT_PROTOCOL = JSONProtocol
+    # Sessions are split into reduce keys by a stable hash of their id, at least this many
+    # (a day partition's keys; over a whole input, sized from it: jobbase.buckets_for);
+    # each batch of a file sends one record per key.
+    FEWEST_BUCKETS = 4
 
     def configure_args(self):
         super().configure_args()
-        add_buckets_arg(self, DEFAULT_BUCKETS, "sessions")
+        add_buckets_arg(self, "sessions")
 
     def load_args(self, args):
         super().load_args(args)
@@ -139,13 +141,14 @@ class MRFunnel(CanonicalJob):
                events.tobytes().decode("ascii")]
 
     def mapper_raw_session_buckets(self, input_path, input_uri):
-        """Per bucket of this file's sessions, one record of their events that can count:
-        ``[session ids, events per session, events]`` (the first two packed arrays), the
-        events (``timestamp + action + device``, EVENT_WIDTH characters each) grouped by
-        session, in time order."""
-        stamps, sessions, actions, devices = self.read_columns(input_path)
-        if not len(sessions):
-            return
+        """Per batch of this file's rows and bucket of its sessions, one record of their
+        events that can count: ``[session ids, events per session, events]`` (the first
+        two packed arrays), the events (``timestamp + action + device``, EVENT_WIDTH
+        characters each) grouped by session, in time order."""
+        for columns in self.iter_columns(input_path):
+            yield from self.session_buckets(*columns)
+
+    def session_buckets(self, stamps, sessions, actions, devices):
         events = np.empty((len(stamps), EVENT_WIDTH), dtype=np.uint8)
         events[:, :TIMESTAMP_WIDTH] = stamps.view(np.uint8).reshape(len(stamps), -1)
         events[:, TIMESTAMP_WIDTH] = actions + ord("0")
@@ -157,13 +160,11 @@ class MRFunnel(CanonicalJob):
         sessions, events = sessions[keep], events[keep]
         starts = group_starts(sessions)
         sizes = np.diff(np.append(starts, len(events)))
-        buckets = buckets_of(sessions[starts], self.options.buckets)
-        event_bucket = np.repeat(buckets, sizes)
-        for b in range(self.options.buckets):
-            mine = buckets == b
-            if mine.any():
-                yield b, [pack_array(sessions[starts[mine]]), pack_array(sizes[mine]),
-                          events[event_bucket == b].tobytes().decode("ascii")]
+        buckets = buckets_of(sessions[starts], self.bucket_count())
+        event_rows = dict(bucket_rows(np.repeat(buckets, sizes), self.bucket_count()))
+        for b, mine in bucket_rows(buckets, self.bucket_count()):
+            yield b, [pack_array(sessions[starts[mine]]), pack_array(sizes[mine]),
+                      events[event_rows[b]].tobytes().decode("ascii")]
 
     def reducer_init_stage_counts(self):
         # [device index, stages reached] -> sessions

@@ -71,6 +71,20 @@ def template_path(site_file):
     return os.path.join(TEMPLATES_DIR, site_file + TEMPLATE_SUFFIX)
 
 
+def template_value(site_file, name):
+    """The literal value of property `name` in a site template (a setting the local
+    runner mirrors: ecomsuite.jobbase's shuffle sort buffer), or None when absent."""
+    import xml.etree.ElementTree as ET
+    try:
+        root = ET.parse(template_path(site_file)).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    for prop in root.iter("property"):
+        if prop.findtext("name") == name:
+            return prop.findtext("value")
+    return None
+
+
 def template_names(text, source="template"):
     """The variable names a template uses; TemplateError on anything but ``${name}``."""
     names = set()
