@@ -14,8 +14,8 @@ into numpy is several times faster from Parquet than from a quote-free CSV
 through the numpy bulk parser, and DuckDB reads it directly
 (``read_parquet('data/canonical/orders/*/*/part-*.parquet')``).
 
-Jobs read columns with :func:`read_columns`, which returns numpy arrays in the
-one convention the jobs use: enum -> int8 index into the column's values, int and
+Jobs read columns with :func:`iter_columns`, a row group at a time (:func:`read_columns`:
+a whole part), as numpy arrays in the one convention the jobs use: enum -> int8 index into the column's values, int and
 money -> int64 (money in cents), id and text -> fixed-width bytes (UTF-8),
 timestamp -> fixed-width bytes ``YYYY-MM-DD HH:MM:SS`` (S19) (or, asked for, int64
 seconds since the epoch), date -> S10.

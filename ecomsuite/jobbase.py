@@ -2,7 +2,8 @@
 
 Every job reads the canonical form (``ecomsuite.canonical``: typed Parquet parts that
 ``ecom-ingest`` wrote from the landed CSV files) with ``mapper_raw``, one map task per
-part, as numpy arrays in one convention (``CanonicalJob.read_columns``); the rows were
+part or bundle, as numpy arrays in one convention, a row group at a time
+(``CanonicalJob.iter_columns``: a task's memory does not grow with its input); the rows were
 validated once, by the ingest, so a job neither parses nor checks them. It combines in
 memory and emits per-key partials. What was read is reported through mrjob counters
 (group ``rows``: ``valid``); what the ingest rejected is in its manifests and
@@ -247,6 +248,11 @@ def buckets_for(rows, fewest):
     return max(fewest, -(-rows // ROWS_PER_BUCKET))
 
 
+def add_lists(a, b):
+    """Element-wise sums of two lists of Python ints (a map task's totals over batches)."""
+    return [x + y for x, y in zip(a, b)]
+
+
 def local_sort_command(sort_values):
     """The local runner's shuffle sort: mrjob's GNU sort command with the buffer Hadoop's
     map tasks sort in (mapreduce.task.io.sort.mb, from the one mapred-site template). GNU
@@ -442,7 +448,7 @@ class CanonicalJob(MRJob):
 
     Subclasses set NAME, DATASET (an ecomsuite.schemas.Dataset) and COLUMNS (the
     columns they read), and read a part inside ``mapper_raw`` with
-    ``self.read_columns(input_path)`` (a job over several datasets first asks
+    ``self.iter_columns(input_path)`` (a job over several datasets first asks
     ``self.input_dataset(input_path)`` which one a part holds).
     """
 
@@ -527,8 +533,10 @@ class CanonicalJob(MRJob):
         return kwargs
 
     def iter_columns(self, input_path, columns=None, dataset=None, seconds=False):
-        """read_columns in batches of canonical.BATCH_ROWS rows (a bucketed job's map
-        task: its memory is the batch's, whatever the part's size); rows counted alike."""
+        """The columns of one canonical part or bundle as numpy arrays (ecomsuite.canonical's
+        convention; `seconds`: timestamps as int64 seconds since the epoch), in batches of
+        canonical.BATCH_ROWS rows: a map task's memory is the batch's, whatever its
+        input's size. The rows are counted as ``rows.valid``."""
         from ecomsuite import canonical
         for arrays in canonical.iter_columns(input_path, dataset or self.DATASET,
                                              columns or self.COLUMNS, seconds):
@@ -576,16 +584,6 @@ class CanonicalJob(MRJob):
                 out.extend(step["reducer_final"]() or ())
             records = out
         return records
-
-    def read_columns(self, input_path, columns=None, dataset=None, seconds=False):
-        """The columns of one canonical part as numpy arrays (ecomsuite.canonical's
-        convention; `seconds`: timestamps as int64 seconds since the epoch); its rows are
-        counted as ``rows.valid``."""
-        from ecomsuite import canonical
-        columns = columns or self.COLUMNS
-        arrays = canonical.read_columns(input_path, dataset or self.DATASET, columns, seconds)
-        self.increment_counter(ROWS_GROUP, "valid", len(arrays[0]) if arrays else 0)
-        return arrays
 
     def input_dataset(self, input_path):
         """The Dataset (among input_datasets()) a canonical part holds, by its schema."""

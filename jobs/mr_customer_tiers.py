@@ -5,7 +5,7 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CanonicalJob, half_up_div, money, ratio
+from ecomsuite.jobbase import CanonicalJob, add_lists, half_up_div, money, ratio
 from ecomsuite.rows import group_sums, np
 from ecomsuite.schemas import CUSTOMERS, TIERS
 
@@ -40,10 +40,11 @@ class MRCustomerTiers(CanonicalJob):
 
     def mapper_raw_tier_totals(self, input_path, input_uri):
         """In-mapper combining: one [tier, customers, lifetime_value_cents] per tier."""
-        ltv, tier = self.read_columns(input_path)
-        key = tier.astype(np.intp)
-        counts = np.bincount(key, minlength=len(TIERS)).tolist()
-        sums = group_sums(key, ltv, len(TIERS)).tolist()
+        counts, sums = [0] * len(TIERS), [0] * len(TIERS)
+        for ltv, tier in self.iter_columns(input_path):
+            key = tier.astype(np.intp)
+            counts = add_lists(counts, np.bincount(key, minlength=len(TIERS)).tolist())
+            sums = add_lists(sums, group_sums(key, ltv, len(TIERS)).tolist())
         for i, name in enumerate(TIERS):
             if counts[i]:
                 yield ALL_TIERS, [name, counts[i], sums[i]]

@@ -117,7 +117,8 @@ class MRDailyRevenue(CanonicalJob):
     def mapper_raw_day_region_totals(self, input_path, input_uri):
         """In-mapper combining: one total per (day, region) of this file."""
         totals = {}
-        self.add_rows(totals, *self.read_columns(input_path))
+        for columns in self.iter_columns(input_path):
+            self.add_rows(totals, *columns)
         for (day, region), t in totals.items():
             yield ALL_DAYS, [day, region, *t]
 

@@ -5,7 +5,7 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CanonicalJob, half_up_div, money
+from ecomsuite.jobbase import CanonicalJob, add_lists, half_up_div, money
 from ecomsuite.rows import group_sums, np
 from ecomsuite.schemas import ORDERS, REGIONS, STATUSES
 
@@ -27,10 +27,11 @@ class MRSalesByRegion(CanonicalJob):
 
     def mapper_raw_region_totals(self, input_path, input_uri):
         """In-mapper combining: one [region, orders, gross, completed, completed_sales] per region."""
-        cents, status, region = self.read_columns(input_path)
-        key = region.astype(np.intp) * 2 + (status == COMPLETED_CODE)
-        counts = np.bincount(key, minlength=GROUPS).tolist()
-        sums = group_sums(key, cents, GROUPS).tolist()
+        counts, sums = [0] * GROUPS, [0] * GROUPS
+        for cents, status, region in self.iter_columns(input_path):
+            key = region.astype(np.intp) * 2 + (status == COMPLETED_CODE)
+            counts = add_lists(counts, np.bincount(key, minlength=GROUPS).tolist())
+            sums = add_lists(sums, group_sums(key, cents, GROUPS).tolist())
         for r, name in enumerate(REGIONS):
             other, done = counts[2 * r], counts[2 * r + 1]
             if other or done:

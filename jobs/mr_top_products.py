@@ -71,17 +71,17 @@ class MRTopProducts(CanonicalJob):
     def mapper_raw_product_totals(self, input_path, input_uri):
         """In-mapper combining: completed [units, cents, orders] per (region, product), and overall."""
         totals = {}
-        product, quantity, cents, status, region = self.read_columns(input_path)
-        done = status == COMPLETED_CODE
-        products, index = np.unique(product[done], return_inverse=True)
-        groups = len(products) * len(REGIONS)
-        key = index * len(REGIONS) + region[done]
-        orders = np.bincount(key, minlength=groups).tolist()
-        units = group_sums(key, quantity[done], groups).tolist()
-        revenue = group_sums(key, cents[done], groups).tolist()
-        for g in np.flatnonzero(orders).tolist():
-            p, r = divmod(g, len(REGIONS))
-            add(totals, (REGIONS[r], products[p].decode()), units[g], revenue[g], orders[g])
+        for product, quantity, cents, status, region in self.iter_columns(input_path):
+            done = status == COMPLETED_CODE
+            products, index = np.unique(product[done], return_inverse=True)
+            groups = len(products) * len(REGIONS)
+            key = index * len(REGIONS) + region[done]
+            orders = np.bincount(key, minlength=groups).tolist()
+            units = group_sums(key, quantity[done], groups).tolist()
+            revenue = group_sums(key, cents[done], groups).tolist()
+            for g in np.flatnonzero(orders).tolist():
+                p, r = divmod(g, len(REGIONS))
+                add(totals, (REGIONS[r], products[p].decode()), units[g], revenue[g], orders[g])
         overall = {}
         for (region, product), t in totals.items():
             yield region, [product, *t]
