@@ -75,6 +75,10 @@ def read_columns(path, dataset, columns, seconds=False):
     a job that computes with times rather than text."""
     table = pq.read_table(part_paths(path), columns=list(columns), use_threads=False) \
         if not is_part(path) else pq.read_table(path, columns=list(columns), use_threads=False)
+    return _arrays(table, dataset, columns, seconds)
+
+
+def _arrays(table, dataset, columns, seconds):
     return [to_numpy(table.column(name), dataset.column(name), seconds) for name in columns]
 
 
@@ -84,25 +88,24 @@ def iter_columns(path, dataset, columns, seconds=False, batch_rows=None):
     of its own): a map task's memory is bounded by the batch, not by its input."""
     batch_rows = batch_rows or BATCH_ROWS
     for part in ([path] if is_part(path) else part_paths(path)):
-        meta = pq.ParquetFile(part).metadata
-        groups, rows = [], 0
-        for i in range(meta.num_row_groups):
-            n = meta.row_group(i).num_rows
-            if not n:
-                continue
-            if groups and rows + n > batch_rows:
-                yield _read_groups(part, groups, dataset, columns, seconds)
-                groups, rows = [], 0
-            groups.append(i)
-            rows += n
-        if groups:
-            yield _read_groups(part, groups, dataset, columns, seconds)
+        with pq.ParquetFile(part) as f:  # one footer read per part
+            batches, rows = [[]], 0
+            for i in range(f.metadata.num_row_groups):
+                n = f.metadata.row_group(i).num_rows
+                if not n:
+                    continue
+                if batches[-1] and rows + n > batch_rows:
+                    batches.append([])
+                    rows = 0
+                batches[-1].append(i)
+                rows += n
+            for groups in filter(None, batches):
+                yield _read_groups(f, groups, dataset, columns, seconds)
 
 
-def _read_groups(part, groups, dataset, columns, seconds):
-    with pq.ParquetFile(part) as f:
-        table = f.read_row_groups(groups, columns=list(columns), use_threads=False)
-    return [to_numpy(table.column(name), dataset.column(name), seconds) for name in columns]
+def _read_groups(f, groups, dataset, columns, seconds):
+    table = f.read_row_groups(groups, columns=list(columns), use_threads=False)
+    return _arrays(table, dataset, columns, seconds)
 
 
 def count_rows(paths):
