@@ -6,8 +6,9 @@ The data is N days landed by the generator's realistic mode (``--days N --realis
 some days one large file, others 3-8 parts; quoted fields, non-ASCII, CRLF, 1% faults),
 generation excluded. Each round times, whole process and side by side:
 
-- ``ecom-run --runner inline``: the ingest of every landed day (canonical Parquet,
-  quarantine, manifests), then every job over the period (run records, outputs published);
+- ``ecom-run`` on its default runner (local): the ingest of every landed day (canonical
+  Parquet, quarantine, manifests; on the runner it picks), then every job over the period
+  (run records, outputs published);
 - ``python -m bench.e2e --duckdb DATA DEST``: DuckDB doing the same from the raw CSVs in
   one process: the same typed read, validation, Parquet and quarantine writes as the
   ingest's (bench.ingest.duckdb_ingest), then every job's reference query
@@ -32,6 +33,7 @@ if ROOT not in sys.path:
 
 from bench import harness  # noqa: E402
 from ecomsuite import layout  # noqa: E402
+from ecomsuite.pipeline import DEFAULT_RUNNER as RUNNER  # noqa: E402  (what users run)
 
 DEFAULT_DAYS = 30
 
@@ -104,10 +106,10 @@ def job_outputs(output_dir):
 
 
 def time_e2e(landed, jobs, runs, work_dir, warmup=0):
-    """Paired rounds of ecom-run (ingest + every job, inline) and DuckDB's whole answer."""
+    """Paired rounds of ecom-run (ingest + every job, RUNNER) and DuckDB's whole answer."""
     names = [j.name for j in jobs]
     output = os.path.join(work_dir, "e2e-output")
-    ours_cmd = [os.path.join(os.path.dirname(harness.PY), "ecom-run"), "--runner", "inline",
+    ours_cmd = [os.path.join(os.path.dirname(harness.PY), "ecom-run"), "--runner", RUNNER,
                 "--quiet", "--data", landed.dir, "--output", output, "--jobs", ",".join(names)]
     rounds, equal, diffs = [], {}, {}
     for i in range(warmup + runs):
@@ -147,7 +149,8 @@ def time_e2e(landed, jobs, runs, work_dir, warmup=0):
     landed.reset()
     shutil.rmtree(output, ignore_errors=True)
     timed = [r for r in rounds if not r["warmup"]]
-    return {"days": landed.days, "scale": landed.scale, "jobs": names, "rounds": rounds,
+    return {"days": landed.days, "scale": landed.scale, "jobs": names, "runner": RUNNER,
+            "rounds": rounds,
             "ours_median_s": statistics.median(r["ours_s"] for r in timed),
             "duckdb_median_s": statistics.median(r["duckdb_s"] for r in timed),
             "ratio_median": round(statistics.median(r["ratio"] for r in timed), 3),

@@ -5,8 +5,9 @@
 On the benchmark's generated data at one scale (bench/harness.py's Data: one snapshot in
 the generator's realistic mode, two parts per dataset), each round times, whole process
 and side by side (`make bench` runs the same rounds, bench.harness):
-- ``ecom-ingest --runner inline --force`` (validation once: canonical Parquet,
-  quarantine, manifests);
+- ``ecom-ingest --force`` on its default runner (validation once: canonical Parquet,
+  quarantine, manifests; inline when the landed bytes make one map task, else the local
+  runner, ingest.choose_runner; the runner it picked is recorded);
 - DuckDB reading the same CSV files as text (columns by header name; records it cannot
   shape into its reject table) and writing the rows that pass the same rules (generated
   from ecomsuite/schemas.py) as typed, zstd Parquet, and the others as a JSON quarantine
@@ -111,11 +112,11 @@ def duckdb_ingest(data_root, dest, con=None):
 
 
 def time_ingest(data, runs, work, warmup=1):
-    """Paired rounds on `data` (a bench.harness.Data): ecom-ingest (inline, --force) and
+    """Paired rounds on `data` (a bench.harness.Data): ecom-ingest (its default runner, --force) and
     DuckDB's same work, whole processes; the median ratio and the load of each round."""
     ingest_cmd = [os.path.join(os.path.dirname(harness.PY), "ecom-ingest"), "--data",
-                  data.dir, "--runner", "inline", "--force", "--quiet"]
-    rounds = []
+                  data.dir, "--force", "--json"]
+    rounds, runners = [], set()
     for i in range(runs + warmup):
         dest = os.path.join(work, f"duck-{i}")
         os.makedirs(dest, exist_ok=True)
@@ -131,6 +132,8 @@ def time_ingest(data, runs, work, warmup=1):
                 raise RuntimeError(f"{what} failed:\n{m.stderr_tail()}")
             measured[what] = m
         ours, duck = measured["ecom-ingest"], measured["duckdb"]
+        with open(ours.stdout_path, encoding="utf-8") as f:
+            runners.add(json.load(f)["runner"])
         shutil.rmtree(dest)
         rounds.append({"warmup": i < warmup, "ingest_s": round(ours.wall, 3),
                        "duckdb_s": round(duck.wall, 3), "ingest_rss_mib":
@@ -141,7 +144,7 @@ def time_ingest(data, runs, work, warmup=1):
     timed = [r for r in rounds if not r["warmup"]]
     d = layout.DataLayout(data.dir)
     manifests = {n: d.ingest_manifest(n, None) for n in schemas.DATASETS}
-    result = {"scale": data.scale, "realistic": data.realistic,
+    result = {"scale": data.scale, "realistic": data.realistic, "runner": "/".join(sorted(runners)),
               "records": sum(m.records for m in manifests.values()),
               "rejected": sum(m.rejected for m in manifests.values()),
               "rounds": rounds,
@@ -184,7 +187,7 @@ def main(argv=None):
     with open(os.path.join(harness.RESULTS_DIR, "ingest-latest.json"), "w") as f:
         json.dump(result, f, indent=2)
     text = (f"Ingest at S{args.scale:g} ({records:,} records, {result['rejected']:,} rejected, "
-            f"{'realistic' if data.realistic else 'generator'} data, inline runner, median of "
+            f"{'realistic' if data.realistic else 'generator'} data, {result['runner']} runner, median of "
             f"{args.runs}, load average up to {result['load1_max']}): ecom-ingest "
             f"{result['ingest_median_s']:.2f} s ({result['records_per_s']:,} records/s), DuckDB "
             f"{result['duckdb_median_s']:.2f} s: **{result['ratio_median']:.2f}x**\n")

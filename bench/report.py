@@ -98,7 +98,8 @@ def hadoop_section(h):
 
 
 def ingest_section(result):
-    rows = [[f"S{r['scale']:g}", f"{r['records']:,}", f"{r['rejected']:,}",
+    rows = [[f"S{r['scale']:g}", r.get("runner", "inline"), f"{r['records']:,}",
+             f"{r['rejected']:,}",
              f"{r['ingest_median_s']:.2f}", f"{r['duckdb_median_s']:.2f}",
              f"**{r['ratio_median']:.2f}x** ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})",
              _rate(r["records_per_s"]), _mib(r["peak_rss_mib"]), _mib(r["duckdb_peak_rss_mib"]),
@@ -106,11 +107,14 @@ def ingest_section(result):
             for r in result.get("ingest") or []]
     if not rows:
         return "Not timed (`--ingest-runs 0`)."
-    return ("`ecom-ingest --runner inline --force` (typed validation of the landed CSV into "
+    return ("`ecom-ingest --force` on the runner it picks (inline when the landed bytes "
+            "make one map task of 128 MiB, else the local runner: a process per core) "
+            "(typed validation of the landed CSV into "
             "canonical Parquet, the quarantine and manifests) against DuckDB doing the same "
             "read (columns by header name), the same rules, the Parquet and quarantine writes "
             "(`python -m bench.ingest --duckdb`), paired rounds, whole processes.\n\n"
-            + _table(["scale", "records", "rejected", "ingest s", "DuckDB s", "ratio (min-max)",
+            + _table(["scale", "runner", "records", "rejected", "ingest s", "DuckDB s",
+                      "ratio (min-max)",
                       "records/s", "peak RSS MiB", "DuckDB RSS MiB", "load"], rows))
 
 
@@ -124,7 +128,8 @@ def e2e_section(result):
              _mib(r["duckdb_rss_mib"]), r["load1"]] for i, r in enumerate(e["rounds"])]
     equal = ", ".join(f"{j} {'yes' if ok else '**NO**'}" for j, ok in e["equal"].items())
     return (f"{e['days']} landed days in the realistic mode (S{e['scale']:g} over the period; "
-            "generation excluded): `ecom-run --runner inline` (the ingest of every day, then "
+            f"generation excluded): `ecom-run --runner {e.get('runner', 'inline')}` (the "
+            "ingest of every day on the runner it picks, then "
             "every job) against one DuckDB process answering the same questions from the raw "
             "CSVs (the same validation and writes as the ingest's, then every job's reference "
             f"query): median **{e['ratio_median']:.2f}x** ({e['ours_median_s']:.1f} s vs "

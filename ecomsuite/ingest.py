@@ -5,8 +5,8 @@
 One mrjob job (``jobs/mr_ingest.py``) reads every landed file of every selected
 partition (dataset, day) in one run, on any runner, one map task per work item
 (:func:`work_items`): a file read whole, or one range of whole records of a large
-plain or bz2 file (found by a pre-pass, :func:`scan_for_splits`; gzip files and
-files with a line break inside quotes are read whole). Each task parses its file
+plain or bz2 file (found by a pre-pass, :func:`scan_for_splits`, which splits only
+between records, a line break inside quotes too; gzip files are read whole). Each task parses its file
 or range (:class:`FileParser`) and writes tagged lines through the job's ordinary
 output (Hadoop's commit protocol on YARN: a retried or speculative attempt's lines
 are never committed twice):
@@ -53,6 +53,7 @@ import datetime
 import functools
 import gzip
 import hashlib
+import heapq
 import io
 import json
 import logging
@@ -748,9 +749,9 @@ def scan_for_splits(stream, split_bytes, block_bytes=BLOCK_BYTES):
     """Read a plain file once and find where it splits. A range starts at the first record
     start at or after its offset (the record straddling the offset belongs to the range
     before, whose task reads to its end: LineRecordReader's rule), so no record is lost or
-    cut. Safe only because every line end in such a file ends a record: a file with a line
-    end inside quotes (or an unterminated quote) is read whole, found here by the parity of
-    the quotes before each line end."""
+    cut. A line end ends a record when the quotes before it, from the file's start, are
+    even (the parser's own rule, :func:`split_records`): a line break inside quotes is no
+    place to split, and after a quote never closed there is none."""
     scan = Scan()
     offset = lines = 0        # bytes before `buf`, line ends before it
     odd = False               # inside quotes at `buf`'s start
@@ -774,24 +775,22 @@ def scan_for_splits(stream, split_bytes, block_bytes=BLOCK_BYTES):
         quotes = np.flatnonzero(a == _QUOTE)
         lf = np.flatnonzero(a == _NL)
         cr = np.flatnonzero(a == _CR)
-        both = np.concatenate([lf, cr])
-        if len(both) and ((np.searchsorted(quotes, both) & 1) != odd).any():
-            scan.whole = "a line end inside quotes"
-            return scan
         lone = cr[(cr + 1 >= len(a)) | (a[np.minimum(cr + 1, len(a) - 1)] != _NL)]
         ends = np.sort(np.concatenate([lf, lone]))      # the last byte of each line end
+        # the line ends that end a record: an even number of quotes before them
+        record_ends = np.flatnonzero((np.searchsorted(quotes, ends) & 1) == odd)
         if scan.header is None:  # the first record that is not blank: the header (or data)
             head += buf
             for record in _LINE.finditer(head, 3 if head.startswith(UTF8_BOM) else 0):
                 if record.group(1):
                     scan.header = record.group(1)
                     break
-        starts = offset + ends + 1                       # record starts after each line end
+        starts = offset + ends[record_ends] + 1          # record starts after each record end
         while True:
             i = int(np.searchsorted(starts, target))
             if i == len(starts):
                 break
-            scan.ranges.append((int(starts[i]), lines + i + 2))
+            scan.ranges.append((int(starts[i]), lines + int(record_ends[i]) + 2))
             target = int(starts[i]) + split_bytes
         odd = bool((len(quotes) & 1) ^ odd)
         lines += len(ends)
@@ -886,7 +885,7 @@ def plan(data, days=None, datasets=None, force=False, how_to_make=""):
 
 def work_items(data, partitions, split_bytes, say=lambda text: None):
     """The job's work items, in order: per landed file, the whole file, or (a plain or bz2
-    file larger than `split_bytes` with no line end inside quotes, found by the pre-pass)
+    file larger than `split_bytes`, split by the pre-pass between records)
     one item per range of whole records (for bz2: of about `split_bytes` decompressed
     bytes, from the block holding its start). Records each split file's Scan in its
     Partition."""
@@ -901,7 +900,7 @@ def work_items(data, partitions, split_bytes, say=lambda text: None):
             base = {"uri": uri, "dataset": p.dataset, "day": day_key(p.day), "source": source,
                     "webhdfs": url}
             whole = {**base, "range": 0, "ranges": 1, "start": 0, "end": None,
-                     "first_line": 1, "header": None}
+                     "first_line": 1, "header": None, "bytes": p.sizes[source]}
             if p.sizes[source] <= split_bytes:
                 items.append(whole)
                 continue
@@ -936,21 +935,53 @@ def work_items(data, partitions, split_bytes, say=lambda text: None):
                 end = scan.ranges[k + 1][0] if k + 1 < n else None
                 items.append({**base, "range": k, "ranges": n, "start": start, "end": end,
                               "first_line": line, "header": header if k else None,
-                              "bz2": blocks.item(start) if blocks else None})
+                              "bz2": blocks.item(start) if blocks else None,
+                              "bytes": (scan.bytes if end is None else end) - start})
             say(f"  {p.dataset}/{day_key(p.day)}/{source}: {scan.bytes / 1e6:,.1f} MB in {n} "
                 f"ranges (pre-pass {time.time() - started:.1f} s)")
     return items
 
 
-def write_items(items, folder):
-    """One small JSON file per work item (the job's inputs, in order); their paths."""
+def bundle(items, split_bytes, cores=None):
+    """The work items grouped into map tasks, each a list of items in their order: one task
+    when they hold at most `split_bytes` in all; else about one per `split_bytes`, rounded
+    up to a multiple of the cores (`cores`: this machine's), the largest item first into
+    the lightest task. Many small landed files then cost a few tasks, not one each, and
+    the tasks are about equal for the cores."""
+    total = sum(item["bytes"] for item in items)
+    cores = cores or os.cpu_count() or 1
+    n = -(-total // split_bytes)
+    if n > 1:
+        n = -(-n // cores) * cores
+    n = max(1, min(n, len(items)))
+    loads = [(0, k) for k in range(n)]           # (bytes, task), a heap
+    tasks = [[] for _ in range(n)]
+    for i in sorted(range(len(items)), key=lambda i: -items[i]["bytes"]):
+        load, k = heapq.heappop(loads)
+        tasks[k].append(i)
+        heapq.heappush(loads, (load + items[i]["bytes"], k))
+    return [[items[i] for i in sorted(task)] for task in tasks if task]
+
+
+def write_items(tasks, folder):
+    """One small JSON file per map task (its work items, a list; the job's inputs, in
+    order); their paths."""
     paths = []
-    for i, item in enumerate(items):
-        path = os.path.join(folder, f"item-{i:06d}.json")
+    for i, task in enumerate(tasks):
+        path = os.path.join(folder, f"items-{i:06d}.json")
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(item, f)
+            json.dump(task, f)
         paths.append(path)
     return paths
+
+
+def choose_runner(data_root, tasks):
+    """The runner for `runner=None`: hadoop for HDFS; for a local folder the local runner
+    (a process per core) when there is more than one map task, else inline (one
+    process, no start-up per task)."""
+    if layout.is_hdfs(data_root):
+        return "hadoop"
+    return "local" if len(tasks) > 1 else "inline"
 
 
 def run_job(inputs, runner, part_rows, extra_args=(), job_class=None, counters=None):
@@ -1124,12 +1155,14 @@ class _PartitionWriter:
         self.store.delete(self.temp, recursive=True)
 
 
-def ingest(data_root, runner="inline", days=None, datasets=None, force=False,
+def ingest(data_root, runner=None, days=None, datasets=None, force=False,
            part_rows=PART_ROWS, progress=None, extra_args=(), how_to_make="", job_class=None,
            counters=None, split_bytes=SPLIT_BYTES):
     """Ingest the selected partitions in one job run. Returns (published manifests,
     [(partition, reason)] refused, [(partition, why)] skipped). A plain file larger than
-    `split_bytes` is read by one map task per range of about that size (:func:`work_items`)."""
+    `split_bytes` is read by one map task per range of about that size (:func:`work_items`),
+    and the items are grouped into tasks of about that size (:func:`bundle`). `runner`
+    None: :func:`choose_runner`."""
     say = progress or (lambda text: None)
     data = layout.DataLayout(data_root)
     todo, skipped = plan(data, days, datasets, force, how_to_make)
@@ -1138,16 +1171,19 @@ def ingest(data_root, runner="inline", days=None, datasets=None, force=False,
     inputs = [p for part in todo for p in part.files]
     size = sum(n for part in todo for n in part.sizes.values())
     say(f"ingesting {len(todo)} partition(s), {len(inputs)} landed file(s), "
-        f"{size / 1e6:,.1f} MB, on the {runner} runner ...")
+        f"{size / 1e6:,.1f} MB ...")
     run_id = layout.new_id()
     writers = {(p.dataset, day_key(p.day)): _PartitionWriter(data, p, run_id) for p in todo}
     started = time.time()
     published, refused = [], []
     try:
         items = work_items(data, todo, split_bytes, say)
+        tasks = bundle(items, split_bytes)
+        runner = runner or choose_runner(data_root, tasks)
+        say(f"  {len(items)} work item(s) in {len(tasks)} map task(s), on the {runner} runner")
         seen = 0
         with tempfile.TemporaryDirectory(prefix="ecom-ingest-items-") as folder:
-            for line in run_job(write_items(items, folder), runner, part_rows, extra_args,
+            for line in run_job(write_items(tasks, folder), runner, part_rows, extra_args,
                                 job_class, counters):
                 record = json.loads(line)
                 writers[(record["dataset"], record["day"])].add(record)
@@ -1204,9 +1240,10 @@ def parse_args(argv):
                         help="data root holding landing/ (default: %(default)s; an "
                              "hdfs:/// URI with --runner hadoop)")
     parser.add_argument("--runner", choices=config.RUNNERS,
-                        help="mrjob runner (default: inline for a local folder, one process: "
-                             "the local runner starts a process per landed file, 70 s against "
-                             "1.8 s inline for 30 days at the default scale; hadoop for HDFS)")
+                        help="mrjob runner (default: hadoop for HDFS; for a local folder the "
+                             "local runner, a process per core, when the landed bytes need "
+                             "more than one map task of --split-bytes, else inline, one "
+                             "process)")
     parser.add_argument("--days", type=_days, metavar="DAY[..DAY]",
                         help="only these landed days, e.g. 2025-06-01..2025-06-30 "
                              "(default: every complete day)")
@@ -1218,9 +1255,9 @@ def parse_args(argv):
                         help="rows per canonical Parquet part at most (default: %(default)s)")
     parser.add_argument("--split-bytes", type=int, default=SPLIT_BYTES, metavar="N",
                         help="a plain (or bz2) file larger than this is read by one map task "
-                             "per range of about N bytes, unless it holds a line break "
-                             "inside quotes; gzip files are read whole (default: %(default)s, "
-                             "128 MiB)")
+                             "per range of about N bytes (split between records); gzip files "
+                             "are read whole; small files are grouped into map tasks of about "
+                             "N bytes (default: %(default)s, 128 MiB)")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON document on stdout (the published partitions' "
@@ -1237,9 +1274,7 @@ def parse_args(argv):
         parser.error("--part-rows must be at least 1")
     if args.split_bytes < 1:
         parser.error("--split-bytes must be at least 1")
-    if args.runner is None:
-        args.runner = "hadoop" if layout.is_hdfs(args.data) else "inline"
-    if layout.is_hdfs(args.data) != (args.runner == "hadoop"):
+    if args.runner is not None and layout.is_hdfs(args.data) != (args.runner == "hadoop"):
         parser.error(f"--data {args.data}: the hadoop runner reads HDFS (hdfs:///...), the "
                      "others local folders")
     return args
@@ -1289,7 +1324,9 @@ def main(argv=None):
     out = Output(quiet=args.quiet, as_json=args.json, verbose=args.verbose, watch_mrjob=False)
 
     def document(code, published=(), refused=(), skipped=(), error=None):
-        out.document({"command": "ecom-ingest", "data": args.data, "runner": args.runner,
+        ran = {m.run["runner"] for m in published}
+        out.document({"command": "ecom-ingest", "data": args.data,
+                      "runner": ran.pop() if len(ran) == 1 else args.runner,
                       "exit_code": code, "error": error,
                       "published": [json.loads(m.to_json()) for m in published],
                       "refused": [{"partition": n, "why": w} for n, w in refused],

@@ -3,7 +3,8 @@
     ecom-run --runner local --data data --output output
 
 Paths, markers and records come from ecomsuite.layout. First the ingest stage
-(``ecomsuite.ingest``: on YARN with the hadoop runner, else inline) validates what
+(``ecomsuite.ingest``: on YARN with the hadoop runner, else inline or, for more than
+one map task of landed bytes, on the local runner) validates what
 is not yet ingested:
 every complete day of the data root's landing zone
 (``<data>/landing/<dataset>/dt=YYYY-MM-DD/``: days whose commit holds every
@@ -85,6 +86,9 @@ from ecomsuite.jobbase import (
 )
 from ecomsuite.registry import job_classes
 from ecomsuite.report import output_view, parse_output_lines, runs_table
+
+# ecom-run's runner: the local runner (a process per core) unless told otherwise
+DEFAULT_RUNNER = "local"
 
 # Jobs the hadoop runner runs at once by default. On the single-node cluster two
 # fit (yarn-site lets application masters take half the node's container memory:
@@ -189,7 +193,7 @@ class RunStore:
         self.hdfs = self.outputs.store.kind == "hdfs"
         self.input_days = []
         self.refused = {}       # dataset -> [why] of partitions the ingest refused
-        self.ingested_with = None   # the runner the ingest ran on (once per store)
+        self.ingested_with = None   # the runner asked of the ingest ("auto": its own; once)
         self._bundles, self._bundle_dir = {}, None
         self.selected = None    # the days a day run reads (None: every complete day)
         self.partition = None   # the day whose partition a day run writes (None: none)
@@ -209,9 +213,9 @@ class RunStore:
 
     def ingest(self, runner=None, progress=None):
         """Run the ingest stage over what is not yet ingested (ecomsuite.ingest), once;
-        default runner: hadoop for HDFS, else inline (one process)."""
-        runner = runner or ("hadoop" if self.hdfs else "inline")
-        self.ingested_with = runner
+        default runner: ingest.choose_runner's (hadoop for HDFS; for a local folder, local
+        when the landed bytes make more than one map task, else inline)."""
+        self.ingested_with = runner or "auto"
         with _store_errors(f"ingesting {self.data_root}", self.hdfs):
             try:
                 _, refused, skipped = ingest.ingest(
@@ -738,7 +742,7 @@ def parse_args(argv):
         prog="ecom-run", description="Run the suite's jobs over a data folder, write each "
         "job's output and a run record, and print a summary.", epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runner", choices=config.RUNNERS, default="local",
+    parser.add_argument("--runner", choices=config.RUNNERS, default=DEFAULT_RUNNER,
                         help="mrjob runner (default: %(default)s)")
     parser.add_argument("--data",
                         help="data root: every complete day of its landing zone "
@@ -841,8 +845,8 @@ def main(argv=None):
         return give_up(EXIT_OUTPUT_ROOT, f"ecom-run: {e}; no job was run")
     out.start()     # progress (stderr) until the jobs end
     try:
-        # local data is ingested inline whatever the jobs' runner: the local runner starts
-        # a process per landed file (70 s against 1.8 s for 30 days, docs/ingest.md)
+        # the ingest picks its own runner whatever the jobs': inline when the landed bytes
+        # make one map task (a process per task costs more than it gives), else local
         refused = store.ingest(None, out.say)
     except PipelineError as e:
         return give_up(EXIT_JOB_FAILED, f"ecom-run: {e}")

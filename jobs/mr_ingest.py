@@ -1,9 +1,10 @@
 """Ingest: landed CSV files -> canonical Parquet parts, quarantined records and per-file
 counts, as tagged lines (ecomsuite.ingest splits them into partitions after the job).
 
-A map-only job over work items (``mapper_raw``: one map task per item): each input is a
-small JSON file naming a landed file, whole, or one range of whole records of a large
-plain file (``ecomsuite.ingest.work_items``); the task reads that file or range itself.
+A map-only job over work items (``mapper_raw``: one map task per input): each input is a
+small JSON file listing work items, each a landed file, whole, or one range of whole
+records of a large plain file (``ecomsuite.ingest.work_items``, grouped into tasks of
+about ``--split-bytes`` by ``ecomsuite.ingest.bundle``); the task reads them itself.
 Run it through ``ecom-ingest``, which plans the items and publishes the partitions.
 """
 
@@ -43,11 +44,13 @@ class MRIngest(MRJob):
 
     def mapper_raw_ingest(self, input_path, input_uri):
         with open(input_path, encoding="utf-8") as f:
-            item = json.load(f)
-        for line in ingest.ingest_item(item, self.options.part_rows):
-            if line.startswith('{"kind": "file"'):
-                self.increment_counter(COUNTERS, "files" if item["ranges"] == 1 else "ranges", 1)
-            yield None, line
+            items = json.load(f)
+        for item in items:
+            for line in ingest.ingest_item(item, self.options.part_rows):
+                if line.startswith('{"kind": "file"'):
+                    self.increment_counter(COUNTERS,
+                                           "files" if item["ranges"] == 1 else "ranges", 1)
+                yield None, line
 
 
 if __name__ == "__main__":

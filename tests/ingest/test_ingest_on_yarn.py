@@ -59,9 +59,9 @@ def test_ingest_on_yarn_equals_inline_and_survives_a_killed_attempt(hadoop_clust
                                           counters=counters)
     assert refused == []
     jobs = {g.strip(): c for g, c in counters[0].items()}["Job Counters"]
-    files = sum(len(m.sources) for m in published)
-    assert jobs["Failed map tasks"] == files            # every first attempt died ...
-    assert jobs["Launched map tasks"] == 2 * files      # ... and ran again
+    assert sum(len(m.sources) for m in published) > 1  # small files: one task (bundle)
+    assert jobs["Failed map tasks"] == 1                # its first attempt died ...
+    assert jobs["Launched map tasks"] == 2              # ... and ran again
     assert contents(hdfs) == want                        # no row lost or counted twice
 
 

@@ -2,7 +2,8 @@
 any size, it gives exactly the rows, quarantine and counts it gives unsplit.
 
 The split size is tiny here (tens of bytes), so almost every record straddles a range's
-offset somewhere; gzip files and files with a line break inside quotes are read whole."""
+offset somewhere; only gzip files are read whole (a line break inside quotes is split
+around, never inside)."""
 
 import bz2
 import gzip
@@ -109,8 +110,8 @@ def test_split_at_any_size_gives_exactly_the_unsplit_answer(unsplit, tmp_path, s
     assert rejected == unsplit[1]       # the same quarantine: records, reasons, lines
     assert content == unsplit[2]        # the same counts and checksums per file
     ranges, whole = tasks(counters)
-    assert ranges >= 2 * 10             # the 9 plain files and the bz2 one are split ...
-    assert whole >= 2                   # ... not the gzip and multi-line ones
+    assert ranges >= 2 * 11             # the 10 plain files (multi-line too) and the bz2 one
+    assert whole >= 1                   # are split, not the gzip one
 
 
 def test_a_bz2_file_of_many_blocks_splits_at_its_blocks(tmp_path):
@@ -145,7 +146,7 @@ def test_split_on_the_local_runner(tmp_path):
     rows, rejected, content, counters = ingest_all(tmp_path / "split", 2000, "local", names)
     assert (rows, rejected, content) == want[:3]
     ranges, whole = tasks(counters)
-    assert ranges >= 2 * 2 and whole == 1 + 2   # cr and bom split, multiline.csv whole
+    assert ranges >= 3 * 2 and whole == 2   # the three split, the 2 other datasets whole
 
 
 def test_ranges_start_at_record_starts_with_their_line_numbers():
@@ -167,13 +168,37 @@ def test_ranges_start_at_record_starts_with_their_line_numbers():
                 assert after - start >= split or after == len(data)
 
 
-def test_a_line_break_inside_quotes_is_read_whole():
-    data = files()["multiline.csv"]
-    for block in (3, 4096):
-        assert ingest.scan_for_splits(io.BytesIO(data), 10, block).whole
-    lf = files()["lf.csv"]
-    assert ingest.scan_for_splits(io.BytesIO(lf), 10).whole is None   # quotes, no break inside
-    assert ingest.scan_for_splits(io.BytesIO(lf + b'"open\n'), 10).whole   # a quote never closed
+def test_a_line_break_inside_quotes_is_no_place_to_split():
+    """Records built by hand (their starts and first lines known), some holding LF, CRLF
+    or CR inside quotes, one quote never closed at the end: every range starts at a
+    record's start with that record's line number, never inside quotes or after the
+    open quote, and ranges follow the quoted records too."""
+    records = []
+    for i, row in enumerate(GOOD):
+        if i % 3 == 0:
+            nl = ["\n", "\r\n", "\r"][i % 9 // 3]
+            row = row.replace(",1,", f',"two{nl}lines",', 1) if ",1," in row else \
+                row.replace("LAPTOP001,", f'"LAP{nl}TOP",', 1)
+        records.append(row.encode())
+    records.append(b'ORD00300,CUST00001,"never closed,1\nORD00301,x\nORD00302,y')
+    header = layout.schemas.ORDERS.header.encode()
+    data, starts, line = header + b"\n", {}, 2
+    for record in records:
+        starts[len(data)] = line
+        data += record + b"\n"
+        line += record.count(b"\n") + record.count(b"\r") - record.count(b"\r\n") + 1
+    quoted = {s for s, r in zip(starts, records) if b'"' in r}
+    open_quote = max(starts)
+    for split in (1, 50, 333):
+        for block in (3, 64, 4096):
+            scan = ingest.scan_for_splits(io.BytesIO(data), split, block)
+            assert scan.whole is None and scan.header == header
+            assert scan.ranges[0] == (0, 1)
+            later = scan.ranges[1:]
+            assert later and all(starts.get(s) == n and s <= open_quote for s, n in later)
+            if split == 1:    # every record starts a range, up to the one never closed
+                assert [s for s, _ in later] == sorted(starts)
+            assert any(s > min(quoted) for s, _ in later)
 
 
 def test_ecom_ingest_split_bytes_option(tmp_path, capsys):
