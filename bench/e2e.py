@@ -117,7 +117,7 @@ def time_e2e(landed, jobs, runs, work_dir, warmup=0):
         os.makedirs(dest, exist_ok=True)
         landed.reset()
         shutil.rmtree(output, ignore_errors=True)
-        load = os.getloadavg()[0]
+        load = harness.round_load()
         sides = ["ours", "duckdb"] if i % 2 == 0 else ["duckdb", "ours"]
         measured = {}
         for side in sides:

@@ -91,6 +91,23 @@ class Measured:
             return "".join(f.readlines()[-n:])
 
 
+SETTLE_S = 0.0     # --settle: the longest wait for a quiet machine before a round
+LOAD_LIMIT = 1.0   # --max-load
+
+
+def round_load():
+    """The 1-minute load average recorded before a round. With --settle S, first wait
+    (up to S seconds, looking every second) for it to fall below --max-load, so that a
+    round starts on a machine the previous round (or anything else) no longer loads.
+    Returns the load seen last."""
+    load = os.getloadavg()[0]
+    deadline = time.monotonic() + SETTLE_S
+    while load >= LOAD_LIMIT and time.monotonic() < deadline:
+        time.sleep(1)
+        load = os.getloadavg()[0]
+    return load
+
+
 def run_measured(cmd, out_dir, name, timeout=1800, env=None):
     """Run `cmd` whole (through bench/measure.py); its wall time and peak RSS."""
     os.makedirs(out_dir, exist_ok=True)
@@ -361,7 +378,7 @@ def time_job(job, runners, data, runs, warmup, work_dir):
     sides = [*runners, "duckdb"]
     pairs = {runner: [] for runner in runners}
     for i in range(warmup + runs):
-        load1 = os.getloadavg()[0]
+        load1 = round_load()
         order = sides[i % len(sides):] + sides[:i % len(sides)]
         measured = {}
         for side in order:
@@ -475,7 +492,7 @@ def time_spark(jobs, data, runs, warmup, work_dir, python):
                     "duckdb": duck_command(job, canonical)}
         pairs = []
         for i in range(warmup + runs):
-            load1 = os.getloadavg()[0]
+            load1 = round_load()
             measured = {}
             for side in (["spark", "duckdb"] if i % 2 == 0 else ["duckdb", "spark"]):
                 m = run_measured(commands[side], work_dir, f"spark-{job.name}-{side}-{i}",
@@ -634,7 +651,7 @@ def time_generator(scales, runs_by_scale, seed, parts, datas, work_dir, data_roo
         tmp = os.path.join(data_root, f"gen-{scale_name(scale)}.tmp")
         for i in range(runs_by_scale(scale)):
             shutil.rmtree(tmp, ignore_errors=True)
-            load1 = os.getloadavg()[0]
+            load1 = round_load()
             m = run_measured(datagen_command(tmp, scale, seed, parts), work_dir,
                              f"gen-{scale_name(scale)}-{i}")
             if m.returncode != 0:
@@ -977,6 +994,9 @@ def parse_args(argv):
     p.add_argument("--max-load", type=float, default=1.0,
                    help="the README's summary is rewritten only from a run whose 1-minute "
                         "load average stayed below this (default: %(default)s)")
+    p.add_argument("--settle", type=float, default=0, metavar="SECONDS",
+                   help="before each round, wait up to SECONDS for the 1-minute load to "
+                        "fall below --max-load (default: %(default)s, no wait)")
     p.add_argument("--data-root", default=DATA_ROOT)
     p.add_argument("--results", default=RESULTS_DIR, help="where latest.json/.md go")
     p.add_argument("--name", default="latest", help="result file name (default: latest)")
@@ -986,7 +1006,9 @@ def parse_args(argv):
 
 
 def main(argv=None):
+    global SETTLE_S, LOAD_LIMIT
     args = parse_args(argv)
+    SETTLE_S, LOAD_LIMIT = args.settle, args.max_load
     started = time.time()
     scales = parse_scales(args.scales)
     jobs, broken = discover_jobs()
@@ -1009,7 +1031,7 @@ def main(argv=None):
 
     result = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "git_revision": git_revision(), "machine": machine_info(),
-              "load_at_start": os.getloadavg(),
+              "load_at_start": (round_load(), *os.getloadavg()[1:]),
               "config": {"scales": scales, "runs": args.runs, "warmup": args.warmup,
                          "seed": args.seed, "parts": args.parts, "env": JOB_ENV,
                          "fraud_actors": FRAUD_ACTORS, "realistic": not args.clean_data,
@@ -1104,7 +1126,7 @@ def main(argv=None):
                                       result["hadoop"], result["ingest"], e2e_ok)
     result["finished_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result["duration_s"] = round(time.time() - started, 1)
-    result["load_at_end"] = os.getloadavg()
+    result["load_at_end"] = (round_load(), *os.getloadavg()[1:])
     result["load_max"] = max_load(result)
     result["provisional"] = result["load_max"] >= args.max_load
 

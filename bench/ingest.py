@@ -120,7 +120,7 @@ def time_ingest(data, runs, work, warmup=1):
     for i in range(runs + warmup):
         dest = os.path.join(work, f"duck-{i}")
         os.makedirs(dest, exist_ok=True)
-        load = os.getloadavg()[0]
+        load = harness.round_load()
         sides = [("ecom-ingest", ingest_cmd),
                  ("duckdb", [harness.PY, "-m", "bench.ingest", "--duckdb", data.dir, dest])]
         if i % 2:

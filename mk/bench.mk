@@ -7,6 +7,7 @@ BENCH_RUNNERS    ?= inline,local
 BENCH_GEN_SCALES ?= 1,10,100
 BENCH_E2E_DAYS   ?= 30
 BENCH_SPARK_SCALES ?= 10
+BENCH_SETTLE     ?= 30
 BENCH_ARGS       ?=
 SPARK_VENV       ?= .venvs/spark
 PYSPARK_VERSION  ?= 4.3.0
@@ -17,7 +18,7 @@ PYSPARK_VERSION  ?= 4.3.0
 bench: setup bench-spark
 	$(PY) -m bench --update-docs --scales $(BENCH_SCALES) --runs $(BENCH_RUNS) --runners $(BENCH_RUNNERS) \
 	  --gen-scales '$(BENCH_GEN_SCALES)' --e2e-days $(BENCH_E2E_DAYS) --spark-scales '$(BENCH_SPARK_SCALES)' \
-	  --spark-python $(SPARK_VENV)/bin/python $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(BENCH_ARGS)
+	  --spark-python $(SPARK_VENV)/bin/python --settle $(BENCH_SETTLE) $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS)) $(BENCH_ARGS)
 
 ## pyspark in its own virtualenv (.venvs/spark), for the benchmark only (never make test); needs a JDK
 bench-spark:
