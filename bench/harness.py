@@ -102,7 +102,8 @@ def round_load():
     Returns the load seen last."""
     load = os.getloadavg()[0]
     deadline = time.monotonic() + SETTLE_S
-    while load >= LOAD_LIMIT and time.monotonic() < deadline:
+    # as recorded (to 2 decimals): 0.996 is recorded as 1.0, which reaches the limit
+    while round(load, 2) >= LOAD_LIMIT and time.monotonic() < deadline:
         time.sleep(1)
         load = os.getloadavg()[0]
     return load

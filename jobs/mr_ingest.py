@@ -39,6 +39,10 @@ class MRIngest(MRJob):
         if self.options.part_rows < 1:
             self.arg_parser.error("--part-rows must be at least 1")
 
+    def make_runner(self):
+        ecomsuite.mrjob_compat.fix_local_runner()   # no Pool.terminate() hang after a failed task
+        return super().make_runner()
+
     def steps(self):
         return [MRStep(mapper_raw=self.mapper_raw_ingest)]
 

@@ -43,3 +43,13 @@ def test_a_quiet_machine_does_not_wait(machine, monkeypatch):
     monkeypatch.setattr(harness, "SETTLE_S", 30)
     monkeypatch.setattr(harness, "LOAD_LIMIT", 2.0)
     assert harness.round_load() == 1.5 and machine["slept"] == 0
+
+
+def test_a_load_recorded_as_the_limit_is_waited_out(monkeypatch):
+    """0.996 is recorded as 1.0 (two decimals), which reaches --max-load 1: not quiet."""
+    loads = iter([0.996, 0.9951, 0.994])
+    monkeypatch.setattr(harness.os, "getloadavg", lambda: (next(loads), 0.0, 0.0))
+    monkeypatch.setattr(harness.time, "sleep", lambda s: None)
+    monkeypatch.setattr(harness, "SETTLE_S", 30)
+    monkeypatch.setattr(harness, "LOAD_LIMIT", 1.0)
+    assert harness.round_load() == 0.994
