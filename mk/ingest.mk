@@ -1,12 +1,12 @@
 # Validate once (ecomsuite/ingest.py, docs/ingest.md): landed CSVs -> canonical Parquet, quarantine, manifests.
-INGEST_RUNNER ?= inline
+INGEST_RUNNER ?=
 INGEST_ARGS   ?=
 
 .PHONY: ingest test-ingest bench-ingest
 
-## Ingest every landed day of DATA_DIR not yet ingested: typed Parquet in DATA_DIR/canonical, rejects in DATA_DIR/quarantine
+## Ingest every landed day of DATA_DIR not yet ingested: typed Parquet in DATA_DIR/canonical, rejects in DATA_DIR/quarantine (INGEST_RUNNER=inline|local; default: the ingest picks)
 ingest: setup
-	$(BIN)/ecom-ingest --runner $(if $(filter hdfs,$(TARGET)),hadoop,$(INGEST_RUNNER)) \
+	$(BIN)/ecom-ingest $(if $(filter hdfs,$(TARGET)),--runner hadoop,$(if $(INGEST_RUNNER),--runner $(INGEST_RUNNER))) \
 	  --data $(if $(filter hdfs,$(TARGET)),$(HDFS_RAW),$(DATA_DIR)) $(INGEST_ARGS)
 
 ## Run the ingest stage's tests only
