@@ -3,11 +3,12 @@
     ecom-ingest --data data [--runner local] [--days 2025-06-01..2025-06-30] [--datasets orders]
 
 One mrjob job (``jobs/mr_ingest.py``) reads every landed file of every selected
-partition (dataset, day) in one run, on any runner, one map task per work item
-(:func:`work_items`): a file read whole, or one range of whole records of a large
-plain or bz2 file (found by a pre-pass, :func:`scan_for_splits`, which splits only
-between records, a line break inside quotes too; gzip files are read whole). Each task parses its file
-or range (:class:`FileParser`) and writes tagged lines through the job's ordinary
+partition (dataset, day) in one run, on any runner, each map task a few work items
+(:func:`work_items`, grouped into tasks of about ``--split-bytes`` by :func:`bundle`):
+a file read whole, or one range of whole records of a large plain or bz2 file (found
+by a pre-pass, :func:`scan_for_splits`, which splits only between records, around a
+line break inside quotes too; gzip files are read whole). Each task parses its files
+or ranges (:class:`FileParser`) and writes tagged lines through the job's ordinary
 output (Hadoop's commit protocol on YARN: a retried or speculative attempt's lines
 are never committed twice):
 
