@@ -91,8 +91,12 @@ def test_yarn_run_record_and_published_output(job, yarn_run, hdfs_raw):
     assert len(record["hadoop_counters"]) == steps
     first = record["hadoop_counters"][0]
     datasets = cls.input_datasets()
-    assert first["Job Counters"]["Launched map tasks"] == PARTS_PER_DATASET * len(datasets)
-    assert first["Job Counters"].get("Failed map tasks", 0) == 0
+    jobs = first["Job Counters"]
+    assert jobs.get("Failed map tasks", 0) == 0
+    # one map task per canonical part; under load YARN may launch a speculative attempt
+    # of a slow task, and one of the two is then killed
+    assert jobs["Launched map tasks"] - jobs.get("Killed map tasks", 0) == \
+        PARTS_PER_DATASET * len(datasets)
     assert "Map-Reduce Framework" in first
     assert not set(record["counters"][0]) & pipeline.HADOOP_COUNTER_GROUPS
     # the canonical parts the ingest wrote from the snapshot's part files
