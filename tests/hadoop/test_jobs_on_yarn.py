@@ -93,10 +93,11 @@ def test_yarn_run_record_and_published_output(job, yarn_run, hdfs_raw):
     datasets = cls.input_datasets()
     jobs = first["Job Counters"]
     assert jobs.get("Failed map tasks", 0) == 0
-    # one map task per canonical part; under load YARN may launch a speculative attempt
-    # of a slow task, and one of the two is then killed
-    assert jobs["Launched map tasks"] - jobs.get("Killed map tasks", 0) == \
-        PARTS_PER_DATASET * len(datasets)
+    # one map task per canonical part; under load the MapReduce AM may add a speculative
+    # attempt of a slow task, killed when the other ends, launched or not yet (CI saw 7
+    # launched, and 6 launched with 1 killed, for 6 parts)
+    launched, killed = jobs["Launched map tasks"], jobs.get("Killed map tasks", 0)
+    assert launched - killed <= PARTS_PER_DATASET * len(datasets) <= launched
     assert "Map-Reduce Framework" in first
     assert not set(record["counters"][0]) & pipeline.HADOOP_COUNTER_GROUPS
     # the canonical parts the ingest wrote from the snapshot's part files
