@@ -18,6 +18,13 @@ of its tasks' times; it checks every output against the inline runner's on the s
 files, and records the 1-minute load average before and after each run. The cluster
 is stopped at the end.
 
+--memory-scales 10,100 (`make bench-hadoop-memory`): every job on YARN (one worker, uber
+off) at each scale, and every task attempt's peak physical memory as YARN measured it
+(the JobHistory server's per-task counters MAP_ and REDUCE_PHYSICAL_MEMORY_BYTES_MAX:
+the container's process tree, the task's JVM and the streaming Python beside it); the
+largest task's peak at the largest scale against the smallest's (issue 18's bound: S100
+within 1.5x of S10), each output checked against the inline runner's on the same files.
+
 --startup: the older measurement of docs/hadoop.md's "Timings" (jar download, cold
 and warm start, data load, every job on the inline, local and hadoop runners).
 
@@ -50,6 +57,11 @@ HDFS_BENCH = "/bench-scale"
 DOCS = os.path.join(ROOT, "docs", "bench.md")
 DOCS_BEGIN, DOCS_END = "<!-- hadoop scale: begin -->", "<!-- hadoop scale: end -->"
 RESULTS = os.path.join(ROOT, "bench", "results", "hadoop-scale.json")
+MEMORY_MARKERS = ("<!-- hadoop memory: begin -->", "<!-- hadoop memory: end -->")
+MEMORY_RESULTS = os.path.join(ROOT, "bench", "results", "hadoop-memory.json")
+MEMORY_BOUND = 1.5     # issue 18: every task's peak at S100 within 1.5x of its S10 peak
+PEAK_COUNTERS = {"MAP_PHYSICAL_MEMORY_BYTES_MAX": "map",
+                 "REDUCE_PHYSICAL_MEMORY_BYTES_MAX": "reduce"}
 DEFAULT_JOBS = "sales_by_region,device_conversions"
 APP_ID = re.compile(r"application_\d+_\d+")
 
@@ -104,8 +116,12 @@ def job_facts(urls, app_id, job_id):
         containers[node] = containers.get(node, 0) + 1        # the application master
     tasks = as_list((history(urls, f"/jobs/{job_id}/tasks")["tasks"] or {}).get("task"))
     task_ms = 0
+    peaks = {"map": 0, "reduce": 0}
     for task in tasks:
         task_ms += task["elapsedTime"]
+        for kind, value in task_peaks(history(urls, f"/jobs/{job_id}/tasks/{task['id']}"
+                                                    "/counters")).items():
+            peaks[kind] = max(peaks[kind], value)
         attempts = history(urls, f"/jobs/{job_id}/tasks/{task['id']}/attempts")
         for attempt in as_list((attempts["taskAttempts"] or {}).get("taskAttempt")):
             if not job["uberized"]:     # uberized tasks run inside the AM's container
@@ -114,7 +130,20 @@ def job_facts(urls, app_id, job_id):
     return {"app_id": app_id, "job_id": job_id, "state": job["state"],
             "uberized": job["uberized"], "maps": job["mapsTotal"],
             "reduces": job["reducesTotal"], "app_s": app["elapsedTime"] / 1000,
-            "tasks_s": task_ms / 1000, "containers": containers}
+            "tasks_s": task_ms / 1000, "containers": containers,
+            "peak_mib": {k: round(v / 2**20, 1) for k, v in peaks.items() if v}}
+
+
+def task_peaks(counters):
+    """{"map"|"reduce": bytes} of one task's JobHistory counters: the peak physical memory
+    of its container's process tree (TaskCounter's *_PHYSICAL_MEMORY_BYTES_MAX)."""
+    peaks = {}
+    for group in as_list((counters.get("jobTaskCounters") or {}).get("taskCounterGroup")):
+        for counter in as_list(group.get("counter")):
+            kind = PEAK_COUNTERS.get(counter.get("name"))
+            if kind:
+                peaks[kind] = max(peaks.get(kind, 0), int(counter["value"]))
+    return peaks
 
 
 # --- running ------------------------------------------------------------------------
@@ -168,18 +197,18 @@ def measure(label, cmd, env, urls, expected=None):
     return out
 
 
-def put_files(env, files, data_dir):
-    """The local canonical parts into HDFS under HDFS_BENCH, same relative paths (one
+def put_files(env, files, data_dir, root=HDFS_BENCH):
+    """The local canonical parts into HDFS under `root`, same relative paths (one
     `hadoop fs -put` per directory: each is a JVM)."""
     by_dir = {}
     for path in files:
-        target = f"{HDFS_BENCH}/{os.path.relpath(os.path.dirname(path), data_dir)}"
+        target = f"{root}/{os.path.relpath(os.path.dirname(path), data_dir)}"
         by_dir.setdefault(target, []).append(path)
     subprocess.run(["hadoop", "fs", "-mkdir", "-p", *by_dir], env=env, check=True)
     for target, paths in by_dir.items():
         subprocess.run(["hadoop", "fs", "-put", "-f", *paths, target + "/"], env=env,
                        check=True, capture_output=True)
-    return [f"hdfs://{HDFS_BENCH}/{os.path.relpath(p, data_dir)}" for p in files]
+    return [f"hdfs://{root}/{os.path.relpath(p, data_dir)}" for p in files]
 
 
 def one_cluster(lay, workers, jobs, files, data_dir, expected, examples_jar):
@@ -282,43 +311,62 @@ def markdown(results):
     return "\n".join(lines)
 
 
-def update_docs(text):
+def update_docs(text, markers=(DOCS_BEGIN, DOCS_END)):
+    begin, end = markers
     with open(DOCS, encoding="utf-8") as f:
         doc = f.read()
-    if DOCS_BEGIN not in doc:
-        raise SystemExit(f"{DOCS} has no {DOCS_BEGIN} marker")
-    head, rest = doc.split(DOCS_BEGIN, 1)
-    _, tail = rest.split(DOCS_END, 1)
+    if begin not in doc:
+        raise SystemExit(f"{DOCS} has no {begin} marker")
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
     with open(DOCS, "w", encoding="utf-8") as f:
-        f.write(f"{head}{DOCS_BEGIN}\n\n{text}\n\n{DOCS_END}{tail}")
+        f.write(f"{head}{begin}\n\n{text}\n\n{end}{tail}")
 
 
-def scale_main(args):
-    from bench.harness import Data
-    lay = Layout()
+def checked_jobs(lay, names):
+    """The chosen job names, after checking no cluster of this checkout is up."""
     if daemons.running(lay):
         raise SystemExit("a Hadoop cluster of this checkout is up: this benchmark starts its "
                          "own (and removes HDFS's data); stop it first (make cluster-down)")
-    jobs = [j for j in args.jobs.split(",") if j]
+    jobs = [j for j in names.split(",") if j]
     unknown = set(jobs) - set(job_classes())
     if unknown:
         raise SystemExit(f"unknown job(s): {', '.join(sorted(unknown))}; "
                          f"known: {', '.join(job_classes())}")
+    return jobs
+
+
+def scale_inputs(scale, jobs):
+    """(the scale's Data, {job: its canonical parts}, {job: (inline output, seconds)})."""
+    from bench.harness import Data
     work = tempfile.mkdtemp(prefix="ecom-bench-hadoop-")
     try:
-        data = Data(float(args.scale), 42, 2)
+        data = Data(float(scale), 42, 2)
         data.ensure(work)
         files = {}
         for job in jobs:
             parts = data.canonical_files(job_classes()[job].input_datasets())
             files[job] = [p for ps in parts.values() for p in ps]
-        reference = inline_reference(jobs, files)
+        return data, files, inline_reference(jobs, files)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True).stdout.strip()
-    results = {"when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               "revision": revision, "scale": args.scale, "cores": os.cpu_count(),
+
+
+def revision():
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def now():
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def scale_main(args):
+    lay = Layout()
+    jobs = checked_jobs(lay, args.jobs or DEFAULT_JOBS)
+    data, files, reference = scale_inputs(args.scale, jobs)
+    results = {"when": now(), "revision": revision(), "scale": args.scale,
+               "cores": os.cpu_count(),
                "inline": {j: [None, reference[j][1]] for j in jobs}, "clusters": []}
     for n in [int(w) for w in args.workers.split(",")]:
         results["clusters"].append(one_cluster(
@@ -336,6 +384,110 @@ def scale_main(args):
               if not r["ok"] or r.get("equal") is False]
     if failed:
         raise SystemExit(f"failed or wrong: {', '.join(failed)}")
+
+
+# --- every task's peak memory on YARN, scale against scale ----------------------------
+
+def memory_main(args):
+    lay = Layout()
+    jobs = checked_jobs(lay, args.jobs or ",".join(job_classes()))
+    scales = [s for s in args.memory_scales.split(",") if s]
+    inputs = {}
+    for scale in scales:
+        log(f"S{scale}: data, canonical parts and the inline runner's outputs ...")
+        inputs[scale] = scale_inputs(scale, jobs)
+    results = {"when": now(), "revision": revision(), "cores": os.cpu_count(),
+               "scales": scales, "workers": 1, "runs": []}
+    log("cluster: clean, then up with 1 worker")
+    daemons.clean(lay, quiet=True)
+    daemons.up(lay, workers=1, overrides={}, quiet=True)
+    try:
+        values = conf.cluster_values(lay, 1)
+        urls = health.web_urls(values)
+        env = daemons.client_env(lay)
+        env["SETUPTOOLS_USE_DISTUTILS"] = "stdlib"
+        script = {cls.NAME: os.path.relpath(sys.modules[cls.__module__].__file__, ROOT)
+                  for cls in job_classes().values()}
+        for scale in scales:
+            data, files, reference = inputs[scale]
+            root = f"{HDFS_BENCH}/S{scale}"
+            remote = {job: put_files(env, files[job], data.dir, root) for job in jobs}
+            for job in jobs:
+                cmd = [sys.executable, script[job], "-r", "hadoop", "--conf-path",
+                       lay.mrjob_conf, *uber_args(values, False), *remote[job]]
+                r = measure(f"{job} S{scale}", cmd, env, urls, reference[job][0])
+                r.update(job=job, scale=scale)
+                if r["ok"]:
+                    log("    peak per task (MiB): " + "; ".join(
+                        f"step {i + 1} {s['peak_mib']}" for i, s in enumerate(r["steps"])))
+                results["runs"].append(r)
+    finally:
+        daemons.down(lay, quiet=True)
+    os.makedirs(os.path.dirname(MEMORY_RESULTS), exist_ok=True)
+    with open(MEMORY_RESULTS, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1)
+    text = memory_markdown(results)
+    print(text)
+    if args.update_docs:
+        update_docs(text, MEMORY_MARKERS)
+        log(f"updated {os.path.relpath(DOCS, ROOT)}")
+    failed = [r["label"] for r in results["runs"] if not r["ok"] or r.get("equal") is False]
+    if failed:
+        raise SystemExit(f"failed or wrong: {', '.join(failed)}")
+    unmeasured = [r["label"] for r in results["runs"] if not peak_of(r)[0]]
+    if unmeasured:
+        raise SystemExit("the JobHistory server gave no peak memory counter for: "
+                         + ", ".join(unmeasured))
+
+
+def peak_of(run):
+    """The largest peak of any task of a run (MiB), and "kind/step" where it was."""
+    best = (0, "-")
+    for i, step in enumerate(run.get("steps") or []):
+        for kind, mib in step.get("peak_mib", {}).items():
+            best = max(best, (mib, f"{kind} {i + 1}"))
+    return best
+
+
+def memory_rows(results):
+    """[(job, {scale: (peak MiB, where)}, ratio largest/smallest scale or None)]."""
+    scales = results["scales"]
+    rows = []
+    for job in dict.fromkeys(r["job"] for r in results["runs"]):
+        peaks = {r["scale"]: peak_of(r) for r in results["runs"]
+                 if r["job"] == job and r["ok"]}
+        low, high = peaks.get(scales[0]), peaks.get(scales[-1])
+        ratio = high[0] / low[0] if low and high and low[0] else None
+        rows.append((job, peaks, ratio))
+    return rows
+
+
+def memory_markdown(results):
+    scales = results["scales"]
+    lines = [f"Measured {results['when']} (revision `{results['revision']}`), one worker, "
+             f"{results['cores']} cores, uber mode off, realistic data (seed 42). Peak = the "
+             "largest of every task attempt's peak physical memory as YARN measured it "
+             "(MAP_/REDUCE_PHYSICAL_MEMORY_BYTES_MAX: the container's process tree, the "
+             "task's JVM and the streaming Python), with the step it was in.", "",
+             "| job | " + " | ".join(f"S{s} peak MiB (maps/reduces per step)" for s in scales)
+             + f" | S{scales[-1]} / S{scales[0]} | within {MEMORY_BOUND:g}x | = inline |",
+             "| --- | " + " | ".join("---:" for _ in scales) + " | ---: | --- | --- |"]
+    by_key = {(r["job"], r["scale"]): r for r in results["runs"]}
+    for job, peaks, ratio in memory_rows(results):
+        cells = []
+        for s in scales:
+            run = by_key.get((job, s))
+            if run is None or not run["ok"]:
+                cells.append("FAILED")
+                continue
+            shape = " + ".join(f"{st['maps']}/{st['reduces']}" for st in run["steps"])
+            cells.append(f"{peaks[s][0]:.0f} ({peaks[s][1]}; {shape})")
+        equal = all(by_key[(job, s)].get("equal") for s in scales if (job, s) in by_key)
+        lines.append(f"| {job} | " + " | ".join(cells) + " | "
+                     + (f"**{ratio:.2f}x**" if ratio else "-") + " | "
+                     + ("yes" if ratio and ratio <= MEMORY_BOUND else "**no**") + " | "
+                     + ("yes" if equal else "**no**") + " |")
+    return "\n".join(lines)
 
 
 # --- the start-up measurement (docs/hadoop.md "Timings") ------------------------------
@@ -423,9 +575,13 @@ def main(argv=None):
     parser.add_argument("--scale", default=None,
                         help="data scale (default: 10; 1 with --startup)")
     parser.add_argument("--workers", default="1,3", help="worker counts (default: %(default)s)")
-    parser.add_argument("--jobs", default=DEFAULT_JOBS, help="jobs (default: %(default)s)")
+    parser.add_argument("--jobs", default=None,
+                        help=f"jobs (default: {DEFAULT_JOBS}; every job with --memory-scales)")
     parser.add_argument("--update-docs", action="store_true",
                         help="put the table into docs/bench.md's Hadoop section")
+    parser.add_argument("--memory-scales", metavar="A,B",
+                        help="every task's peak memory on YARN at these scales instead "
+                             "(make bench-hadoop-memory: 10,100)")
     parser.add_argument("--startup", action="store_true",
                         help="the start-up and whole-pipeline timings instead")
     parser.add_argument("--seed", default="42", help="with --startup")
@@ -434,6 +590,8 @@ def main(argv=None):
     if args.startup:
         args.scale = args.scale or "1"
         return startup_main(args)
+    if args.memory_scales:
+        return memory_main(args)
     args.scale = args.scale or "10"
     return scale_main(args)
 

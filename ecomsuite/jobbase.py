@@ -22,7 +22,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 
-import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+from ecomsuite.mrjob_compat import FixedLocalRunner  # before mrjob: what newer Pythons lack
 
 # isort: split
 from mrjob.job import MRJob
@@ -443,7 +443,7 @@ def task_failure_text(error, causes=(), tail=TASK_ERROR_TAIL_LINES):
     return text
 
 
-class CanonicalJob(MRJob):
+class CanonicalJob(FixedLocalRunner, MRJob):
     """A job over the canonical form of one or more of the suite's datasets.
 
     Subclasses set NAME, DATASET (an ecomsuite.schemas.Dataset) and COLUMNS (the
@@ -593,10 +593,6 @@ class CanonicalJob(MRJob):
             raise ValueError(f"{input_path}: not a canonical part of "
                              f"{', '.join(self.input_datasets())} (run ecom-ingest first)")
         return dataset
-
-    def make_runner(self):
-        ecomsuite.mrjob_compat.fix_local_runner()   # no Pool.terminate() hang after a failed task
-        return super().make_runner()
 
     def run_job(self):
         """Run every step and report the rows read."""

@@ -20,8 +20,8 @@ SETUPTOOLS_USE_DISTUTILS is not ``stdlib``). Only what is missing is put in
 ``sys.modules``: small modules providing exactly the names mrjob uses, with
 the behaviour it relies on. Nothing of mrjob is copied.
 
-One method of mrjob is replaced, by ``fix_local_runner()`` (called by
-ecomsuite.jobbase before it makes a runner): the local runner's
+One method of mrjob is replaced, by ``fix_local_runner()`` (called before a runner
+is made by every job of the suite, through ``FixedLocalRunner``): the local runner's
 ``_run_multiple``, whose ``multiprocessing.Pool.terminate()`` after a failed task
 can hang for ever (CPython issues #96995, #73945, #78178, open; seen here on
 3.12.1 under load: the pool's task-handler thread blocked on the queue's lock,
@@ -170,6 +170,16 @@ def fix_local_runner():
     map and reduce tasks' start-up."""
     from mrjob.local import LocalMRJobRunner
     LocalMRJobRunner._run_multiple = _run_multiple
+
+
+class FixedLocalRunner:
+    """Mixed into a job class before MRJob (``class MRX(FixedLocalRunner, MRJob)``):
+    its runner is made after ``fix_local_runner()``, so a failed task on the local
+    runner ends the job instead of hanging it."""
+
+    def make_runner(self):
+        fix_local_runner()
+        return super().make_runner()
 
 
 if __name__ == "__main__":

@@ -581,13 +581,16 @@ def _finish(record, started):
 
 # --- runs by day (docs/days.md) ---------------------------------------------------------
 
-def add_day_args(parser):
-    """--day / --from --to / --last: the days a run (or a period answer) covers."""
-    group = parser.add_argument_group(
-        "days", "run by day: each partial-aware job writes the day's partials into "
-        "<output>/<job>/dt=DAY/ (a re-run replaces it whole), then its answer over every "
-        "day is merged from the partitions; without these, every complete landed day is "
-        "read at once (a full recompute)")
+RUN_BY_DAY = ("run by day: each partial-aware job writes the day's partials into "
+              "<output>/<job>/dt=DAY/ (a re-run replaces it whole), then its answer over "
+              "every day is merged from the partitions; without these, every complete "
+              "landed day is read at once (a full recompute)")
+
+
+def add_day_args(parser, description=RUN_BY_DAY):
+    """--day / --from --to / --last: the days a run (or a period answer, or a backfill
+    of the history) covers; select_days reads them."""
+    group = parser.add_argument_group("days", description)
     one = group.add_mutually_exclusive_group()
     one.add_argument("--day", type=layout.as_date_arg, metavar="YYYY-MM-DD", help="one day")
     one.add_argument("--from", dest="first", type=layout.as_date_arg, metavar="YYYY-MM-DD",

@@ -11,9 +11,10 @@ Prometheus' data directory (Prometheus picks them up at its next block reload, o
 Series stay bounded: the day is the sample's timestamp, never a label, so 180 days of
 orders per region are 6 series of 180 samples. Re-running it is harmless: blocks that
 overlap hold the same samples, which Prometheus' compaction merges. ``--day D`` (or
-``--from D --to D``) writes only those days' samples: what the cluster's daily unit
-(ecom-daily.service) adds after its jobs; ``--tsdb-optional`` lets ``make demo`` go on
-without promtool.
+``--from D --to D``, or ``--last N`` with ``--data``: ecom-run's day options, read by
+ecomsuite.pipeline.select_days) writes only those days' samples: what the cluster's daily
+unit (ecom-daily.service) adds after its jobs; ``--tsdb-optional`` lets ``make demo`` go
+on without promtool.
 
 Sources, read through ecomsuite.layout:
 
@@ -32,7 +33,6 @@ days by default): keep it at least as long as the history (make monitoring-up: 4
 
 import argparse
 import contextlib
-import datetime
 import json
 import math
 import os
@@ -222,32 +222,20 @@ def parse_args(argv):
     p.add_argument("--job", default=DEFAULT_JOB_LABEL,
                    help="the job label of the samples: the exporter's scrape job, which the "
                         "dashboards select (default %(default)s)")
-    days = p.add_argument_group(
-        "days", "by default every processed day; the daily run (ecom-daily.service) adds only "
-                "its own day")
-    days.add_argument("--day", type=layout.as_date_arg, metavar="YYYY-MM-DD",
-                      help="only this day")
-    days.add_argument("--from", dest="from_day", type=layout.as_date_arg, metavar="YYYY-MM-DD",
-                      help="only the days from this one (with --to)")
-    days.add_argument("--to", dest="to_day", type=layout.as_date_arg, metavar="YYYY-MM-DD",
-                      help="only the days up to this one (with --from)")
+    from ecomsuite import pipeline
+    pipeline.add_day_args(p, "by default every processed day; the daily run "
+                             "(ecom-daily.service) adds only its own day (--day)")
     args = p.parse_args(argv)
     if not args.tsdb and not args.openmetrics:
         p.error("give --tsdb DIR (Prometheus' data directory) and/or --openmetrics FILE")
     if args.tsdb_optional and not args.tsdb:
         p.error("--tsdb-optional goes with --tsdb DIR")
-    if args.day and (args.from_day or args.to_day):
-        p.error("give --day, or --from and --to, not both")
-    if bool(args.from_day) != bool(args.to_day):
-        p.error("--from and --to go together")
-    if args.from_day and args.from_day > args.to_day:
-        p.error(f"--from {args.from_day} is after --to {args.to_day}")
-    args.days = None
-    if args.day:
-        args.days = [args.day]
-    elif args.from_day:
-        n = (args.to_day - args.from_day).days
-        args.days = [args.from_day + datetime.timedelta(days=i) for i in range(n + 1)]
+    if args.last is not None and not args.data:
+        p.error("--last N counts back from the newest landed day: give --data too")
+    try:
+        args.days = pipeline.select_days(args, layout.DataLayout(args.data) if args.data else None)
+    except (pipeline.PipelineError, layout.LayoutError) as e:
+        p.error(str(e))
     return args
 
 

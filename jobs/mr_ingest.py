@@ -10,7 +10,7 @@ Run it through ``ecom-ingest``, which plans the items and publishes the partitio
 
 import json
 
-import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons lack)
+from ecomsuite.mrjob_compat import FixedLocalRunner  # before mrjob: what newer Pythons lack
 
 # isort: split
 from mrjob.job import MRJob
@@ -22,7 +22,7 @@ from ecomsuite import ingest
 COUNTERS = "ingest"
 
 
-class MRIngest(MRJob):
+class MRIngest(FixedLocalRunner, MRJob):
     NAME = "ingest"
     OUTPUT_PROTOCOL = RawValueProtocol
 
@@ -38,10 +38,6 @@ class MRIngest(MRJob):
         super().load_args(args)
         if self.options.part_rows < 1:
             self.arg_parser.error("--part-rows must be at least 1")
-
-    def make_runner(self):
-        ecomsuite.mrjob_compat.fix_local_runner()   # no Pool.terminate() hang after a failed task
-        return super().make_runner()
 
     def steps(self):
         return [MRStep(mapper_raw=self.mapper_raw_ingest)]

@@ -8,12 +8,14 @@ HADOOP_SUDO    := $(if $(filter 0,$(shell id -u)),,sudo)
 
 TEST_PREREQS += hadoop-deps
 
-.PHONY: hadoop-deps cluster-up cluster-status cluster-down cluster-clean run-hadoop bench-hadoop
+.PHONY: hadoop-deps cluster-up cluster-status cluster-down cluster-clean run-hadoop bench-hadoop bench-hadoop-memory
 
 # bench-hadoop: the scale, worker counts and jobs measured (bench/hadoop_timings.py --help)
 BENCH_HADOOP_SCALE   ?= 10
 BENCH_HADOOP_WORKERS ?= 1,3
 BENCH_HADOOP_JOBS    ?= sales_by_region,device_conversions
+# bench-hadoop-memory: the scales whose task peaks are compared (every job; BENCH_JOBS=a,b)
+BENCH_HADOOP_MEMORY_SCALES ?= 10,100
 
 ## Fetch the pinned Hadoop jars with Maven into .cache/hadoop (installs a JDK 17 and Maven if missing)
 hadoop-deps: setup
@@ -49,3 +51,8 @@ run-hadoop: cluster-up
 bench-hadoop: hadoop-deps
 	$(PY) -m bench.hadoop_timings --update-docs --scale $(BENCH_HADOOP_SCALE) \
 	  --workers $(BENCH_HADOOP_WORKERS) --jobs $(BENCH_HADOOP_JOBS)
+
+## Every job on YARN at S10 and S100 (one worker): each task's peak memory as YARN measured it, S100 against S10, into docs/bench.md; starts its own cluster, REMOVES HDFS's data
+bench-hadoop-memory: hadoop-deps
+	$(PY) -m bench.hadoop_timings --update-docs --memory-scales $(BENCH_HADOOP_MEMORY_SCALES) \
+	  $(if $(BENCH_JOBS),--jobs $(BENCH_JOBS))

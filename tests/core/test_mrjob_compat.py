@@ -149,3 +149,26 @@ def test_local_runner_runs_tasks_without_pool_terminate_and_stops_after_a_failur
     with pytest.raises(Exception, match="task 0 failed"):
         mrjob_compat._run_multiple(runner, funcs)
     assert len(os.listdir(failed)) < 40 - 2    # the queued ones never started
+
+
+def test_every_job_makes_its_runner_after_fixing_the_local_runner(monkeypatch, tmp_path):
+    """The suite's jobs and the ingest job share one owner of the fix (FixedLocalRunner):
+    making a local runner from any of them first replaces _run_multiple."""
+    from mrjob.local import LocalMRJobRunner
+
+    from ecomsuite.registry import job_classes, load_job_class
+
+    ingest_job = load_job_class("jobs.mr_ingest:MRIngest")
+    classes = [*job_classes().values(), ingest_job]
+    assert all(issubclass(cls, mrjob_compat.FixedLocalRunner) for cls in classes)
+
+    def unfixed(self, funcs, num_processes=None):
+        raise AssertionError("mrjob's own _run_multiple")
+
+    monkeypatch.setattr(LocalMRJobRunner, "_run_multiple", unfixed)
+    items = tmp_path / "items.json"
+    items.write_text("[]")
+    job = ingest_job(["-r", "local", "--output-dir", str(tmp_path / "out"), str(items)])
+    with job.make_runner() as runner:
+        assert isinstance(runner, LocalMRJobRunner)
+        assert LocalMRJobRunner._run_multiple is mrjob_compat._run_multiple

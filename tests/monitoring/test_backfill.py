@@ -143,8 +143,9 @@ def test_promtool_makes_blocks_of_the_history(daily_run, tmp_path):
 
 
 def test_a_day_or_a_range_backfills_exactly_those_days_samples(daily_run, tmp_path):
-    """What the daily unit runs after its jobs (`--day D`), and `--from --to`: the whole
-    history's samples of those days, nothing else; a day not processed is refused."""
+    """What the daily unit runs after its jobs (`--day D`), `--from --to` and `--last N`
+    (ecom-run's day options): the whole history's samples of those days, nothing else; a
+    day not processed is refused, and so is a selection that makes no sense."""
     data, outputs, newest = daily_run
     whole = parse(openmetrics(history_samples(outputs, data)))
 
@@ -170,6 +171,10 @@ def test_a_day_or_a_range_backfills_exactly_those_days_samples(daily_run, tmp_pa
     assert parse(span.stdout) == only(days) and len(only(days)) == len(whole)
     assert f"3 days ({first} .. {newest})" in span.stderr
 
+    last = backfill("--last", "3", "--openmetrics", "-")
+    assert last.returncode == 0, last.stderr
+    assert parse(last.stdout) == only(days)
+
     later = newest + datetime.timedelta(days=1)
     missing = backfill("--day", later.isoformat(), "--openmetrics", str(tmp_path / "later.om"))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
@@ -178,9 +183,14 @@ def test_a_day_or_a_range_backfills_exactly_those_days_samples(daily_run, tmp_pa
     for bad in (["--day", "2026-13-01"], ["--from", newest.isoformat()],
                 ["--from", newest.isoformat(), "--to", first.isoformat()],
                 ["--day", newest.isoformat(), "--from", first.isoformat(), "--to", newest.isoformat()],
+                ["--last", "0"], ["--last", "3", "--day", newest.isoformat()],
                 ["--tsdb-optional"]):
         refused = backfill(*bad, "--openmetrics", "-")
         assert refused.returncode == 2 and "Traceback" not in refused.stderr, bad
+    no_data = subprocess.run([sys.executable, "-m", "exporters", "backfill", "--outputs",
+                              outputs, "--last", "3", "--openmetrics", "-"],
+                             capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert no_data.returncode == 2 and "give --data too" in no_data.stderr
 
 
 def _demo_history(data, outputs, where, promtool):
