@@ -105,6 +105,18 @@ def job_outputs(output_dir):
     return answers
 
 
+def job_breakdown(output_dir):
+    """{job: {"runner", "seconds"}} of the succeeded runs under an ecom-run output: where
+    the end to end's time went, job by job (the rest is the ingest and ecom-run's own)."""
+    out = layout.OutputLayout(output_dir)
+    spent = {}
+    for job in out.jobs():
+        for r in out.read_records(job)[0]:
+            if r["status"] == "succeeded":
+                spent[job] = {"runner": r["runner"], "seconds": round(r["duration_seconds"], 2)}
+    return spent
+
+
 def time_e2e(landed, jobs, runs, work_dir, warmup=0):
     """Paired rounds of ecom-run (ingest + every job, RUNNER) and DuckDB's whole answer."""
     names = [j.name for j in jobs]
@@ -130,6 +142,7 @@ def time_e2e(landed, jobs, runs, work_dir, warmup=0):
             measured[side] = m
         if i == warmup + runs - 1:  # the last round's answers, job by job
             got = job_outputs(output)
+            breakdown = job_breakdown(output)
             with open(measured["duckdb"].stdout_path, encoding="utf-8") as f:
                 want = {job: {harness._norm_key(k): v for k, v in pairs}
                         for job, pairs in json.load(f).items()}
@@ -150,7 +163,7 @@ def time_e2e(landed, jobs, runs, work_dir, warmup=0):
     shutil.rmtree(output, ignore_errors=True)
     timed = [r for r in rounds if not r["warmup"]]
     return {"days": landed.days, "scale": landed.scale, "jobs": names, "runner": RUNNER,
-            "rounds": rounds,
+            "rounds": rounds, "last_round_jobs": breakdown,
             "ours_median_s": statistics.median(r["ours_s"] for r in timed),
             "duckdb_median_s": statistics.median(r["duckdb_s"] for r in timed),
             "ratio_median": round(statistics.median(r["ratio"] for r in timed), 3),

@@ -135,7 +135,21 @@ def e2e_section(result):
             f"query): median **{e['ratio_median']:.2f}x** ({e['ours_median_s']:.1f} s vs "
             f"{e['duckdb_median_s']:.1f} s). Outputs equal to DuckDB's: {equal}.\n\n"
             + _table(["round", "ecom-run s", "DuckDB s", "ratio", "peak RSS MiB",
-                      "DuckDB RSS MiB", "load"], rows))
+                      "DuckDB RSS MiB", "load"], rows) + e2e_breakdown(e))
+
+
+def e2e_breakdown(e):
+    """The last round's jobs: the runner each ran on and its time (its run record)."""
+    jobs = e.get("last_round_jobs")
+    if not jobs:
+        return ""
+    spent = sum(j["seconds"] for j in jobs.values())
+    last = e["rounds"][-1]["ours_s"]
+    return ("\n\nThe last round's jobs (their run records): "
+            + ", ".join(f"{name} {j['seconds']:.2f} s ({j['runner']})"
+                        for name, j in jobs.items())
+            + f"; {spent:.1f} s in all, so the ingest and ecom-run's own work took "
+              f"{last - spent:.1f} s of its {last:.1f} s.")
 
 
 def memory_section(result):

@@ -238,7 +238,9 @@ class Output:
             if self._progress is not None:
                 state.task_id = self._progress.add_task(state.tag, total=1.0, detail="starting")
             elif self.plain:
-                self.err.print(f"{state.tag} on the {runner} runner ...", soft_wrap=True)
+                where = ("the runner its input's size picks" if runner == "auto"
+                         else f"the {runner} runner")
+                self.err.print(f"{state.tag} on {where} ...", soft_wrap=True)
         return state
 
     def job_finished(self, state, record):

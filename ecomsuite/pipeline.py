@@ -1,5 +1,6 @@
 """Run every job of the suite over a data root and record each run.
 
+    ecom-run --data data --output output     # each job inline or local, by its input
     ecom-run --runner local --data data --output output
 
 Paths, markers and records come from ecomsuite.layout. First the ingest stage
@@ -87,8 +88,23 @@ from ecomsuite.jobbase import (
 from ecomsuite.registry import job_classes
 from ecomsuite.report import output_view, parse_output_lines, runs_table
 
-# ecom-run's runner: the local runner (a process per core) unless told otherwise
-DEFAULT_RUNNER = "local"
+# ecom-run's runner. "auto", the default: on HDFS the hadoop runner; on a local data
+# root each job on the runner that is faster for its input: inline (one process, no
+# start-up per task) under LOCAL_FROM_ROWS valid input rows, else the local runner (a
+# process per core). The crossover measured on 2 cores (docs/bench.md, "Where the local
+# runner overtakes inline") lies between 2.2M and 5.3M rows for the jobs that have one
+# (funnel, fraud_signals, top_products, daily_revenue, device_conversions); 500k
+# customers (customer_tiers at S100) are faster inline.
+AUTO = "auto"
+DEFAULT_RUNNER = AUTO
+LOCAL_FROM_ROWS = 3_000_000
+
+
+def job_runner(runner, input_rows):
+    """The runner a job runs on: `runner`, or for AUTO the one its input's rows pick."""
+    if runner != AUTO:
+        return runner
+    return "local" if input_rows >= LOCAL_FROM_ROWS else "inline"
 
 # Jobs the hadoop runner runs at once by default. On the single-node cluster two
 # fit (yarn-site lets application masters take half the node's container memory:
@@ -513,6 +529,7 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
     try:
         groups = store.input_groups(job_cls.input_datasets())
         stats = store.ingested(job_cls.input_datasets())
+        runner = record.runner = job_runner(runner, stats.valid)
         if job_cls.FEWEST_BUCKETS:  # its reduce keys are sized from the input's rows
             extra_args = [*extra_args, "--input-rows", str(stats.valid)]
         inputs = [p for _, paths in groups for p in paths]
@@ -745,8 +762,10 @@ def parse_args(argv):
         prog="ecom-run", description="Run the suite's jobs over a data folder, write each "
         "job's output and a run record, and print a summary.", epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runner", choices=config.RUNNERS, default=DEFAULT_RUNNER,
-                        help="mrjob runner (default: %(default)s)")
+    parser.add_argument("--runner", choices=(AUTO, *config.RUNNERS), default=DEFAULT_RUNNER,
+                        help="mrjob runner (default: %(default)s: hadoop for an HDFS data "
+                             "root; else each job inline when it reads fewer than "
+                             f"{LOCAL_FROM_ROWS:,} rows, on the local runner from there)")
     parser.add_argument("--data",
                         help="data root: every complete day of its landing zone "
                              "(landing/<dataset>/dt=YYYY-MM-DD/), or a snapshot folder holding "
@@ -774,6 +793,8 @@ def parse_args(argv):
                              "stderr")
     parser.add_argument("--verbose", action="store_true", help="show mrjob's own log")
     args = parser.parse_args(argv)
+    if args.runner == AUTO and args.data is not None and layout.is_hdfs(args.data):
+        args.runner = "hadoop"
     hadoop = args.runner == "hadoop"
     if args.data is None:
         args.data = DEFAULT_HDFS_DATA if hadoop else layout.DEFAULT_DATA_ROOT
@@ -887,7 +908,9 @@ def main(argv=None):
             for name in names:
                 if not classes[name].has_partials() or name in failed_days:
                     continue
-                record, why = publish_history(store, classes[name], args.runner)
+                # a merge of the day partitions, in this process
+                record, why = publish_history(store, classes[name],
+                                              job_runner(args.runner, 0))
                 if record is None:
                     out.error(f"ecom-run: {why}")
                 else:

@@ -70,6 +70,11 @@ def test_ingest_end_to_end_memory_and_spark_figures(smoke):
     e2e = result["e2e"]
     assert e2e["days"] == 2 and e2e["outputs_equal"], e2e["diffs"]
     assert set(e2e["equal"]) == {"sales_by_region", "device_conversions"}
+    # ecom-run's default picks inline for inputs this small; each job's time from its record
+    assert {j: r["runner"] for j, r in e2e["last_round_jobs"].items()} == \
+        {"sales_by_region": "inline", "device_conversions": "inline"}
+    assert all(0 < r["seconds"] < e2e["rounds"][-1]["ours_s"]
+               for r in e2e["last_round_jobs"].values())
     assert result["memory"]["device_conversions"]["from"] == "S0.02"
     assert result["memory"]["device_conversions"]["to"] == "S0.03"
     assert result["spark"]["results"] == [] and "no Spark virtualenv" in result["spark"]["status"]
@@ -81,6 +86,7 @@ def test_ingest_end_to_end_memory_and_spark_figures(smoke):
     for heading in ("## Ingest", "## End to end", "## Memory", "## Spark"):
         assert heading in table
     assert "no Spark virtualenv" in table
+    assert "The last round's jobs (their run records): " in table
     assert result["load_max"] >= max(p["load1"] for r in result["results"] for p in r["pairs"])
 
 

@@ -57,6 +57,34 @@ def test_runs_every_job_and_records_it(generated_data, tmp_path, capsys):
     assert not glob.glob(f"{out}/*/_tmp-*")
 
 
+def test_auto_runs_each_job_on_the_runner_its_input_picks(generated_data, tmp_path,
+                                                         monkeypatch, capsys):
+    """ecom-run's default: a job reading fewer than LOCAL_FROM_ROWS valid rows runs inline,
+    one reading more on the local runner; each record says which, and the answers are the
+    references' on either runner."""
+    jobs = {"customer_tiers": "customers", "sales_by_region": "orders"}
+    rows = {d: sum(sum(1 for _ in open(f, "rb")) - 1 for f in part_files(generated_data, d))
+            for d in jobs.values()}
+    assert rows["customers"] < rows["orders"]
+    monkeypatch.setattr(pipeline, "LOCAL_FROM_ROWS", rows["orders"])
+    assert pipeline.parse_args([]).runner == pipeline.DEFAULT_RUNNER == "auto"
+    out = tmp_path / "out"
+    assert pipeline.main(["--data", str(generated_data), "--output", str(out),
+                          "--jobs", ",".join(jobs)]) == 0
+    printed = capsys.readouterr().out
+    for job, runner in (("customer_tiers", "inline"), ("sales_by_region", "local")):
+        (record,) = records(out, job)
+        assert record["status"] == "succeeded" and record["runner"] == runner
+        assert record["valid_rows"] == rows[jobs[job]]
+        assert read_output(record["output_dir"]) == \
+            CORE_REFERENCES[job][1](part_files(generated_data, jobs[job]))
+        assert f"== {job} ({runner}," in printed
+    assert pipeline.job_runner("auto", pipeline.LOCAL_FROM_ROWS - 1) == "inline"
+    assert pipeline.job_runner("inline", 10 ** 9) == "inline"
+    assert pipeline.parse_args(["--data", "hdfs:///d", "--output", "hdfs:///o"]).runner == \
+        "hadoop"
+
+
 def test_missing_input_fails_clearly(tmp_path, capsys):
     code = pipeline.main(["--runner", "inline", "--data", str(tmp_path / "nowhere"),
                           "--output", str(tmp_path / "out"), "--jobs", "sales_by_region"])
@@ -125,7 +153,7 @@ def test_registry_names_are_unique_and_match_files():
 def test_command_line_help():
     r = subprocess.run([sys.executable, "-m", "ecomsuite.pipeline", "--help"],
                        capture_output=True, text=True)
-    assert r.returncode == 0 and "--runner {inline,local,hadoop}" in r.stdout
+    assert r.returncode == 0 and "--runner {auto,inline,local,hadoop}" in r.stdout
 
 
 def test_parallel_is_for_the_hadoop_runner_only(tmp_path, capsys):
