@@ -6,9 +6,10 @@ The data is N days landed by the generator's realistic mode (``--days N --realis
 some days one large file, others 3-8 parts; quoted fields, non-ASCII, CRLF, 1% faults),
 generation excluded. Each round times, whole process and side by side:
 
-- ``ecom-run`` on its default runner (local): the ingest of every landed day (canonical
-  Parquet, quarantine, manifests; on the runner it picks), then every job over the period
-  (run records, outputs published);
+- ``ecom-run`` on its default runner (auto: each job inline or on the local runner by
+  the rows it reads; ``--runner`` to time another): the ingest of every landed day
+  (canonical Parquet, quarantine, manifests; on the runner it picks), then every job over
+  the period (run records, outputs published);
 - ``python -m bench.e2e --duckdb DATA DEST``: DuckDB doing the same from the raw CSVs in
   one process: the same typed read, validation, Parquet and quarantine writes as the
   ingest's (bench.ingest.duckdb_ingest), then every job's reference query
@@ -117,11 +118,11 @@ def job_breakdown(output_dir):
     return spent
 
 
-def time_e2e(landed, jobs, runs, work_dir, warmup=0):
-    """Paired rounds of ecom-run (ingest + every job, RUNNER) and DuckDB's whole answer."""
+def time_e2e(landed, jobs, runs, work_dir, warmup=0, runner=RUNNER):
+    """Paired rounds of ecom-run (ingest + every job, on `runner`) and DuckDB's whole answer."""
     names = [j.name for j in jobs]
     output = os.path.join(work_dir, "e2e-output")
-    ours_cmd = [os.path.join(os.path.dirname(harness.PY), "ecom-run"), "--runner", RUNNER,
+    ours_cmd = [os.path.join(os.path.dirname(harness.PY), "ecom-run"), "--runner", runner,
                 "--quiet", "--data", landed.dir, "--output", output, "--jobs", ",".join(names)]
     rounds, equal, diffs = [], {}, {}
     for i in range(warmup + runs):
@@ -162,7 +163,7 @@ def time_e2e(landed, jobs, runs, work_dir, warmup=0):
     landed.reset()
     shutil.rmtree(output, ignore_errors=True)
     timed = [r for r in rounds if not r["warmup"]]
-    return {"days": landed.days, "scale": landed.scale, "jobs": names, "runner": RUNNER,
+    return {"days": landed.days, "scale": landed.scale, "jobs": names, "runner": runner,
             "rounds": rounds, "last_round_jobs": breakdown,
             "ours_median_s": statistics.median(r["ours_s"] for r in timed),
             "duckdb_median_s": statistics.median(r["duckdb_s"] for r in timed),
@@ -182,6 +183,8 @@ def main(argv=None):
                    help="the whole period's size (scale 1: 50,000 orders over the days)")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--seed", type=int, default=harness.DEFAULT_SEED)
+    p.add_argument("--runner", default=RUNNER,
+                   help="ecom-run's --runner (default: its default, %(default)s)")
     p.add_argument("--duckdb", nargs=3, metavar=("DATA", "DEST", "JOBS"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.duckdb:
@@ -196,7 +199,7 @@ def main(argv=None):
     os.makedirs(work, exist_ok=True)
     try:
         landed.ensure(work)
-        result = time_e2e(landed, jobs, args.runs, work)
+        result = time_e2e(landed, jobs, args.runs, work, runner=args.runner)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["measured_at"] = time.time()
