@@ -73,9 +73,15 @@ def read_columns(path, dataset, columns, seconds=False):
     bundle, not a task per part); see the module's conventions. With `seconds`,
     timestamp columns come as int64 seconds since the epoch (what Parquet stores), for
     a job that computes with times rather than text."""
-    table = pq.read_table(part_paths(path), columns=list(columns), use_threads=False) \
-        if not is_part(path) else pq.read_table(path, columns=list(columns), use_threads=False)
+    table = pq.read_table(path if is_part(path) else part_paths(path), columns=list(columns),
+                          use_threads=False, read_dictionary=_enums(dataset, columns))
     return _arrays(table, dataset, columns, seconds)
+
+
+def _enums(dataset, columns):
+    """The enum columns among `columns`: read as Parquet stores them, dictionary-encoded
+    (to_numpy maps the few dictionary values, not every row's text)."""
+    return [name for name in columns if dataset.column(name).kind == schemas.ENUM]
 
 
 def _arrays(table, dataset, columns, seconds):
@@ -88,7 +94,7 @@ def iter_columns(path, dataset, columns, seconds=False, batch_rows=None):
     of its own): a map task's memory is bounded by the batch, not by its input."""
     batch_rows = batch_rows or BATCH_ROWS
     for part in ([path] if is_part(path) else part_paths(path)):
-        with pq.ParquetFile(part) as f:  # one footer read per part
+        with pq.ParquetFile(part, read_dictionary=_enums(dataset, columns)) as f:  # one footer read
             batches, rows = [[]], 0
             for i in range(f.metadata.num_row_groups):
                 n = f.metadata.row_group(i).num_rows
@@ -142,10 +148,7 @@ def to_numpy(chunked, column, seconds=False):
     kind = column.kind
     if kind == schemas.ENUM:
         values = pa.array(column.values, pa.string())
-        parts = [pc.index_in(c.dictionary_decode() if pa.types.is_dictionary(c.type) else c,
-                             value_set=values).to_numpy(zero_copy_only=False)
-                 for c in chunked.chunks]
-        return _concat(parts, np.int8).astype(np.int8)
+        return _concat([_enum_codes(c, values) for c in chunked.chunks], np.int8).astype(np.int8)
     if kind == schemas.INT:
         return _concat([c.to_numpy(zero_copy_only=False) for c in chunked.chunks], np.int64)
     if kind == schemas.MONEY:
@@ -160,6 +163,16 @@ def to_numpy(chunked, column, seconds=False):
                         for c in chunked.chunks], np.int64)
         return format_seconds(days * 86400).astype("S10")
     return _concat([fixed_width(c) for c in chunked.chunks], None)
+
+
+def _enum_codes(chunk, values):
+    """An enum column's chunk -> each row's index in `values`. A dictionary-encoded chunk
+    (how the canonical parts are read) maps its dictionary once and takes the codes by
+    its indices: no text per row."""
+    if pa.types.is_dictionary(chunk.type):
+        codes = pc.index_in(chunk.dictionary, value_set=values).to_numpy(zero_copy_only=False)
+        return codes[chunk.indices.to_numpy(zero_copy_only=False)]
+    return pc.index_in(chunk, value_set=values).to_numpy(zero_copy_only=False)
 
 
 def _concat(parts, dtype):

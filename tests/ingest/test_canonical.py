@@ -54,3 +54,46 @@ def test_format_and_parse_seconds_round_trip():
     seconds = canonical.parse_seconds(stamps)
     assert seconds[0] == 0 and seconds[1] == 951868799
     assert canonical.format_seconds(seconds).tolist() == stamps.tolist()
+
+
+def test_enum_codes_from_dictionaries_that_differ_by_part_and_row_group(tmp_path):
+    """Enum columns are read dictionary-encoded and mapped through each chunk's own
+    dictionary: parts whose dictionaries hold other values in another order, several row
+    groups, and a part written without a dictionary all give DuckDB's values, through
+    read_columns and iter_columns, a part or a bundle."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    statuses, regions = ORDERS.column("status").values, ORDERS.column("region").values
+    schema = canonical.arrow_schema(ORDERS)
+
+    def table(n, status_pick, region_pick):
+        rows = {c.name: [] for c in ORDERS.columns}
+        for i in range(n):
+            for name, value in (("order_id", f"ORD{i:05d}"), ("customer_id", "CUST1"),
+                                ("product_id", "P1"), ("product_name", "p"), ("quantity", 1),
+                                ("price", 1), ("total_amount", 1), ("order_date", i),
+                                ("status", status_pick(i)), ("region", region_pick(i))):
+                rows[name].append(value)
+        return pa.table({c.name: pa.array(rows[c.name], type=schema.field(c.name).type)
+                         for c in ORDERS.columns})
+
+    a = tmp_path / "a.parquet"   # dictionary pages, the last statuses first, 3 row groups
+    pq.write_table(table(700, lambda i: statuses[-1 - i % 2], lambda i: regions[i % 3]), a,
+                   row_group_size=300, use_dictionary=["status", "region"])
+    b = tmp_path / "b.parquet"   # plain encoding: no dictionary in the file
+    pq.write_table(table(50, lambda i: statuses[i % len(statuses)], lambda i: regions[-1]), b,
+                   use_dictionary=False)
+    bundle = layout.write_bundle([str(a), str(b)], str(tmp_path / "bundle"))
+    want = duckdb.sql(f"SELECT status, region FROM read_parquet(['{a}', '{b}'])").fetchall()
+
+    def values(status, region):
+        return [(statuses[s], regions[r]) for s, r in zip(status.tolist(), region.tolist())]
+
+    cols = ("status", "region")
+    assert values(*canonical.read_columns(bundle, ORDERS, cols)) == want
+    assert values(*canonical.read_columns(str(a), ORDERS, cols)) == want[:700]
+    batches = list(canonical.iter_columns(bundle, ORDERS, cols, batch_rows=300))
+    assert [len(s) for s, _ in batches] == [300, 300, 100, 50]
+    assert all(s.dtype == np.int8 and r.dtype == np.int8 for s, r in batches)
+    assert sum((values(s, r) for s, r in batches), []) == want
