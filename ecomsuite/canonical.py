@@ -67,34 +67,69 @@ def _dataset_of(table):
 
 # --- reading -------------------------------------------------------------------------
 
-def read_columns(path, dataset, columns, seconds=False):
+class Coded:
+    """A text column read as codes (``coded=`` of read_columns and iter_columns): `codes`
+    (int64, each row's index into `values`) and `values` (fixed-width bytes: the
+    dictionary of each chunk read, one after the other, so a value may appear more than
+    once). A job that groups by a column of few distinct values (product ids) takes its
+    distinct values from `values` instead of sorting every row's text."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes, values):
+        self.codes, self.values = codes, values
+
+    def __len__(self):
+        return len(self.codes)
+
+    def decoded(self):
+        """The rows' values, as read_columns gives a text column (fixed-width bytes)."""
+        return self.values[self.codes]
+
+
+def read_columns(path, dataset, columns, seconds=False, coded=()):
     """numpy arrays of `columns` of one canonical part, or of every part a bundle lists
     (``ecomsuite.layout.write_bundle``: the inline and local runners give a map task a
     bundle, not a task per part); see the module's conventions. With `seconds`,
     timestamp columns come as int64 seconds since the epoch (what Parquet stores), for
     a job that computes with times rather than text."""
     table = pq.read_table(path if is_part(path) else part_paths(path), columns=list(columns),
-                          use_threads=False, read_dictionary=_enums(dataset, columns))
-    return _arrays(table, dataset, columns, seconds)
+                          use_threads=False, read_dictionary=_dictionaries(dataset, columns, coded))
+    return _arrays(table, dataset, columns, seconds, coded)
 
 
-def _enums(dataset, columns):
-    """The enum columns among `columns`: read as Parquet stores them, dictionary-encoded
-    (to_numpy maps the few dictionary values, not every row's text)."""
-    return [name for name in columns if dataset.column(name).kind == schemas.ENUM]
+def _dictionaries(dataset, columns, coded=()):
+    """The columns read dictionary-encoded: the enums (Parquet stores them so; to_numpy
+    maps the few dictionary values, not every row's text) and the `coded` ones."""
+    return [name for name in columns
+            if dataset.column(name).kind == schemas.ENUM or name in coded]
 
 
-def _arrays(table, dataset, columns, seconds):
-    return [to_numpy(table.column(name), dataset.column(name), seconds) for name in columns]
+def _arrays(table, dataset, columns, seconds, coded=()):
+    return [coded_column(table.column(name)) if name in coded else
+            to_numpy(table.column(name), dataset.column(name), seconds) for name in columns]
 
 
-def iter_columns(path, dataset, columns, seconds=False, batch_rows=None):
+def coded_column(chunked):
+    """A string column read dictionary-encoded -> Coded (its chunks' dictionaries, one
+    after the other, and each row's index into them)."""
+    values, codes, offset = [], [], 0
+    for chunk in chunked.chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary_encode()
+        values.append(fixed_width(chunk.dictionary))
+        codes.append(chunk.indices.to_numpy(zero_copy_only=False).astype(np.int64) + offset)
+        offset += len(chunk.dictionary)
+    return Coded(_concat(codes, np.int64), _concat(values, None))
+
+
+def iter_columns(path, dataset, columns, seconds=False, batch_rows=None, coded=()):
     """read_columns of one part or bundle in batches of whole row groups, at most
     `batch_rows` rows each (default BATCH_ROWS; a row group larger than that is a batch
     of its own): a map task's memory is bounded by the batch, not by its input."""
     batch_rows = batch_rows or BATCH_ROWS
     for part in ([path] if is_part(path) else part_paths(path)):
-        with pq.ParquetFile(part, read_dictionary=_enums(dataset, columns)) as f:  # one footer read
+        with pq.ParquetFile(part, read_dictionary=_dictionaries(dataset, columns, coded)) as f:
             batches, rows = [[]], 0
             for i in range(f.metadata.num_row_groups):
                 n = f.metadata.row_group(i).num_rows
@@ -106,12 +141,12 @@ def iter_columns(path, dataset, columns, seconds=False, batch_rows=None):
                 batches[-1].append(i)
                 rows += n
             for groups in filter(None, batches):
-                yield _read_groups(f, groups, dataset, columns, seconds)
+                yield _read_groups(f, groups, dataset, columns, seconds, coded)
 
 
-def _read_groups(f, groups, dataset, columns, seconds):
+def _read_groups(f, groups, dataset, columns, seconds, coded):
     table = f.read_row_groups(groups, columns=list(columns), use_threads=False)
-    return _arrays(table, dataset, columns, seconds)
+    return _arrays(table, dataset, columns, seconds, coded)
 
 
 def count_rows(paths):

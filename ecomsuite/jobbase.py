@@ -532,14 +532,15 @@ class CanonicalJob(FixedLocalRunner, MRJob):
             kwargs["sort_bin"] = local_sort_command(self.SORT_VALUES)
         return kwargs
 
-    def iter_columns(self, input_path, columns=None, dataset=None, seconds=False):
+    def iter_columns(self, input_path, columns=None, dataset=None, seconds=False, coded=()):
         """The columns of one canonical part or bundle as numpy arrays (ecomsuite.canonical's
-        convention; `seconds`: timestamps as int64 seconds since the epoch), in batches of
-        canonical.BATCH_ROWS rows: a map task's memory is the batch's, whatever its
-        input's size. The rows are counted as ``rows.valid``."""
+        convention; `seconds`: timestamps as int64 seconds since the epoch; `coded`: these
+        text columns as canonical.Coded), in batches of canonical.BATCH_ROWS rows: a map
+        task's memory is the batch's, whatever its input's size. The rows are counted as
+        ``rows.valid``."""
         from ecomsuite import canonical
         for arrays in canonical.iter_columns(input_path, dataset or self.DATASET,
-                                             columns or self.COLUMNS, seconds):
+                                             columns or self.COLUMNS, seconds, coded=coded):
             self.increment_counter(ROWS_GROUP, "valid", len(arrays[0]))
             yield arrays
 

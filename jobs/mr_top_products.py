@@ -71,9 +71,12 @@ class MRTopProducts(CanonicalJob):
     def mapper_raw_product_totals(self, input_path, input_uri):
         """In-mapper combining: completed [units, cents, orders] per (region, product), and overall."""
         totals = {}
-        for product, quantity, cents, status, region in self.iter_columns(input_path):
+        # product ids as codes into each batch's few distinct ids: no sort of every row's id
+        for product, quantity, cents, status, region in self.iter_columns(
+                input_path, coded=("product_id",)):
             done = status == COMPLETED_CODE
-            products, index = np.unique(product[done], return_inverse=True)
+            products, code = np.unique(product.values, return_inverse=True)
+            index = code.reshape(-1)[product.codes[done]]
             groups = len(products) * len(REGIONS)
             key = index * len(REGIONS) + region[done]
             orders = np.bincount(key, minlength=groups).tolist()

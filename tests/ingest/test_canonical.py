@@ -43,8 +43,9 @@ def test_a_partition_without_valid_rows_has_an_empty_part(tmp_path):
     [m] = [m for m in ingest.ingest(str(tmp_path), "inline")[0] if m.dataset == "clickstream"]
     assert (m.valid, m.rejected) == (0, 1)
     [part] = layout.DataLayout(str(tmp_path)).canonical_parts("clickstream", [DAY])
-    columns = canonical.read_columns(part, CLICKSTREAM, ("session_id", "timestamp", "action"))
-    assert [len(c) for c in columns] == [0, 0, 0]
+    columns = canonical.read_columns(part, CLICKSTREAM, ("session_id", "timestamp", "action",
+                                                         "product_id"), coded=("product_id",))
+    assert [len(c) for c in columns] == [0, 0, 0, 0]
     assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{part}')").fetchall() == [(0,)]
 
 
@@ -56,22 +57,25 @@ def test_format_and_parse_seconds_round_trip():
     assert canonical.format_seconds(seconds).tolist() == stamps.tolist()
 
 
-def test_enum_codes_from_dictionaries_that_differ_by_part_and_row_group(tmp_path):
-    """Enum columns are read dictionary-encoded and mapped through each chunk's own
-    dictionary: parts whose dictionaries hold other values in another order, several row
-    groups, and a part written without a dictionary all give DuckDB's values, through
-    read_columns and iter_columns, a part or a bundle."""
+def test_enum_and_coded_columns_from_dictionaries_that_differ_by_part_and_row_group(
+        tmp_path):
+    """Enum columns, and text columns asked for `coded`, are read dictionary-encoded and
+    mapped through each chunk's own dictionary: parts whose dictionaries hold other
+    values in another order, several row groups, and a part written without a
+    dictionary all give DuckDB's values, through read_columns and iter_columns, a part
+    or a bundle."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     statuses, regions = ORDERS.column("status").values, ORDERS.column("region").values
     schema = canonical.arrow_schema(ORDERS)
 
-    def table(n, status_pick, region_pick):
+    def table(n, status_pick, region_pick, product_pick):
         rows = {c.name: [] for c in ORDERS.columns}
         for i in range(n):
             for name, value in (("order_id", f"ORD{i:05d}"), ("customer_id", "CUST1"),
-                                ("product_id", "P1"), ("product_name", "p"), ("quantity", 1),
+                                ("product_id", product_pick(i)), ("product_name", "p"),
+                                ("quantity", 1),
                                 ("price", 1), ("total_amount", 1), ("order_date", i),
                                 ("status", status_pick(i)), ("region", region_pick(i))):
                 rows[name].append(value)
@@ -79,11 +83,12 @@ def test_enum_codes_from_dictionaries_that_differ_by_part_and_row_group(tmp_path
                          for c in ORDERS.columns})
 
     a = tmp_path / "a.parquet"   # dictionary pages, the last statuses first, 3 row groups
-    pq.write_table(table(700, lambda i: statuses[-1 - i % 2], lambda i: regions[i % 3]), a,
+    pq.write_table(table(700, lambda i: statuses[-1 - i % 2], lambda i: regions[i % 3],
+                         lambda i: f"P{(i * 7) % 11}"), a,
                    row_group_size=300, use_dictionary=["status", "region"])
     b = tmp_path / "b.parquet"   # plain encoding: no dictionary in the file
-    pq.write_table(table(50, lambda i: statuses[i % len(statuses)], lambda i: regions[-1]), b,
-                   use_dictionary=False)
+    pq.write_table(table(50, lambda i: statuses[i % len(statuses)], lambda i: regions[-1],
+                         lambda i: f"Pé{i % 3}"), b, use_dictionary=False)
     bundle = layout.write_bundle([str(a), str(b)], str(tmp_path / "bundle"))
     want = duckdb.sql(f"SELECT status, region FROM read_parquet(['{a}', '{b}'])").fetchall()
 
@@ -97,3 +102,15 @@ def test_enum_codes_from_dictionaries_that_differ_by_part_and_row_group(tmp_path
     assert [len(s) for s, _ in batches] == [300, 300, 100, 50]
     assert all(s.dtype == np.int8 and r.dtype == np.int8 for s, r in batches)
     assert sum((values(s, r) for s, r in batches), []) == want
+
+    products = [p.encode() for (p,) in duckdb.sql(
+        f"SELECT product_id FROM read_parquet(['{a}', '{b}'])").fetchall()]
+    (coded,) = canonical.read_columns(bundle, ORDERS, ("product_id",), coded=("product_id",))
+    assert isinstance(coded, canonical.Coded) and len(coded) == len(products) == 750
+    assert coded.decoded().tolist() == products
+    assert len(set(coded.values.tolist())) == 11 + 3      # distinct: P0..P10, Pé0..Pé2
+    batches = list(canonical.iter_columns(bundle, ORDERS, ("product_id", "status"),
+                                          batch_rows=300, coded=("product_id",)))
+    assert sum((c.decoded().tolist() for c, _ in batches), []) == products
+    assert sum((values(st, np.zeros(len(st), np.int8))
+                for _, st in batches), []) == [(s, regions[0]) for s, _ in want]
