@@ -18,7 +18,9 @@ Jobs read columns with :func:`iter_columns`, a row group at a time (:func:`read_
 a whole part), as numpy arrays in the one convention the jobs use: enum -> int8 index into the column's values, int and
 money -> int64 (money in cents), id and text -> fixed-width bytes (UTF-8),
 timestamp -> fixed-width bytes ``YYYY-MM-DD HH:MM:SS`` (S19) (or, asked for, int64
-seconds since the epoch), date -> S10.
+seconds since the epoch), date -> S10; a text column asked for ``coded`` -> :class:`Coded`
+(codes into the distinct values). Enum and coded columns are read dictionary-encoded:
+their few distinct values are mapped once per chunk, not each row's text.
 """
 
 import os
