@@ -323,6 +323,17 @@ def update_docs(text, markers=(DOCS_BEGIN, DOCS_END)):
         f.write(f"{head}{begin}\n\n{text}\n\n{end}{tail}")
 
 
+def publish(results, path, text, into_docs, markers=(DOCS_BEGIN, DOCS_END)):
+    """The results as JSON at `path`, their table printed and, asked, put into the docs."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1)
+    print(text)
+    if into_docs:
+        update_docs(text, markers)
+        log(f"updated {os.path.relpath(DOCS, ROOT)}")
+
+
 def checked_jobs(lay, names):
     """The chosen job names, after checking no cluster of this checkout is up."""
     if daemons.running(lay):
@@ -372,14 +383,7 @@ def scale_main(args):
         results["clusters"].append(one_cluster(
             lay, n, jobs, files, data.dir, {j: reference[j][0] for j in jobs},
             lay.examples_jar))
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w", encoding="utf-8") as f:
-        json.dump(results, f, indent=1)
-    text = markdown(results)
-    print(text)
-    if args.update_docs:
-        update_docs(text)
-        log(f"updated {os.path.relpath(DOCS, ROOT)}")
+    publish(results, RESULTS, markdown(results), args.update_docs)
     failed = [r["label"] for c in results["clusters"] for r in c["runs"]
               if not r["ok"] or r.get("equal") is False]
     if failed:
@@ -423,14 +427,8 @@ def memory_main(args):
                 results["runs"].append(r)
     finally:
         daemons.down(lay, quiet=True)
-    os.makedirs(os.path.dirname(MEMORY_RESULTS), exist_ok=True)
-    with open(MEMORY_RESULTS, "w", encoding="utf-8") as f:
-        json.dump(results, f, indent=1)
-    text = memory_markdown(results)
-    print(text)
-    if args.update_docs:
-        update_docs(text, MEMORY_MARKERS)
-        log(f"updated {os.path.relpath(DOCS, ROOT)}")
+    publish(results, MEMORY_RESULTS, memory_markdown(results), args.update_docs,
+            MEMORY_MARKERS)
     failed = [r["label"] for r in results["runs"] if not r["ok"] or r.get("equal") is False]
     if failed:
         raise SystemExit(f"failed or wrong: {', '.join(failed)}")
