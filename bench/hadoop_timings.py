@@ -211,7 +211,7 @@ def put_files(env, files, data_dir, root=HDFS_BENCH):
     return [f"hdfs://{root}/{os.path.relpath(p, data_dir)}" for p in files]
 
 
-def one_cluster(lay, workers, jobs, files, data_dir, expected, examples_jar):
+def one_cluster(lay, workers, jobs, files, data_dir, expected, examples_jar, sized):
     log(f"cluster: clean, then up with {workers} worker(s)")
     daemons.clean(lay, quiet=True)
     started = time.perf_counter()
@@ -229,7 +229,7 @@ def one_cluster(lay, workers, jobs, files, data_dir, expected, examples_jar):
         for i, job in enumerate(jobs):
             for uber in ((False, True) if i % 2 == 0 else (True, False)):
                 cmd = [sys.executable, script[job], "-r", "hadoop", "--conf-path",
-                       lay.mrjob_conf, *uber_args(values, uber), *remote[job]]
+                       lay.mrjob_conf, *uber_args(values, uber), *sized[job], *remote[job]]
                 r = measure(f"{job} uber {'on' if uber else 'off'}", cmd, env, urls,
                             expected[job])
                 r.update(job=job, uber=uber)
@@ -348,8 +348,10 @@ def checked_jobs(lay, names):
 
 
 def scale_inputs(scale, jobs):
-    """(the scale's Data, {job: its canonical parts}, {job: (inline output, seconds)})."""
-    from bench.harness import Data
+    """(the scale's Data, {job: its canonical parts}, {job: (inline output, seconds)},
+    {job: the arguments ecom-run adds: --input-rows for a bucketed job})."""
+    from bench.harness import Data, sized_args
+    from ecomsuite.canonical import count_rows
     work = tempfile.mkdtemp(prefix="ecom-bench-hadoop-")
     try:
         data = Data(float(scale), 42, 2)
@@ -358,7 +360,8 @@ def scale_inputs(scale, jobs):
         for job in jobs:
             parts = data.canonical_files(job_classes()[job].input_datasets())
             files[job] = [p for ps in parts.values() for p in ps]
-        return data, files, inline_reference(jobs, files)
+        sized = {job: sized_args(job_classes()[job], count_rows(files[job])) for job in jobs}
+        return data, files, inline_reference(jobs, files), sized
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -375,14 +378,14 @@ def now():
 def scale_main(args):
     lay = Layout()
     jobs = checked_jobs(lay, args.jobs or DEFAULT_JOBS)
-    data, files, reference = scale_inputs(args.scale, jobs)
+    data, files, reference, sized = scale_inputs(args.scale, jobs)
     results = {"when": now(), "revision": revision(), "scale": args.scale,
                "cores": os.cpu_count(),
                "inline": {j: [None, reference[j][1]] for j in jobs}, "clusters": []}
     for n in [int(w) for w in args.workers.split(",")]:
         results["clusters"].append(one_cluster(
             lay, n, jobs, files, data.dir, {j: reference[j][0] for j in jobs},
-            lay.examples_jar))
+            lay.examples_jar, sized))
     publish(results, RESULTS, markdown(results), args.update_docs)
     failed = [r["label"] for c in results["clusters"] for r in c["runs"]
               if not r["ok"] or r.get("equal") is False]
@@ -413,12 +416,12 @@ def memory_main(args):
         script = {cls.NAME: os.path.relpath(sys.modules[cls.__module__].__file__, ROOT)
                   for cls in job_classes().values()}
         for scale in scales:
-            data, files, reference = inputs[scale]
+            data, files, reference, sized = inputs[scale]
             root = f"{HDFS_BENCH}/S{scale}"
             remote = {job: put_files(env, files[job], data.dir, root) for job in jobs}
             for job in jobs:
                 cmd = [sys.executable, script[job], "-r", "hadoop", "--conf-path",
-                       lay.mrjob_conf, *uber_args(values, False), *remote[job]]
+                       lay.mrjob_conf, *uber_args(values, False), *sized[job], *remote[job]]
                 r = measure(f"{job} S{scale}", cmd, env, urls, reference[job][0])
                 r.update(job=job, scale=scale)
                 if r["ok"]:

@@ -157,10 +157,16 @@ def discover_jobs():
     return [jobs[n] for n in ordered], broken
 
 
+def sized_args(job_cls, rows):
+    """What ecom-run tells a bucketed job (its input's rows, which size its reduce keys;
+    a job on HDFS paths cannot count them from the Parquet footers itself)."""
+    return ["--input-rows", str(rows)] if rows is not None and job_cls.FEWEST_BUCKETS else []
+
+
 def job_command(job, runner, files, rows=None):
     """The measured command: the job's script, as the pipeline would run it (a bucketed
     job is told its input's rows, which size its reduce keys, as ecom-run does)."""
-    sized = ["--input-rows", str(rows)] if rows is not None and job.cls.FEWEST_BUCKETS else []
+    sized = sized_args(job.cls, rows)
     if runner == "hadoop":  # the cluster's settings (streaming jar, py_files, cmdenv)
         return [PY, job.script, "-r", "hadoop", "--conf-path", MRJOB_CONF, *sized, *files]
     from ecomsuite.pipeline import runner_args
