@@ -441,25 +441,32 @@ def memory_main(args):
                          + ", ".join(unmeasured))
 
 
+def task_peaks_of(run):
+    """{"map 1" | "reduce 1" | ...: the largest peak (MiB) of that kind of task in that step}."""
+    return {f"{kind} {i + 1}": mib for i, step in enumerate(run.get("steps") or [])
+            for kind, mib in step.get("peak_mib", {}).items()}
+
+
 def peak_of(run):
-    """The largest peak of any task of a run (MiB), and "kind/step" where it was."""
-    best = (0, "-")
-    for i, step in enumerate(run.get("steps") or []):
-        for kind, mib in step.get("peak_mib", {}).items():
-            best = max(best, (mib, f"{kind} {i + 1}"))
-    return best
+    """The largest peak of any task of a run (MiB), and "kind step" where it was."""
+    return max(((mib, where) for where, mib in task_peaks_of(run).items()), default=(0, "-"))
 
 
 def memory_rows(results):
-    """[(job, {scale: (peak MiB, where)}, ratio largest/smallest scale or None)]."""
+    """[(job, {scale: (largest peak MiB, where)}, (worst ratio, task) or None)]: the ratio
+    of each kind of task's peak (map or reduce, per step) at the largest scale to the same
+    task's at the smallest, the worst of them (every task within the bound, or not)."""
     scales = results["scales"]
     rows = []
     for job in dict.fromkeys(r["job"] for r in results["runs"]):
-        peaks = {r["scale"]: peak_of(r) for r in results["runs"]
-                 if r["job"] == job and r["ok"]}
-        low, high = peaks.get(scales[0]), peaks.get(scales[-1])
-        ratio = high[0] / low[0] if low and high and low[0] else None
-        rows.append((job, peaks, ratio))
+        runs = {r["scale"]: r for r in results["runs"] if r["job"] == job and r["ok"]}
+        peaks = {scale: peak_of(run) for scale, run in runs.items()}
+        worst = None
+        if scales[0] in runs and scales[-1] in runs:
+            low, high = task_peaks_of(runs[scales[0]]), task_peaks_of(runs[scales[-1]])
+            worst = max(((high[t] / low[t], t) for t in high.keys() & low.keys() if low[t]),
+                        default=None)
+        rows.append((job, peaks, worst))
     return rows
 
 
@@ -469,12 +476,15 @@ def memory_markdown(results):
              f"{results['cores']} cores, uber mode off, realistic data (seed 42). Peak = the "
              "largest of every task attempt's peak physical memory as YARN measured it "
              "(MAP_/REDUCE_PHYSICAL_MEMORY_BYTES_MAX: the container's process tree, the "
-             "task's JVM and the streaming Python), with the step it was in.", "",
+             "task's JVM and the streaming Python), with the step it was in; the ratio is "
+             "each kind of task's (map or reduce of a step) against the same task's at the "
+             "smaller scale, the worst of them.", "",
              "| job | " + " | ".join(f"S{s} peak MiB (maps/reduces per step)" for s in scales)
-             + f" | S{scales[-1]} / S{scales[0]} | within {MEMORY_BOUND:g}x | = inline |",
+             + f" | worst task S{scales[-1]} / S{scales[0]} | within {MEMORY_BOUND:g}x | "
+               "= inline |",
              "| --- | " + " | ".join("---:" for _ in scales) + " | ---: | --- | --- |"]
     by_key = {(r["job"], r["scale"]): r for r in results["runs"]}
-    for job, peaks, ratio in memory_rows(results):
+    for job, peaks, worst in memory_rows(results):
         cells = []
         for s in scales:
             run = by_key.get((job, s))
@@ -485,8 +495,8 @@ def memory_markdown(results):
             cells.append(f"{peaks[s][0]:.0f} ({peaks[s][1]}; {shape})")
         equal = all(by_key[(job, s)].get("equal") for s in scales if (job, s) in by_key)
         lines.append(f"| {job} | " + " | ".join(cells) + " | "
-                     + (f"**{ratio:.2f}x**" if ratio else "-") + " | "
-                     + ("yes" if ratio and ratio <= MEMORY_BOUND else "**no**") + " | "
+                     + (f"**{worst[0]:.2f}x** ({worst[1]})" if worst else "-") + " | "
+                     + ("yes" if worst and worst[0] <= MEMORY_BOUND else "**no**") + " | "
                      + ("yes" if equal else "**no**") + " |")
     return "\n".join(lines)
 
