@@ -22,8 +22,9 @@ is stopped at the end.
 off) at each scale, and every task attempt's peak physical memory as YARN measured it
 (the JobHistory server's per-task counters MAP_ and REDUCE_PHYSICAL_MEMORY_BYTES_MAX:
 the container's process tree, the task's JVM and the streaming Python beside it); the
-largest task's peak at the largest scale against the smallest's (issue 18's bound: S100
-within 1.5x of S10), each output checked against the inline runner's on the same files.
+peak of each kind of task (map or reduce, per step) at the largest scale against the same
+task's at the smallest (issue 18's bound: S100 within 1.5x of S10), each output checked
+against the inline runner's on the same files.
 
 --startup: the older measurement of docs/hadoop.md's "Timings" (jar download, cold
 and warm start, data load, every job on the inline, local and hadoop runners).
@@ -34,6 +35,7 @@ the Hadoop lock: `flock /tmp/ecom-hadoop.lock make bench-hadoop`.
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -43,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import urllib.error
 import urllib.request
 
@@ -211,25 +214,48 @@ def put_files(env, files, data_dir, root=HDFS_BENCH):
     return [f"hdfs://{root}/{os.path.relpath(p, data_dir)}" for p in files]
 
 
-def one_cluster(lay, workers, jobs, files, data_dir, expected, examples_jar, sized):
+def put_inputs(env, files, data_dir, root=HDFS_BENCH):
+    """{job: its inputs in HDFS} for {job: local parts}: each part put once, though
+    several jobs read the same dataset."""
+    parts = list(dict.fromkeys(p for paths in files.values() for p in paths))
+    remote = dict(zip(parts, put_files(env, parts, data_dir, root)))
+    return {job: [remote[p] for p in paths] for job, paths in files.items()}
+
+
+@contextlib.contextmanager
+def fresh_cluster(lay, workers):
+    """A cluster of `workers` started from nothing (HDFS's data removed), stopped at the
+    end; yields what a client needs: the site values, the web UIs' URLs, the clients'
+    environment and the seconds the start took."""
     log(f"cluster: clean, then up with {workers} worker(s)")
     daemons.clean(lay, quiet=True)
     started = time.perf_counter()
     daemons.up(lay, workers=workers, overrides={}, quiet=True)
-    result = {"workers": workers, "start_s": round(time.perf_counter() - started, 1),
-              "runs": []}
     try:
         values = conf.cluster_values(lay, workers)
-        urls = health.web_urls(values)
         env = daemons.client_env(lay)
         env["SETUPTOOLS_USE_DISTUTILS"] = "stdlib"
-        remote = {job: put_files(env, files[job], data_dir) for job in jobs}
-        script = {cls.NAME: os.path.relpath(sys.modules[cls.__module__].__file__, ROOT)
-                  for cls in job_classes().values()}
+        yield types.SimpleNamespace(values=values, urls=health.web_urls(values), env=env,
+                                    start_s=round(time.perf_counter() - started, 1))
+    finally:
+        daemons.down(lay, quiet=True)
+
+
+def yarn_command(lay, values, job, uber, args):
+    """A job run on YARN as a user runs it (`python jobs/mr_X.py -r hadoop ...`)."""
+    script = os.path.relpath(sys.modules[job_classes()[job].__module__].__file__, ROOT)
+    return [sys.executable, script, "-r", "hadoop", "--conf-path", lay.mrjob_conf,
+            *uber_args(values, uber), *args]
+
+
+def one_cluster(lay, workers, jobs, files, data_dir, expected, examples_jar, sized):
+    with fresh_cluster(lay, workers) as c:
+        values, urls, env = c.values, c.urls, c.env
+        result = {"workers": workers, "start_s": c.start_s, "runs": []}
+        remote = put_inputs(env, {job: files[job] for job in jobs}, data_dir)
         for i, job in enumerate(jobs):
             for uber in ((False, True) if i % 2 == 0 else (True, False)):
-                cmd = [sys.executable, script[job], "-r", "hadoop", "--conf-path",
-                       lay.mrjob_conf, *uber_args(values, uber), *sized[job], *remote[job]]
+                cmd = yarn_command(lay, values, job, uber, [*sized[job], *remote[job]])
                 r = measure(f"{job} uber {'on' if uber else 'off'}", cmd, env, urls,
                             expected[job])
                 r.update(job=job, uber=uber)
@@ -245,8 +271,6 @@ def one_cluster(lay, workers, jobs, files, data_dir, expected, examples_jar, siz
                         cmd, env, urls)
             r.update(job="wordcount (examples jar)", uber=uber)
             result["runs"].append(r)
-    finally:
-        daemons.down(lay, quiet=True)
     return result
 
 
@@ -405,31 +429,19 @@ def memory_main(args):
         inputs[scale] = scale_inputs(scale, jobs)
     results = {"when": now(), "revision": revision(), "cores": os.cpu_count(),
                "scales": scales, "workers": 1, "runs": []}
-    log("cluster: clean, then up with 1 worker")
-    daemons.clean(lay, quiet=True)
-    daemons.up(lay, workers=1, overrides={}, quiet=True)
-    try:
-        values = conf.cluster_values(lay, 1)
-        urls = health.web_urls(values)
-        env = daemons.client_env(lay)
-        env["SETUPTOOLS_USE_DISTUTILS"] = "stdlib"
-        script = {cls.NAME: os.path.relpath(sys.modules[cls.__module__].__file__, ROOT)
-                  for cls in job_classes().values()}
+    with fresh_cluster(lay, 1) as c:
         for scale in scales:
             data, files, reference, sized = inputs[scale]
-            root = f"{HDFS_BENCH}/S{scale}"
-            remote = {job: put_files(env, files[job], data.dir, root) for job in jobs}
+            remote = put_inputs(c.env, {job: files[job] for job in jobs}, data.dir,
+                                f"{HDFS_BENCH}/S{scale}")
             for job in jobs:
-                cmd = [sys.executable, script[job], "-r", "hadoop", "--conf-path",
-                       lay.mrjob_conf, *uber_args(values, False), *sized[job], *remote[job]]
-                r = measure(f"{job} S{scale}", cmd, env, urls, reference[job][0])
+                cmd = yarn_command(lay, c.values, job, False, [*sized[job], *remote[job]])
+                r = measure(f"{job} S{scale}", cmd, c.env, c.urls, reference[job][0])
                 r.update(job=job, scale=scale)
                 if r["ok"]:
                     log("    peak per task (MiB): " + "; ".join(
                         f"step {i + 1} {s['peak_mib']}" for i, s in enumerate(r["steps"])))
                 results["runs"].append(r)
-    finally:
-        daemons.down(lay, quiet=True)
     publish(results, MEMORY_RESULTS, memory_markdown(results), args.update_docs,
             MEMORY_MARKERS)
     failed = [r["label"] for r in results["runs"] if not r["ok"] or r.get("equal") is False]
