@@ -232,8 +232,9 @@ def parse_args(argv):
         p.error("--tsdb-optional goes with --tsdb DIR")
     if args.last is not None and not args.data:
         p.error("--last N counts back from the newest landed day: give --data too")
-    try:
-        args.days = pipeline.select_days(args, layout.DataLayout(args.data) if args.data else None)
+    try:  # only --last reads the data root (its newest landed day)
+        args.days = pipeline.select_days(
+            args, layout.DataLayout(args.data) if args.last is not None else None)
     except (pipeline.PipelineError, layout.LayoutError) as e:
         p.error(str(e))
     return args

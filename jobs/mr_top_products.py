@@ -76,7 +76,7 @@ class MRTopProducts(CanonicalJob):
                 input_path, coded=("product_id",)):
             done = status == COMPLETED_CODE
             products, code = np.unique(product.values, return_inverse=True)
-            index = code.reshape(-1)[product.codes[done]]
+            index = code[product.codes[done]]
             groups = len(products) * len(REGIONS)
             key = index * len(REGIONS) + region[done]
             orders = np.bincount(key, minlength=groups).tolist()
