@@ -49,7 +49,7 @@ import types
 import urllib.error
 import urllib.request
 
-from ecomsuite import layout
+from ecomsuite import layout, pipeline
 from ecomsuite.hadoop import conf, daemons, deps, health, webhdfs
 from ecomsuite.hadoop.paths import ROOT, Layout
 from ecomsuite.registry import job_classes
@@ -216,10 +216,31 @@ def put_files(env, files, data_dir, root=HDFS_BENCH):
 
 def put_inputs(env, files, data_dir, root=HDFS_BENCH):
     """{job: its inputs in HDFS} for {job: local parts}: each part put once, though
-    several jobs read the same dataset."""
+    several jobs read the same dataset; a dataset of more than pipeline.BUNDLES parts in
+    bundles, as ecom-run gives it to YARN (pipeline.bundle_hdfs_parts)."""
     parts = list(dict.fromkeys(p for paths in files.values() for p in paths))
     remote = dict(zip(parts, put_files(env, parts, data_dir, root)))
-    return {job: [remote[p] for p in paths] for job, paths in files.items()}
+    store, directory = layout.store_for(f"hdfs://{root}"), f"hdfs://{root}/_bundles"
+    bundles = {}
+
+    def inputs(paths):
+        by_dataset = {}    # <data_dir>/canonical/<dataset>/...
+        for path in paths:
+            by_dataset.setdefault(os.path.relpath(path, data_dir).split(os.sep)[1],
+                                  []).append(path)
+        out = []
+        for group in by_dataset.values():
+            if len(group) <= pipeline.BUNDLES:
+                out += [remote[p] for p in group]
+                continue
+            if tuple(group) not in bundles:
+                store.makedirs(directory)
+                bundles[tuple(group)] = pipeline.bundle_hdfs_parts(
+                    store, [remote[p] for p in group], [os.path.getsize(p) for p in group],
+                    directory, sum(map(len, bundles.values())))
+            out += bundles[tuple(group)]
+        return out
+    return {job: inputs(paths) for job, paths in files.items()}
 
 
 @contextlib.contextmanager

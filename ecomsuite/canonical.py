@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ecomsuite import schemas
+from ecomsuite import layout, schemas
 from ecomsuite.rows import days_from_civil
 
 MONEY_TYPE = pa.decimal128(18, 2)
@@ -131,7 +131,8 @@ def iter_columns(path, dataset, columns, seconds=False, batch_rows=None, coded=(
     of its own): a map task's memory is bounded by the batch, not by its input."""
     batch_rows = batch_rows or BATCH_ROWS
     for part in ([path] if is_part(path) else part_paths(path)):
-        with pq.ParquetFile(part, read_dictionary=_dictionaries(dataset, columns, coded)) as f:
+        with layout.local_part(part) as local, \
+                pq.ParquetFile(local, read_dictionary=_dictionaries(dataset, columns, coded)) as f:
             batches, rows = [[]], 0
             for i in range(f.metadata.num_row_groups):
                 n = f.metadata.row_group(i).num_rows
@@ -162,6 +163,8 @@ def count_rows(paths):
             parts = [path] if is_part(path) else part_paths(path)
         except ValueError:  # not canonical: the map task says so
             return None
+        if any(layout.is_hdfs(part) for part in parts):   # a bundle of a YARN run
+            return None
         for part in parts:
             total += pq.ParquetFile(part).metadata.num_rows
     return total
@@ -173,7 +176,6 @@ def is_part(path):
 
 
 def part_paths(bundle):
-    from ecomsuite import layout
     with open(bundle, encoding="utf-8") as f:
         lines = f.read().splitlines()
     if not lines or lines[0] != layout.BUNDLE_MAGIC:
@@ -240,9 +242,13 @@ def fixed_width(array):
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
     data = array.buffers()[2]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    starts = offsets[:-1].astype(np.int64)
-    lengths = np.diff(offsets).astype(np.int64)
+    lengths = np.diff(offsets)
     width = max(1, int(lengths.max()))
+    if int(lengths.min()) == width:   # ids of one length: the data buffer is the matrix
+        start = int(offsets[0])
+        return data[start:start + n * width].copy().view(f"S{width}")
+    starts = offsets[:-1].astype(np.int64)
+    lengths = lengths.astype(np.int64)
     padded = np.concatenate([data, np.zeros(width, dtype=np.uint8)])
     m = np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
     m = m * (np.arange(width) < lengths[:, None])
@@ -316,7 +322,8 @@ def dataset_of_part(path):
         if not paths:
             return None
         path = paths[0]
-    names = tuple(pq.read_schema(path).names)
+    with layout.local_part(path) as local:
+        names = tuple(pq.read_schema(local).names)
     for d in schemas.DATASETS.values():
         if d.names == names:
             return d

@@ -54,7 +54,6 @@ import datetime
 import functools
 import gzip
 import hashlib
-import heapq
 import io
 import json
 import logging
@@ -944,24 +943,11 @@ def work_items(data, partitions, split_bytes, say=lambda text: None):
 
 
 def bundle(items, split_bytes, cores=None):
-    """The work items grouped into map tasks, each a list of items in their order: one task
-    when they hold at most `split_bytes` in all; else about one per `split_bytes`, rounded
-    up to a multiple of the cores (`cores`: this machine's), the largest item first into
-    the lightest task. Many small landed files then cost a few tasks, not one each, and
-    the tasks are about equal for the cores."""
-    total = sum(item["bytes"] for item in items)
-    cores = cores or os.cpu_count() or 1
-    n = -(-total // split_bytes)
-    if n > 1:
-        n = -(-n // cores) * cores
-    n = max(1, min(n, len(items)))
-    loads = [(0, k) for k in range(n)]           # (bytes, task), a heap
-    tasks = [[] for _ in range(n)]
-    for i in sorted(range(len(items)), key=lambda i: -items[i]["bytes"]):
-        load, k = heapq.heappop(loads)
-        tasks[k].append(i)
-        heapq.heappush(loads, (load + items[i]["bytes"], k))
-    return [[items[i] for i in sorted(task)] for task in tasks if task]
+    """The work items grouped into map tasks, each a list of items in their order
+    (ecomsuite.layout's task_groups of their bytes): many small landed files cost a few
+    tasks, not one each, and the tasks are about equal for the cores."""
+    groups = layout.task_groups([item["bytes"] for item in items], split_bytes, cores)
+    return [[items[i] for i in group] for group in groups]
 
 
 def write_items(tasks, folder):

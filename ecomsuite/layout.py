@@ -10,6 +10,7 @@ Two roots, each a local folder or an ``hdfs://`` URI::
     <data>/landing/<dataset>/dt=YYYY-MM-DD/v-<id>/<file>     landed files (.csv, .csv.gz, .csv.bz2)
     <data>/landing/_commits/dt=YYYY-MM-DD/<seq>.json         the day's commits (DayCommit)
     <data>/canonical/<dataset>/dt=YYYY-MM-DD/       (issue "Validate once")
+    <data>/canonical/_tmp-bundles-<id>/bundle-N.txt  an ecom-run's bundles of parts (YARN)
     <data>/quarantine/<dataset>/dt=YYYY-MM-DD/      (issue "Validate once")
     <data>/<dataset>/part-*  + _SUCCESS             a snapshot (the generator without --days)
 
@@ -47,6 +48,7 @@ import datetime as dt
 import errno
 import fnmatch
 import gzip
+import heapq
 import io
 import json
 import os
@@ -56,6 +58,7 @@ import shutil
 import signal
 import socket
 import stat
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 
@@ -1291,6 +1294,7 @@ CANONICAL_PART_SUFFIX = ".parquet"
 QUARANTINE_FILE = "rejected.jsonl"
 SNAPSHOT_PARTITION = "snapshot"   # the one partition of a snapshot root (no days)
 BUNDLE_MAGIC = "#canonical-parts"  # first line of a bundle: a text file listing parts
+BUNDLE_NAME = "bundle-{:05d}.txt"  # the Nth bundle of a run, in its bundle_dir
 
 
 def partition_name(day):
@@ -1396,11 +1400,55 @@ def _snapshot_files(self, dataset, how_to_make=""):
             if fnmatch.fnmatch(e.name, PART_GLOB)]
 
 
-def _write_bundle(paths, target):
-    """A bundle: a local text file listing canonical parts, read as one input by the jobs."""
-    with open(target, "w", encoding="utf-8") as f:
-        f.write(BUNDLE_MAGIC + "\n" + "".join(p + "\n" for p in paths))
+def _write_bundle(paths, target, store=None):
+    """A bundle: a text file listing canonical parts, read as one input by the jobs (a map
+    task per bundle). Local by default; `store` writes it there (HDFS: the bundles of a
+    YARN run, whose parts are ``hdfs://`` URIs a task copies with :func:`local_part`)."""
+    text = BUNDLE_MAGIC + "\n" + "".join(p + "\n" for p in paths)
+    if store is None:
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        store.write_bytes(target, text.encode("utf-8"))
     return target
+
+
+@contextlib.contextmanager
+def local_part(path):
+    """A canonical part named in a bundle as a local file: a local path as it is; an
+    ``hdfs://`` URI copied (WebHDFS, no JVM) into a temporary file, removed afterwards.
+    A map task on YARN thus holds one part on disk at a time, whatever its bundle's size."""
+    if not is_hdfs(path):
+        yield path
+        return
+    folder = tempfile.mkdtemp(prefix="ecom-part-")
+    try:
+        local = os.path.join(folder, posixpath.basename(path))
+        LocalStore().copy_into(store_for(path), path, local)
+        yield local
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def task_groups(sizes, split_bytes, cores=None):
+    """Indices of items of `sizes` (bytes) grouped into map tasks, each in the items'
+    order: one task when they hold at most `split_bytes` in all; else about one per
+    `split_bytes`, rounded up to a multiple of `cores` (default: this machine's), the
+    largest item first into the lightest task. Many small files then cost a few tasks,
+    not one each, and the tasks are about equal for the cores. (The ingest's work items,
+    and the canonical parts of a YARN run.)"""
+    cores = cores or os.cpu_count() or 1
+    n = -(-sum(sizes) // split_bytes)
+    if n > 1:
+        n = -(-n // cores) * cores
+    n = max(1, min(n, len(sizes)))
+    loads = [(0, k) for k in range(n)]           # (bytes, task), a heap
+    tasks = [[] for _ in range(n)]
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        load, k = heapq.heappop(loads)
+        tasks[k].append(i)
+        heapq.heappush(loads, (load + sizes[i], k))
+    return [sorted(task) for task in tasks if task]
 
 
 def _canonical_parts(self, dataset, days=None):
@@ -1426,6 +1474,12 @@ def _ingest_work_dir(self, run_id):
     return self._p(CANONICAL, f"{TEMP_PREFIX}{run_id}")
 
 
+def _bundle_dir(self, run_id):
+    """Where an ecom-run on HDFS writes its bundles of canonical parts (removed when it
+    ends): ``canonical/_tmp-bundles-<run>``."""
+    return self._p(CANONICAL, f"{TEMP_PREFIX}bundles-{run_id}")
+
+
 DataLayout.canonical_versions = _canonical_versions
 DataLayout.quarantine_versions = _quarantine_versions
 DataLayout.ingest_manifest = _ingest_manifest
@@ -1433,5 +1487,6 @@ DataLayout.canonical_days = _canonical_days
 DataLayout.canonical_parts = _canonical_parts
 DataLayout.quarantine_path = _quarantine_path
 DataLayout.ingest_work_dir = _ingest_work_dir
+DataLayout.bundle_dir = _bundle_dir
 DataLayout.snapshot_files = _snapshot_files
 write_bundle = _write_bundle

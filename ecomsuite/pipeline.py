@@ -59,12 +59,14 @@ import glob
 import json
 import logging
 import os
+import posixpath
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 
 import yaml
@@ -114,6 +116,11 @@ DEFAULT_HADOOP_PARALLEL = 2
 # Input files per dataset for the inline and local runners (RunStore.bundled): one map
 # task per file and core.
 BUNDLES = max(2, os.cpu_count() or 1)
+# Canonical Parquet bytes per map task on YARN (RunStore.bundled, layout.task_groups):
+# a task costs a container, a JVM and a Python start, about 12 s of task time on this
+# machine's cluster, so a dataset of many small parts (30 days, or S100's 82 clicks
+# parts) is read by a few tasks of about this size, not one task per part.
+HADOOP_TASK_BYTES = 64 << 20
 
 
 def bundle_parts(paths, directory):
@@ -139,6 +146,18 @@ def bundle_parts(paths, directory):
         # absolute: a local runner's task reads them from its own working folder
         staged.append(layout.write_bundle([os.path.abspath(p) for p in group], target))
     return staged
+
+
+def bundle_hdfs_parts(store, paths, sizes, directory, first=0):
+    """Canonical parts in HDFS (`sizes`: their bytes) as bundles of about HADOOP_TASK_BYTES
+    (ecomsuite.layout's task_groups), written in `directory` of `store` as bundle-N.txt
+    from N = `first`; the bundles' paths. A map task copies its bundle's parts one at a
+    time (layout.local_part)."""
+    groups = layout.task_groups(sizes, HADOOP_TASK_BYTES)
+    return [layout.write_bundle([paths[i] for i in group],
+                                store.join(directory, layout.BUNDLE_NAME.format(first + n)),
+                                store)
+            for n, group in enumerate(groups)]
 
 
 class PipelineError(Exception):
@@ -210,7 +229,9 @@ class RunStore:
         self.input_days = []
         self.refused = {}       # dataset -> [why] of partitions the ingest refused
         self.ingested_with = None   # the runner asked of the ingest ("auto": its own; once)
-        self._bundles, self._bundle_dir = {}, None
+        # the bundles of this run, shared with its day views (for_day): made once, and
+        # removed by close(); a lock, as --parallel runs jobs in threads
+        self._bundles = types.SimpleNamespace(by_parts={}, dir=None, lock=threading.Lock())
         self.selected = None    # the days a day run reads (None: every complete day)
         self.partition = None   # the day whose partition a day run writes (None: none)
 
@@ -295,31 +316,56 @@ class RunStore:
         return self.outputs.versions(job, self.partition).temp(run_id)
 
     def bundled(self, groups):
-        """The inputs as at most BUNDLES inputs per dataset, for the inline and local runners.
+        """The inputs as a few inputs per dataset: each a map task.
 
         The jobs read whole inputs (``mapper_raw``: one map task per input), and a task
-        costs a process start: 30 ingested days are 30 parts or more a dataset. The
-        parts are listed in BUNDLES bundles of about equal size (ecomsuite.layout's
-        write_bundle; once per ecom-run, in a temporary folder), each read by one task.
+        costs a process start (on YARN a container and a JVM too): 30 ingested days are
+        30 parts or more a dataset. Beyond BUNDLES parts, the parts are listed in bundles
+        (ecomsuite.layout's write_bundle; once per ecom-run): locally BUNDLES of about
+        equal size, in a temporary folder; on HDFS about one per HADOOP_TASK_BYTES
+        (layout.task_groups), in the data root's bundle_dir, each task copying its parts
+        one at a time (layout.local_part).
         """
         if len(groups) != 1:
             return [p for group in groups for p in self.bundled([group])]
         paths = groups[0][1]
-        if len(paths) <= BUNDLES or self.outputs.store.kind != "local":
+        if len(paths) <= BUNDLES:
             return paths
-        key = tuple(paths)
-        if key not in self._bundles:
-            if self._bundle_dir is None:
-                self._bundle_dir = tempfile.mkdtemp(prefix="ecom-run-inputs-")
-            self._bundles[key] = bundle_parts(paths, self._bundle_dir)
-        return self._bundles[key]
+        state = self._bundles
+        with state.lock:
+            key = tuple(paths)
+            if key not in state.by_parts:
+                if self.hdfs:
+                    state.by_parts[key] = self._hdfs_bundles(paths, state)
+                else:
+                    if state.dir is None:
+                        state.dir = tempfile.mkdtemp(prefix="ecom-run-inputs-")
+                    state.by_parts[key] = bundle_parts(paths, state.dir)
+            return state.by_parts[key]
+
+    def _hdfs_bundles(self, paths, state):
+        store = self.data.store
+        sizes = {}
+        for folder in dict.fromkeys(posixpath.dirname(p) for p in paths):
+            sizes.update((store.join(folder, e.name), e.size) for e in store.list(folder))
+        if state.dir is None:
+            state.dir = self.data.bundle_dir(layout.new_id())
+            store.makedirs(state.dir)
+        made = sum(len(bundles) for bundles in state.by_parts.values())
+        return bundle_hdfs_parts(store, paths, [sizes[p] for p in paths], state.dir, made)
 
     def close(self):
         """Remove the bundles made for this run."""
-        if self._bundle_dir:
-            shutil.rmtree(self._bundle_dir, ignore_errors=True)
-            self._bundle_dir = None
-            self._bundles.clear()
+        state = self._bundles
+        with state.lock:
+            if state.dir is not None:
+                if self.hdfs:
+                    with contextlib.suppress(OSError, layout.LayoutError):
+                        self.data.store.delete(state.dir, recursive=True)
+                else:
+                    shutil.rmtree(state.dir, ignore_errors=True)
+            state.dir = None
+            state.by_parts.clear()
 
     def publish(self, temp, job, run_id, before_success=None):
         """Move a finished output into place, then mark it complete (layout.Versions);
@@ -536,8 +582,7 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
         record.inputs, record.input_days = inputs, list(store.input_days)
         if runner == "hadoop":
             prepare_hadoop_runner()
-        else:
-            inputs = store.bundled(groups)
+        inputs = store.bundled(groups)
         job = job_cls(args=[*runner_args(runner), "--output-dir", temp, *extra_args, *inputs])
         with job.make_runner() as mr_runner:
             try:

@@ -3,6 +3,8 @@ the same Parquet files; a partition with no valid row still has a (empty) part."
 
 import duckdb
 import numpy as np
+import pyarrow as pa
+import pytest
 
 from ecomsuite import canonical, ingest, layout
 from ecomsuite.schemas import CLICKSTREAM, CUSTOMERS, ORDERS
@@ -114,3 +116,19 @@ def test_enum_and_coded_columns_from_dictionaries_that_differ_by_part_and_row_gr
     assert sum((c.decoded().tolist() for c, _ in batches), []) == products
     assert sum((values(st, np.zeros(len(st), np.int8))
                 for _, st in batches), []) == [(s, regions[0]) for s, _ in want]
+
+
+@pytest.mark.parametrize("texts", [
+    ["S0000001", "S0000002", "S0000003", "S0000004"],     # one length: the buffer as it is
+    ["a", "bcd", "", "éü", "xy"],                          # lengths differ: padded
+    ["same", "size", "here"],
+])
+def test_fixed_width_is_each_value_as_bytes(texts):
+    array = pa.array(texts, pa.string())
+    want = [t.encode("utf-8") for t in texts]
+    assert canonical.fixed_width(array).tolist() == want
+    # a slice (an offset into the buffers), and a dictionary-encoded array
+    assert canonical.fixed_width(array.slice(1, 2)).tolist() == want[1:3]
+    assert canonical.fixed_width(array.dictionary_encode()).tolist() == want
+    width = max(1, max(len(w) for w in want))
+    assert canonical.fixed_width(array).dtype == np.dtype(f"S{width}")
