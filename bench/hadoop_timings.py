@@ -6,8 +6,9 @@
 
 For each worker count the benchmark starts a fresh cluster of that shape (`cluster
 clean`, then `up --workers N`), puts the scale's canonical parts (bench/data, the
-same files `make bench` uses) into HDFS, and runs every chosen job on YARN as a user
-runs it (`python jobs/mr_X.py -r hadoop --conf-path mrjob.conf hdfs:///...`), once
+same files `make bench` uses) into HDFS, a dataset of many parts in bundles of about
+pipeline.HADOOP_TASK_BYTES as `ecom-run` gives them, and runs every chosen job on YARN
+as a user runs it (`python jobs/mr_X.py -r hadoop --conf-path mrjob.conf hdfs:///...`), once
 with uber mode off and once on (`mapreduce.job.ubertask.enable`, in a rotating
 order so both meet the same load), then the examples jar's wordcount over the bytes
 the first job reads (a Java MapReduce job: the floor). For every job it reads from

@@ -23,8 +23,6 @@ seconds since the epoch), date -> S10; a text column asked for ``coded`` -> :cla
 their few distinct values are mapped once per chunk, not each row's text.
 """
 
-import os
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -153,21 +151,30 @@ def _read_groups(f, groups, dataset, columns, seconds, coded):
 
 
 def count_rows(paths):
-    """Rows of the canonical parts and bundles `paths` from their Parquet footers, or None
-    when one is not a local file (an HDFS path: the pipeline passes --input-rows)."""
+    """Rows of the canonical parts and bundles `paths` from their Parquet footers, local or
+    in HDFS (over WebHDFS, the footers only), or None when one is neither (a directory, a
+    raw file: the map task says so) or cannot be read."""
     total = 0
-    for path in paths:
-        if "://" in path or not os.path.isfile(path):
-            return None
-        try:
-            parts = [path] if is_part(path) else part_paths(path)
-        except ValueError:  # not canonical: the map task says so
-            return None
-        if any(layout.is_hdfs(part) for part in parts):   # a bundle of a YARN run
-            return None
-        for part in parts:
-            total += pq.ParquetFile(part).metadata.num_rows
+    try:
+        for path in paths:
+            for part in _listed_parts(path):
+                if not layout.is_hdfs(part):
+                    total += pq.ParquetFile(part).metadata.num_rows
+                    continue
+                with layout.store_for(part).open_seekable(part) as f:
+                    total += pq.ParquetFile(f).metadata.num_rows
+    except (OSError, ValueError, layout.LayoutError, pa.ArrowException):
+        return None
     return total
+
+
+def _listed_parts(path):
+    """[path] for a canonical part, the parts a bundle lists (either local or in HDFS)."""
+    with layout.store_for(path).open_seekable(path) as f:
+        head = f.read(4)
+        if head == b"PAR1":
+            return [path]
+        return _bundle_lines(path, (head + f.read()).decode("utf-8"))
 
 
 def is_part(path):
@@ -176,10 +183,15 @@ def is_part(path):
 
 
 def part_paths(bundle):
+    """The parts a local bundle lists (layout.write_bundle)."""
     with open(bundle, encoding="utf-8") as f:
-        lines = f.read().splitlines()
+        return _bundle_lines(bundle, f.read())
+
+
+def _bundle_lines(where, text):
+    lines = text.splitlines()
     if not lines or lines[0] != layout.BUNDLE_MAGIC:
-        raise ValueError(f"{bundle}: neither a canonical Parquet part nor a bundle of parts")
+        raise ValueError(f"{where}: neither a canonical Parquet part nor a bundle of parts")
     return lines[1:]
 
 

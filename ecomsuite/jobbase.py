@@ -291,7 +291,8 @@ def add_buckets_arg(job, what, *aliases):
     job.arg_parser.add_argument(
         "--input-rows", type=int, default=None,
         help="the input's rows, to size the reduce keys (default: counted from the "
-             "canonical parts' Parquet footers; ecom-run passes it for HDFS inputs)")
+             "canonical parts' Parquet footers, local or in HDFS; ecom-run passes it "
+             "from the ingest manifests)")
 
 
 def check_buckets_arg(job):
@@ -511,8 +512,9 @@ class CanonicalJob(FixedLocalRunner, MRJob):
             from ecomsuite import canonical
             rows = canonical.count_rows(self.options.args)
         if rows is None:
-            log.warning("%s: input rows unknown (not local canonical parts; pass "
-                        "--input-rows): %d reduce keys", self.NAME, self.FEWEST_BUCKETS)
+            log.warning("%s: input rows unknown (the inputs are not canonical parts or "
+                        "bundles of them; pass --input-rows): %d reduce keys", self.NAME,
+                        self.FEWEST_BUCKETS)
             return self.FEWEST_BUCKETS
         return buckets_for(rows, self.FEWEST_BUCKETS)
 

@@ -268,6 +268,11 @@ class Store:
     def open_read(self, path):
         raise NotImplementedError
 
+    def open_seekable(self, path):
+        """A seekable binary reader of file `path` (on HDFS each read is a ranged request:
+        a reader of a Parquet footer fetches the footer, not the file)."""
+        raise NotImplementedError
+
     def describe(self, path):
         return path
 
@@ -306,6 +311,9 @@ class LocalStore(Store):
             return f.read()
 
     def open_read(self, path):
+        return open(path, "rb")
+
+    def open_seekable(self, path):
         return open(path, "rb")
 
     def open_write(self, path):
@@ -410,6 +418,10 @@ class HdfsStore(Store):
 
     def open_read(self, path):
         return _HdfsReader(self, path)
+
+    def open_seekable(self, path):
+        with self._errors(path):
+            return self._io().open_range_file(self.client, path)
 
     def open_write(self, path):
         if self.exists(path):

@@ -45,7 +45,7 @@ _DEFAULT_CONF_DIR = os.path.join(ROOT, ".run", "hadoop", "conf")
 __all__ = ["HdfsError", "NoNameNode", "is_hdfs_uri", "hdfs_path", "to_uri", "namenode_web_url",
            "hdfs_user", "client", "exists", "is_dir", "list_names", "write_bytes",
            "read_bytes", "rename", "replace_file", "delete", "open_writer", "makedirs",
-           "list_status", "open_reader"]
+           "list_status", "open_reader", "read_range", "open_range_file"]
 
 
 class NoNameNode(HdfsError):
@@ -205,6 +205,56 @@ def list_status(c, path):
 def open_reader(c, path, chunk_size=PART_BUFFER_BYTES):
     """A context manager yielding a file-like reader of `path` (streamed)."""
     return c.read(hdfs_path(path), chunk_size=0)
+
+
+def read_range(c, path, offset, length):
+    """`length` bytes of `path` from `offset` (fewer at its end): one WebHDFS OPEN."""
+    with c.read(hdfs_path(path), offset=offset, length=length) as reader:
+        return reader.read()
+
+
+class RangeFile(io.RawIOBase):
+    """A seekable read-only file over WebHDFS: each read is a ranged OPEN, so a reader
+    that wants a file's tail (a Parquet footer) fetches that, not the file."""
+
+    def __init__(self, c, path):
+        super().__init__()
+        st = status(c, path)
+        if st is None or st["type"] != "FILE":
+            raise HdfsError(f"File does not exist: {hdfs_path(path)} "
+                            "(FileNotFoundException)")
+        self._c, self._path, self.size, self._pos = c, path, int(st["length"]), 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, b):
+        n = min(len(b), self.size - self._pos)
+        if n <= 0:
+            return 0
+        try:
+            data = read_range(self._c, self._path, self._pos, n)
+        except HdfsError as e:      # callers see an OSError, as from a local file
+            raise OSError(f"HDFS: {self._path}: {e}") from e
+        b[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+def open_range_file(c, path):
+    """A seekable reader of file `path` (RangeFile), buffered in 64 KiB reads."""
+    return io.BufferedReader(RangeFile(c, path), buffer_size=1 << 16)
 
 
 def delete(c, path, recursive=False):

@@ -2,13 +2,15 @@
 (pipeline.RunStore.bundled, layout.task_groups, layout.local_part)."""
 
 import json
+import math
 import os
 
 import pytest
 
-from ecomsuite import canonical, layout, pipeline, schemas
+from ecomsuite import canonical, jobbase, layout, pipeline, schemas
 from ecomsuite.report import parse_output_lines
 from jobs.mr_fraud_signals import MRFraudSignals
+from jobs.mr_funnel import MRFunnel
 from tests.fixtures.data import SMALL_SEED, generate
 from tests.fixtures.hadoop import upload_dataset
 
@@ -104,4 +106,27 @@ def test_a_task_reads_a_bundle_of_hdfs_parts_as_the_local_parts(hdfs_many, hdfs_
     want = [list(map(list, b)) for p in local for b in canonical.iter_columns(p, orders, columns)]
     assert got == want and sum(len(b[0]) for b in got) > 0
     assert canonical.dataset_of_part(bundle) is orders
-    assert canonical.count_rows([bundle]) is None      # an HDFS input: --input-rows
+    # the rows from the footers, over WebHDFS: the local bundle's parts, the parts, and
+    # a bundle in HDFS itself
+    rows = sum(len(b[0]) for b in got)
+    assert canonical.count_rows([bundle]) == canonical.count_rows(parts) == \
+        canonical.count_rows(local) == rows
+    in_hdfs = store.data.store.join(store.data_root, "orders-bundle.txt")
+    layout.write_bundle(parts, in_hdfs, store.data.store)
+    assert canonical.count_rows([in_hdfs]) == rows
+    # not a part or bundle (a folder, a raw CSV), or not there: unknown
+    assert canonical.count_rows([store.data.store.join(store.data_root, "orders")]) is None
+    assert canonical.count_rows([in_hdfs + ".missing"]) is None
+
+
+def test_a_bucketed_job_run_by_hand_on_hdfs_sizes_its_keys(hdfs_many, hdfs_root,
+                                                           monkeypatch):
+    """`python jobs/mr_funnel.py -r hadoop hdfs:///...parquet` without --input-rows: the
+    driver counts the rows from the parts' footers in HDFS."""
+    monkeypatch.setattr(jobbase, "ROWS_PER_BUCKET", 1000)
+    store = pipeline.HdfsStore(hdfs_many, f"{hdfs_root}/many-sized")
+    (_, parts), = store.input_groups(["clickstream"])
+    rows = canonical.count_rows(parts)
+    assert rows > 1000 * MRFunnel.FEWEST_BUCKETS
+    job = MRFunnel(["--no-conf", "-r", "hadoop", *parts])
+    assert job.sized_buckets() == math.ceil(rows / 1000)
