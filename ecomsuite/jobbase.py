@@ -56,12 +56,18 @@ def ratio(part, whole):
 
 # --- numpy helpers over the canonical columns ----------------------------------
 
-def day_numbers(stamps):
-    """Fixed-width timestamps (or dates) -> the day as the number yyyymmdd."""
-    if not len(stamps):
-        return np.zeros(0, dtype=np.int64)
-    digits = stamps.view(np.uint8).reshape(len(stamps), -1)[:, [0, 1, 2, 3, 5, 6, 8, 9]]
-    return (digits.astype(np.int64) - 48) @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+def epoch_days(seconds):
+    """int64 seconds since the epoch (iter_columns(seconds=True)) -> days since 1970-01-01,
+    which order as the days do: a job groups or takes the latest by these, and names
+    the few it keeps with civil_numbers."""
+    return np.floor_divide(seconds, 86400)
+
+
+def civil_numbers(days):
+    """Days since 1970-01-01 -> the day as the number yyyymmdd."""
+    from ecomsuite.canonical import civil_from_days
+    y, m, d = civil_from_days(np.asarray(days, dtype=np.int64))
+    return y * 10000 + m * 100 + d
 
 
 def day_text(number):

@@ -12,8 +12,9 @@ from ecomsuite.jobbase import (
     add_buckets_arg,
     bucket_rows,
     check_buckets_arg,
-    day_numbers,
+    civil_numbers,
     day_text,
+    epoch_days,
     group_starts,
     half_up_div,
     id_keys,
@@ -238,7 +239,8 @@ class MRCustomerSegments(CanonicalJob):
     def mapper_raw_customer_parts(self, input_path, input_uri):
         """Per bucket of this file's customers: their rows, orders summaries or furthest actions."""
         dataset = self.input_dataset(input_path)
-        for columns in self.iter_columns(input_path, COLUMNS_READ[dataset.name], dataset):
+        for columns in self.iter_columns(input_path, COLUMNS_READ[dataset.name], dataset,
+                                         seconds=True):
             yield from self.customer_parts(dataset, columns)
 
     def customer_parts(self, dataset, columns):
@@ -252,7 +254,8 @@ class MRCustomerSegments(CanonicalJob):
             keys, customer, one = distinct(keys)
             ids = ids[one]
             done = status == COMPLETED_CODE
-            parts = [keys, max_by_group(customer, day_numbers(stamps), len(keys)),
+            latest = civil_numbers(max_by_group(customer, epoch_days(stamps), len(keys)))
+            parts = [keys, latest,
                      np.bincount(customer, minlength=len(keys)),
                      group_sums(customer[done], cents[done], len(keys))]
         else:

@@ -9,7 +9,14 @@ import ecomsuite.mrjob_compat  # noqa: F401  (before mrjob: what newer Pythons l
 # isort: split
 from mrjob.step import MRStep
 
-from ecomsuite.jobbase import CanonicalJob, day_numbers, day_text, half_up_div, money
+from ecomsuite.jobbase import (
+    CanonicalJob,
+    civil_numbers,
+    day_text,
+    epoch_days,
+    half_up_div,
+    money,
+)
 from ecomsuite.rows import group_sums, np
 from ecomsuite.schemas import DATE_FORMAT, ORDERS, REFUND_STATUSES, REGIONS, STATUSES
 
@@ -117,15 +124,20 @@ class MRDailyRevenue(CanonicalJob):
     def mapper_raw_day_region_totals(self, input_path, input_uri):
         """In-mapper combining: one total per (day, region) of this file."""
         totals = {}
-        for columns in self.iter_columns(input_path):
+        for columns in self.iter_columns(input_path, seconds=True):
             self.add_rows(totals, *columns)
         for (day, region), t in totals.items():
             yield ALL_DAYS, [day, region, *t]
 
     @staticmethod
-    def add_rows(totals, cents, stamps, status, region):
+    def add_rows(totals, cents, seconds, status, region):
         """Group the rows by (day, region, status) with numpy, then fold."""
-        days, day = np.unique(day_numbers(stamps), return_inverse=True)
+        if not len(seconds):
+            return
+        day = epoch_days(seconds)
+        first = int(day.min())
+        day -= first
+        days = civil_numbers(np.arange(first, first + int(day.max()) + 1))
         groups = len(days) * len(REGIONS) * len(STATUSES)
         key = (day * len(REGIONS) + region) * len(STATUSES) + status
         counts = np.bincount(key, minlength=groups).tolist()
