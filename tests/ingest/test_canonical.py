@@ -132,3 +132,18 @@ def test_fixed_width_is_each_value_as_bytes(texts):
     assert canonical.fixed_width(array.dictionary_encode()).tolist() == want
     width = max(1, max(len(w) for w in want))
     assert canonical.fixed_width(array).dtype == np.dtype(f"S{width}")
+
+
+def test_epoch_days_and_civil_numbers_name_the_calendar_day():
+    """What daily_revenue and customer_segments group and keep by: each second's day,
+    as Python's calendar has it (leap days, the turn of centuries, before 1970)."""
+    import datetime as dt
+
+    from ecomsuite.jobbase import civil_numbers, epoch_days
+    epoch = dt.datetime(1970, 1, 1)
+    stamps = [dt.datetime(1900, 3, 1, 12), dt.datetime(1969, 12, 31, 23, 59, 59),
+              dt.datetime(1970, 1, 1), dt.datetime(2000, 2, 29, 23, 59, 59),
+              dt.datetime(2024, 12, 31, 0, 0, 1), dt.datetime(2100, 3, 1)]
+    seconds = np.array([int((s - epoch).total_seconds()) for s in stamps], dtype=np.int64)
+    assert civil_numbers(epoch_days(seconds)).tolist() == \
+        [int(s.strftime("%Y%m%d")) for s in stamps]
