@@ -93,7 +93,7 @@ def read_columns(path, dataset, columns, seconds=False, coded=()):
     bundle, not a task per part); see the module's conventions. With `seconds`,
     timestamp columns come as int64 seconds since the epoch (what Parquet stores), for
     a job that computes with times rather than text."""
-    table = pq.read_table(path if is_part(path) else part_paths(path), columns=list(columns),
+    table = pq.read_table(part_paths(path), columns=list(columns),
                           use_threads=False, read_dictionary=_dictionaries(dataset, columns, coded))
     return _arrays(table, dataset, columns, seconds, coded)
 
@@ -128,7 +128,7 @@ def iter_columns(path, dataset, columns, seconds=False, batch_rows=None, coded=(
     `batch_rows` rows each (default BATCH_ROWS; a row group larger than that is a batch
     of its own): a map task's memory is bounded by the batch, not by its input."""
     batch_rows = batch_rows or BATCH_ROWS
-    for part in ([path] if is_part(path) else part_paths(path)):
+    for part in part_paths(path):
         with layout.local_part(part) as local, \
                 pq.ParquetFile(local, read_dictionary=_dictionaries(dataset, columns, coded)) as f:
             batches, rows = [[]], 0
@@ -157,10 +157,7 @@ def count_rows(paths):
     total = 0
     try:
         for path in paths:
-            for part in _listed_parts(path):
-                if not layout.is_hdfs(part):
-                    total += pq.ParquetFile(part).metadata.num_rows
-                    continue
+            for part in part_paths(path):
                 with layout.store_for(part).open_seekable(part) as f:
                     total += pq.ParquetFile(f).metadata.num_rows
     except (OSError, ValueError, layout.LayoutError, pa.ArrowException):
@@ -168,30 +165,16 @@ def count_rows(paths):
     return total
 
 
-def _listed_parts(path):
-    """[path] for a canonical part, the parts a bundle lists (either local or in HDFS)."""
+def part_paths(path):
+    """[path] for a canonical part, else the parts the bundle `path` lists
+    (layout.write_bundle); either may be local or in HDFS."""
     with layout.store_for(path).open_seekable(path) as f:
         head = f.read(4)
         if head == b"PAR1":
             return [path]
-        return _bundle_lines(path, (head + f.read()).decode("utf-8"))
-
-
-def is_part(path):
-    with open(path, "rb") as f:
-        return f.read(4) == b"PAR1"
-
-
-def part_paths(bundle):
-    """The parts a local bundle lists (layout.write_bundle)."""
-    with open(bundle, encoding="utf-8") as f:
-        return _bundle_lines(bundle, f.read())
-
-
-def _bundle_lines(where, text):
-    lines = text.splitlines()
+        lines = (head + f.read()).decode("utf-8").splitlines()
     if not lines or lines[0] != layout.BUNDLE_MAGIC:
-        raise ValueError(f"{where}: neither a canonical Parquet part nor a bundle of parts")
+        raise ValueError(f"{path}: neither a canonical Parquet part nor a bundle of parts")
     return lines[1:]
 
 
@@ -329,13 +312,11 @@ def parse_seconds(stamps):
 
 def dataset_of_part(path):
     """The Dataset whose canonical schema a Parquet part (or a bundle's first) has, or None."""
-    if not is_part(path):
-        paths = part_paths(path)
-        if not paths:
-            return None
-        path = paths[0]
-    with layout.local_part(path) as local:
-        names = tuple(pq.read_schema(local).names)
+    paths = part_paths(path)
+    if not paths:
+        return None
+    with layout.store_for(paths[0]).open_seekable(paths[0]) as f:   # the footer only
+        names = tuple(pq.read_schema(f).names)
     for d in schemas.DATASETS.values():
         if d.names == names:
             return d

@@ -358,12 +358,9 @@ class RunStore:
         """Remove the bundles made for this run."""
         state = self._bundles
         with state.lock:
-            if state.dir is not None:
-                if self.hdfs:
-                    with contextlib.suppress(OSError, layout.LayoutError):
-                        self.data.store.delete(state.dir, recursive=True)
-                else:
-                    shutil.rmtree(state.dir, ignore_errors=True)
+            if state.dir is not None:   # a local temporary folder, or the HDFS bundle_dir
+                with contextlib.suppress(OSError, layout.LayoutError):
+                    self.data.store.delete(state.dir, recursive=True)
             state.dir = None
             state.by_parts.clear()
 
