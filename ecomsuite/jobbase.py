@@ -94,12 +94,28 @@ def group_order(groups, key):
     """A permutation sorting rows by (group, key): a stable argsort by group, then a
     lexsort only when some group's keys are out of order (a file usually holds each
     session's events together and in time order, so the second sort is rare)."""
-    order = np.argsort(groups, kind="stable")
-    groups, key = groups[order], key[order]
+    if (groups[1:] >= groups[:-1]).all():  # already in group order (a sort's cost saved)
+        order = np.arange(len(groups))
+    else:
+        order = np.argsort(groups, kind="stable")
+        groups, key = groups[order], key[order]
     same = groups[1:] == groups[:-1]
-    if (key[1:][same] < key[:-1][same]).any():
-        order = order[np.lexsort((key, np.cumsum(np.append(True, ~same))))]
+    if ((key[1:] < key[:-1]) & same).any():
+        order = order[pair_order(np.cumsum(np.append(True, ~same)), key)]
     return order
+
+
+def pair_order(major, minor):
+    """A stable permutation sorting rows by (major, minor): one argsort of a combined
+    int64 key when both are integers whose ranges fit one (several times faster than
+    np.lexsort), else np.lexsort."""
+    if not len(major) or major.dtype.kind not in "iu" or minor.dtype.kind not in "iu":
+        return np.lexsort((minor, major))
+    low, span = int(minor.min()), int(minor.max()) - int(minor.min()) + 1
+    first = int(major.min())
+    if (int(major.max()) - first + 1) * span < 2**63:
+        return np.argsort((major - first) * span + (minor - low), kind="stable")
+    return np.lexsort((minor, major))
 
 
 def merge_parts(ids, sizes, key):
@@ -177,16 +193,27 @@ def id_keys(ids, prefix):
     n, p = len(ids), len(prefix)
     width = max(ids.dtype.itemsize, p + 1)
     m = np.ascontiguousarray(ids, dtype=f"S{width}").view(np.uint8).reshape(n, width)
-    cols = min(width - p, ID_DIGITS)
-    digits = m[:, p:p + cols] - np.uint8(48)  # wraps around: a digit is below 10
-    is_digit = digits < 10
-    # the length of the leading run of digits after the prefix
-    count = np.argmin(np.concatenate([is_digit, np.zeros((n, 1), bool)], axis=1), axis=1)
-    shaped = ((m[:, :p] == np.frombuffer(prefix, np.uint8)).all(axis=1) & (count > 0)
-              & (np.count_nonzero(m[:, p:], axis=1) == count))  # nothing after the digits
-    powers = 10 ** np.arange(cols, -1, -1, dtype=np.int64)  # 10**cols .. 1
-    padded = np.where(is_digit, digits, 0).astype(np.int64) @ powers[1:]
-    keys = padded // powers[count] * 16 + count
+    # a column of bytes at a time: no (ids x width) matrices
+    shaped = np.ones(n, dtype=bool)
+    for j in range(p):
+        shaped &= m[:, j] == prefix[j]
+    number = np.zeros(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    ended = np.zeros(n, dtype=bool)  # past the digits: only NUL padding may follow
+    for j in range(p, width):
+        byte = m[:, j]
+        digit = byte - np.uint8(48)  # wraps around: a digit is below 10
+        is_digit, nul = digit < 10, byte == 0
+        ended |= nul
+        shaped &= nul | (is_digit & ~ended)
+        if j - p < ID_DIGITS:
+            live = is_digit & ~ended
+            number = np.where(live, number * 10 + digit, number)
+            count += live
+        else:
+            shaped &= nul
+    shaped &= count > 0
+    keys = number * 16 + count
     others = np.flatnonzero(~shaped)
     names, index = np.unique(ids[others], return_inverse=True)
     keys[others] = -1 - index
@@ -276,7 +303,8 @@ def local_sort_command(sort_values):
 def bucket_rows(buckets, count):
     """(bucket, the indices of its rows in order) of each non-empty bucket 0..count-1 of
     `buckets` (each row's bucket): one stable sort, however many buckets."""
-    order = np.argsort(buckets, kind="stable")
+    narrow = np.uint8 if count <= 2**8 else np.uint16 if count <= 2**16 else np.int64
+    order = np.argsort(buckets.astype(narrow), kind="stable")  # a radix sort when narrow
     ends = np.cumsum(np.bincount(buckets, minlength=count))
     start = 0
     for b, end in enumerate(ends.tolist()):
@@ -469,6 +497,10 @@ class CanonicalJob(FixedLocalRunner, MRJob):
     # job's own reducers from PARTIAL_STEP on, run over the stored partials of its days
     # (answer_from_partials): one code path for a day, a week and the whole history.
     PARTIAL_STEP = None
+    # The form of the job's partials: raised whenever merge_partials' records change, so
+    # that a day partition written by an older version is re-run, never misread (its run
+    # record keeps the form; layout.OutputLayout.missing_partitions).
+    PARTIALS_FORMAT = 1
     # Days before a period whose partials its answer needs (daily_revenue: the anomaly
     # rule's trailing week); 0 for most jobs.
     WINDOW_BEFORE = 0

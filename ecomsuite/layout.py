@@ -525,6 +525,8 @@ class RunRecord:
     # "dt=YYYY-MM-DD": a day partition's partials; "partials": an answer merged from the
     # partitions of input_days; None: an answer computed from the canonical data
     partition: str | None = None
+    # a day partition's: the job's PARTIALS_FORMAT when it wrote them (absent: 1)
+    partials_format: int | None = None
     output_dir: str | None = None
     error: str | None = None
     input_rows: int | None = None
@@ -1170,18 +1172,35 @@ class OutputLayout:
         """'<job>/dt=YYYY-MM-DD': how messages name a day partition."""
         return f"{job}/{day_name(day)}"
 
-    def missing_partitions(self, job, days):
-        """The days of `days` without a complete partition of `job`."""
-        return [d for d in days if self.latest_output(job, d) is None]
+    def partials_format(self, job, day):
+        """The partials format of `job`'s newest complete partition of `day` (its run
+        record's; 1 when the record does not say), or None without a partition."""
+        version = self.latest_output(job, day)
+        if version is None:
+            return None
+        path = self.record_path(job, posixpath.basename(version.rstrip("/")))
+        try:
+            record = RunRecord.from_json(self.store.read_bytes(path), path, job)
+        except (OSError, ValueError):
+            return 1
+        return record.partials_format or 1
 
-    def read_partials(self, job, days):
+    def missing_partitions(self, job, days, partials_format=1):
+        """The days of `days` without a complete partition of `job` in `partials_format`
+        (one written by a version of the job whose partials differ is no partition)."""
+        return [d for d in days if self.partials_format(job, d) != partials_format]
+
+    def read_partials(self, job, days, partials_format=1):
         """The output lines of `job`'s partitions of `days` (each day's newest complete
-        version); a day without one raises LayoutError naming it."""
-        missing = self.missing_partitions(job, days)
+        version); a day without one in `partials_format` raises LayoutError naming it."""
+        missing = self.missing_partitions(job, days, partials_format)
         if missing:
+            old = [d for d in missing if self.latest_output(job, d) is not None]
             names = ", ".join(self.partition_name(job, d) for d in missing)
-            raise LayoutError(f"no partition {names} under {self.store.describe(self.root)}: "
-                              "run `ecom-run --from DAY --to DAY` over those days first")
+            why = (f" ({len(old)} of them written by an older version of {job}, whose "
+                   "partials this version does not read)" if old else "")
+            raise LayoutError(f"no partition {names} under {self.store.describe(self.root)}"
+                              f"{why}: run `ecom-run --from DAY --to DAY` over those days first")
         lines = []
         for day in days:
             lines.extend(self.read_output_lines(self.latest_output(job, day)))

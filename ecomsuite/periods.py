@@ -53,7 +53,7 @@ def answer(outputs, job_cls, days, landed=None):
     landed = set(days) if landed is None else set(landed) | set(days)
     read = needed_days(job_cls, days, landed)
     try:
-        lines = outputs.read_partials(job_cls.NAME, read)
+        lines = outputs.read_partials(job_cls.NAME, read, job_cls.PARTIALS_FORMAT)
     except layout.LayoutError as e:
         raise PeriodError(str(e)) from None
     rows = job_cls.answer_from_partials(parse_output_lines(lines))

@@ -567,6 +567,7 @@ def run_job(job_cls, store, runner="inline", max_malformed_share=DEFAULT_MAX_MAL
                               started_at=started)
     if store.partition is not None:  # a day run: the day's partials into its partition
         record.partition = layout.day_name(store.partition)
+        record.partials_format = job_cls.PARTIALS_FORMAT
         extra_args = ["--partials", *extra_args]
     temp = store.temp_output(job_cls.NAME, run_id)
     try:
@@ -716,11 +717,12 @@ def publish_history(store, job_cls, runner):
     started = time.time()
     name = job_cls.NAME
     days = [d for d, _ in store.data.complete_days()[0]]
-    missing = store.outputs.missing_partitions(name, days)
+    missing = store.outputs.missing_partitions(name, days, job_cls.PARTIALS_FORMAT)
     if missing:
         shown = ", ".join(d.isoformat() for d in missing[:5]) + (" ..." if len(missing) > 5 else "")
         return None, (f"{name}: the answer over every day is not updated: {len(missing)} landed "
-                      f"day(s) have no partition ({shown}); backfill them with --from/--to")
+                      f"day(s) have no partition ({shown}), or one written by an older "
+                      "version of the job; backfill them with --from/--to")
     record = layout.RunRecord(job=name, run_id=run_id, runner=runner, started_at=started,
                               partition="partials", input_days=[d.isoformat() for d in days])
     temp = store.temp_output(name, run_id)

@@ -370,9 +370,11 @@ def buckets_of(values, buckets):
     width = values.dtype.itemsize
     if width == 0 or not len(values):
         return np.zeros(len(values), dtype=np.int64)
-    weights = np.array([pow(31, j, 2**32) for j in range(width)], dtype=np.uint64)
-    m = values.view(np.uint8).reshape(len(values), width).astype(np.uint64)
-    return ((m * weights).sum(1) % np.uint64(buckets)).astype(np.int64)
+    m = values.view(np.uint8).reshape(len(values), width)
+    total = np.zeros(len(values), dtype=np.uint64)
+    for j in range(width):  # a column at a time: no (rows x width) uint64 matrix
+        total += m[:, j] * np.uint64(pow(31, j, 2**32))
+    return (total % np.uint64(buckets)).astype(np.int64)
 
 
 class RowParser:

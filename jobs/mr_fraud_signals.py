@@ -16,14 +16,24 @@ from ecomsuite.jobbase import (
     group_order,
     group_starts,
     half_up_div,
+    id_keys,
+    id_names,
     money,
     pack_array,
     pack_times,
+    pair_order,
+    unite_keys,
     unpack_array,
     unpack_times,
 )
 from ecomsuite.rows import buckets_of, np
-from ecomsuite.schemas import CLICKSTREAM, ORDERS
+from ecomsuite.schemas import (
+    CLICKSTREAM,
+    CUSTOMER_ID_PREFIX,
+    ORDER_ID_PREFIX,
+    ORDERS,
+    SESSION_ID_PREFIX,
+)
 
 BOT_SESSION = "bot_session"          # rule: too many events in a 60-second window
 ORDER_BURST = "order_burst"          # rule: too many orders in one day
@@ -66,6 +76,50 @@ def distinct_ids(ids):
     code = np.empty(len(ids), dtype=np.int64)
     code[order] = np.cumsum(rank) - 1
     return ids[order[starts]], code, True
+
+
+def keyed(keys, names):
+    """A record's ids: packed integer keys (jobbase.id_keys) and the names of the negative
+    ones it uses."""
+    [keys], names = unite_keys([(keys, names)])
+    return [pack_array(keys), names]
+
+
+def unkeyed(columns):
+    """keyed() pairs of several records -> (their keys, in one table of names, and the names)."""
+    parts = [(unpack_array(keys), names) for keys, names in columns]
+    united, names = unite_keys(parts)
+    return np.concatenate(united), names
+
+
+def smallest_of_groups(keys, names, prefix, starts):
+    """The smallest id, as text compares, of each group of `keys` (rows grouped,
+    groups starting at `starts`), as a key into `names`. Integer keys order as their
+    ids only within one digit count, so a group holding two ids compares their text."""
+    first = keys[starts]
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(keys))))
+    smallest = first.copy()
+    for g in np.unique(group[keys != first[group]]).tolist():
+        ids = np.unique(keys[group == g])
+        smallest[g] = ids[np.argmin(id_names(ids, names, prefix))]
+    return smallest
+
+
+def event_times(firsts, counts, gaps):
+    """Each event's seconds from each session's first event time and its events' gaps
+    from the one before (0 for a session's first)."""
+    if not len(gaps):
+        return np.zeros(0, dtype=np.int64)
+    run = np.cumsum(gaps)
+    starts = np.cumsum(counts) - counts
+    return np.repeat(firsts - run[starts], counts) + run
+
+
+def time_gaps(times, starts):
+    """event_times' gaps of times sorted within groups starting at `starts`."""
+    gaps = np.diff(times, prepend=times[:1])
+    gaps[starts] = 0
+    return gaps
 
 
 def twice_median_without(amounts, starts, sizes, position):
@@ -149,6 +203,9 @@ class MRFraudSignals(CanonicalJob):
     # Customers: every order (customer, order id, order day, cents), sorted, so per-day
     # counts, totals and each customer's median of other orders are those of the period.
     PARTIAL_STEP = 0
+    # 2: ids as integer keys (jobbase.id_keys) with their names, event times as each
+    # session's first time and the gaps between its events
+    PARTIALS_FORMAT = 2
 
     def steps(self):
         return self.partial_steps([MRStep(mapper_raw=self.mapper_raw_bucket_records,
@@ -158,22 +215,48 @@ class MRFraudSignals(CanonicalJob):
         """The bucket's records as one record of the same form, in a fixed order (sessions
         or customers by id, then event time or order day, id and amount)."""
         if key[0] == SESSION_KEY:
-            parts = [(unpack_array(s), unpack_array(c), unpack_array(n), unpack_times(t))
-                     for s, c, n, t in records]
-            sessions, customers, counts, times = (np.concatenate(p) for p in zip(*parts))
-            names, code = np.unique(sessions, return_inverse=True)
-            per_event = np.repeat(code, counts)
-            times = times[np.lexsort((times, per_event))]
-            by_customer = np.lexsort((customers, code))  # each session's smallest first
-            smallest = customers[by_customer[group_starts(code[by_customer])]]
-            yield [pack_array(names), pack_array(smallest),
-                   pack_array(np.bincount(per_event, minlength=len(names))), pack_times(times)]
+            sessions, names, customers, customer_names, counts, times = \
+                self.session_events(records)
+            order = np.lexsort((times, np.repeat(sessions, counts)))
+            per_event, times = np.repeat(sessions, counts)[order], times[order]
+            starts = group_starts(per_event)
+            by_customer = np.argsort(sessions, kind="stable")
+            first_of = group_starts(sessions[by_customer])
+            smallest = smallest_of_groups(customers[by_customer], customer_names,
+                                          CUSTOMER_ID_PREFIX, first_of)
+            yield [*keyed(per_event[starts], names), *keyed(smallest, customer_names),
+                   pack_array(np.diff(np.append(starts, len(times)))),
+                   pack_times(times[starts]), pack_array(time_gaps(times, starts))]
         else:
-            customers, order_ids, days, cents = (
-                np.concatenate([unpack_array(p) for p in column]) for column in zip(*records))
+            (customers, customer_names), (order_ids, order_names), days, cents = \
+                self.order_rows(records)
             order = np.lexsort((cents, order_ids, days, customers))
-            yield [pack_array(customers[order]), pack_array(order_ids[order]),
+            yield [*keyed(customers[order], customer_names),
+                   *keyed(order_ids[order], order_names),
                    pack_array(days[order]), pack_array(cents[order])]
+
+    @staticmethod
+    def session_events(records):
+        """A bucket's session records concatenated: (session keys, their names, each
+        session's smallest customer key, the customers' names, events per session,
+        every event's time in session order)."""
+        columns = list(zip(*records))
+        sessions, names = unkeyed(zip(columns[0], columns[1]))
+        customers, customer_names = unkeyed(zip(columns[2], columns[3]))
+        counts = np.concatenate([unpack_array(c) for c in columns[4]])
+        firsts = np.concatenate([unpack_times(t) for t in columns[5]])
+        gaps = np.concatenate([unpack_array(g) for g in columns[6]])
+        return sessions, names, customers, customer_names, counts, \
+            event_times(firsts, counts, gaps)
+
+    @staticmethod
+    def order_rows(records):
+        """A bucket's order records concatenated: ((customer keys, names), (order keys,
+        names), days, cents)."""
+        columns = list(zip(*records))
+        return (unkeyed(zip(columns[0], columns[1])), unkeyed(zip(columns[2], columns[3])),
+                np.concatenate([unpack_array(d) for d in columns[4]]),
+                np.concatenate([unpack_array(c) for c in columns[5]]))
 
     def mapper_raw_bucket_records(self, input_path, input_uri):
         """Per bucket of this file's sessions (or customers): their events' times (or orders)."""
@@ -187,29 +270,40 @@ class MRFraudSignals(CanonicalJob):
                 yield from self.customer_records(*columns)
 
     def session_records(self, times, sessions, customers):
-        order = group_order(sessions, times)
-        sessions, times, customers = sessions[order], times[order], customers[order]
-        starts = group_starts(sessions)
-        counts = np.diff(np.append(starts, len(sessions)))
+        # a file holds a session's events together: key the runs of equal ids, not each event
+        runs = group_starts(sessions)
+        run_keys, names = id_keys(sessions[runs], SESSION_ID_PREFIX)
+        keys = np.repeat(run_keys, np.diff(np.append(runs, len(sessions))))
+        order = group_order(keys, times)
+        keys, times, customers = keys[order], times[order], customers[order]
+        starts = group_starts(keys)
+        counts = np.diff(np.append(starts, len(keys)))
         group = np.repeat(np.arange(len(starts)), counts)
         first_customer = customers[starts]
         smallest = first_customer.copy()
-        mixed = np.flatnonzero(customers != first_customer[group])
-        for g in np.unique(group[mixed]).tolist():
+            # sessions whose customer changes between two of their events
+        mixed = group[1:][(customers[1:] != customers[:-1]) & (keys[1:] == keys[:-1])]
+        for g in np.unique(mixed).tolist():
             smallest[g] = min(customers[starts[g]:starts[g] + counts[g]].tolist())
-        buckets = buckets_of(sessions[starts], self.bucket_count())
+        customer_keys, customer_names = id_keys(smallest, CUSTOMER_ID_PREFIX)
+        gaps = time_gaps(times, starts)
+        buckets = buckets_of(sessions[order[starts]], self.bucket_count())
         event_rows = dict(bucket_rows(buckets[group], self.bucket_count()))
         for b, groups in bucket_rows(buckets, self.bucket_count()):
-            yield [SESSION_KEY, b], [pack_array(sessions[starts[groups]]),
-                                     pack_array(smallest[groups]),
+            yield [SESSION_KEY, b], [*keyed(keys[starts[groups]], names),
+                                     *keyed(customer_keys[groups], customer_names),
                                      pack_array(counts[groups]),
-                                     pack_times(times[event_rows[b]])]
+                                     pack_times(times[starts[groups]]),
+                                     pack_array(gaps[event_rows[b]])]
 
     def customer_records(self, order_ids, customers, cents, seconds):
         days = seconds // 86400  # the order's day, as days since the epoch
+        customer_keys, customer_names = id_keys(customers, CUSTOMER_ID_PREFIX)
+        order_keys, order_names = id_keys(order_ids, ORDER_ID_PREFIX)
         for b, rows in bucket_rows(buckets_of(customers, self.bucket_count()),
                                    self.bucket_count()):
-            yield [CUSTOMER_KEY, b], [pack_array(customers[rows]), pack_array(order_ids[rows]),
+            yield [CUSTOMER_KEY, b], [*keyed(customer_keys[rows], customer_names),
+                                      *keyed(order_keys[rows], order_names),
                                       pack_array(days[rows]), pack_array(cents[rows])]
 
     def reducer_judge_bucket(self, key, records):
@@ -220,36 +314,43 @@ class MRFraudSignals(CanonicalJob):
 
     def judge_sessions(self, records):
         """Merge the files' parts of a bucket's sessions; flag those with a busy minute."""
-        parts = [(unpack_array(s), unpack_array(c), unpack_array(n), unpack_times(t))
-                 for s, c, n, t in records]
-        sessions, customers, counts, times = (np.concatenate(p) for p in zip(*parts))
+        sessions, names, customers, customer_names, counts, times = \
+            self.session_events(records)
         if not len(times):
             return
-        names, code, merged = distinct_ids(sessions)
+        distinct, code, merged = distinct_ids(sessions)
         # one int64 key per event, (session, time): one integer sort merges the parts
         low = int(times.min())
         keys = np.repeat(code, counts) * 2**34 + (times - low)
         if merged:
             keys.sort()
+        limit = self.options.max_events_per_minute
+        # a session has a busy minute when some event of it has `limit` more of its events
+        # within the window after it (the keys of two sessions are 2**34 apart): only
+        # those sessions' events are judged further
+        busy = np.zeros(len(distinct), dtype=bool)
+        busy[keys[:-limit][keys[limit:] - keys[:-limit] < WINDOW_SECONDS] >> 34] = True
+        if not busy.any():
+            return
+        keys = keys[busy[keys >> 34]]
         per_event = keys >> 34
         times = (keys & (2**34 - 1)) + low
         starts = group_starts(per_event)
         most, first = busiest_windows(keys, starts)
-        limit = self.options.max_events_per_minute
         flagged = np.flatnonzero(most > limit)
-        if not len(flagged):
-            return
         sizes = np.diff(np.append(starts, len(keys)))
         smallest_customer = {}
         for part in np.flatnonzero(np.isin(code, per_event[starts[flagged]])).tolist():
             g = int(code[part])
-            if g not in smallest_customer or customers[part] < smallest_customer[g]:
-                smallest_customer[g] = customers[part]
-        for g in flagged.tolist():
+            [customer] = id_names(customers[part:part + 1], customer_names, CUSTOMER_ID_PREFIX)
+            if g not in smallest_customer or customer < smallest_customer[g]:
+                smallest_customer[g] = customer
+        session_ids = id_names(distinct[per_event[starts[flagged]]], names, SESSION_ID_PREFIX)
+        for g, session_id in zip(flagged.tolist(), session_ids):
             session = int(per_event[starts[g]])
-            yield [BOT_SESSION, names[session].decode()], {
+            yield [BOT_SESSION, session_id], {
                 "entity": "session",
-                "customer_id": smallest_customer[session].decode(),
+                "customer_id": smallest_customer[session],
                 "events_in_window": int(most[g]),
                 "window_start": format_epoch(int(times[first[g]])),
                 "session_events": int(sizes[g]),
@@ -258,16 +359,19 @@ class MRFraudSignals(CanonicalJob):
 
     def judge_customers(self, records):
         """Merge the files' parts of a bucket's customers; flag bursts and outlier orders."""
-        customers, order_ids, days, amounts = (
-            np.concatenate([unpack_array(p) for p in column]) for column in zip(*records))
+        (customers, customer_names), (order_ids, order_names), days, amounts = \
+            self.order_rows(records)
         if not len(customers):
             return
-        names, code = np.unique(customers, return_inverse=True)
-        day_names, day = np.unique(days, return_inverse=True)
-        yield from self.judge_bursts(names, code, day_names, day, np.bincount(code))
-        yield from self.judge_amounts(names, code, amounts, order_ids, days)
+        keys, code = np.unique(customers, return_inverse=True)
 
-    def judge_bursts(self, names, code, day_names, day, totals):
+        def customer_ids(codes):
+            return id_names(keys[codes], customer_names, CUSTOMER_ID_PREFIX)
+        day_names, day = np.unique(days, return_inverse=True)
+        yield from self.judge_bursts(customer_ids, code, day_names, day, np.bincount(code))
+        yield from self.judge_amounts(customer_ids, code, amounts,
+                                      (order_ids, order_names), days)
+    def judge_bursts(self, customer_ids, code, day_names, day, totals):
         limit = self.options.max_orders_per_day
         per_day = np.bincount(code * len(day_names) + day)
         busy = np.flatnonzero(per_day > limit)
@@ -275,8 +379,9 @@ class MRFraudSignals(CanonicalJob):
         for g in busy.tolist():
             c, d = divmod(g, len(day_names))
             found.setdefault(c, []).append((day_iso(int(day_names[d])), int(per_day[g])))
-        for c, busy_days in sorted(found.items()):
-            yield [ORDER_BURST, names[c].decode()], {
+        named = dict(zip(customer_ids(np.array(list(found), dtype=np.int64)), found.items()))
+        for name, (c, busy_days) in sorted(named.items()):
+            yield [ORDER_BURST, name], {
                 "entity": "customer",
                 "days": [{"date": d, "orders": n} for d, n in sorted(busy_days)],
                 "max_orders_in_a_day": max(n for _, n in busy_days),
@@ -284,10 +389,10 @@ class MRFraudSignals(CanonicalJob):
                 "limit": limit,
             }
 
-    def judge_amounts(self, names, code, amounts, order_ids, days):
+    def judge_amounts(self, customer_ids, code, amounts, order_ids, days):
         """An order is flagged when amount > factor x the median of the customer's other
         orders, judged only with at least --outlier-min-orders other orders."""
-        order = np.lexsort((amounts, code))
+        order = pair_order(code, amounts)
         sorted_code, sorted_amounts = code[order], amounts[order]
         starts = group_starts(sorted_code)
         sizes = np.diff(np.append(starts, len(order)))
@@ -306,12 +411,16 @@ class MRFraudSignals(CanonicalJob):
         else:  # thresholds too fine for int64: decide with Python integers
             twice_of = dict(zip(judged.tolist(), twice.tolist()))
             candidates = [p for p, t in twice_of.items() if 2 * int(sorted_amounts[p]) > factor * t]
-        for p in candidates:
-            row = int(order[p])
+        rows = order[np.array(candidates, dtype=np.int64)]
+        order_keys, order_names = order_ids
+        named = zip(candidates, rows.tolist(),
+                    id_names(order_keys[rows], order_names, ORDER_ID_PREFIX),
+                    customer_ids(sorted_code[np.array(candidates, dtype=np.int64)]))
+        for p, row, order_id, customer_id in named:
             cents, twice_median = int(sorted_amounts[p]), twice_of[p]
-            yield [AMOUNT_OUTLIER, order_ids[row].decode()], {
+            yield [AMOUNT_OUTLIER, order_id], {
                 "entity": "order",
-                "customer_id": names[sorted_code[p]].decode(),
+                "customer_id": customer_id,
                 "order_date": day_iso(int(days[row])),
                 "amount": money(cents),
                 "median_of_other_orders": money(half_up_div(twice_median, 2)),

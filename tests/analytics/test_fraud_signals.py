@@ -6,11 +6,13 @@ import pytest
 
 from jobs.mr_fraud_signals import MRFraudSignals
 from reference import analytics as reference
+from tests.canonical_inputs import to_canonical
 from tests.helpers import (
     append_lines,
     copy_dataset,
     dataset_files,
     injected,
+    key_of,
     read_csv_rows,
     run_job,
     write_lines,
@@ -210,3 +212,54 @@ def test_packed_arrays_round_trip():
     wide = np.array([0, 2**40], dtype=np.int64)  # offsets past int32 stay int64
     assert unpack_times(pack_times(wide)).tolist() == wide.tolist()
     assert unpack_times(pack_times(wide[:0])).tolist() == []
+
+
+# Session, customer and order ids of real exports: the job keys ids shaped like
+# SESSION<digits> (CUST<digits>, ORD<digits>) as integers and keeps any other exactly
+# (jobbase.id_keys); leading zeros make distinct ids, and a session whose events name
+# two customers reports the smaller id as text compares ("CUST10" < "CUST9").
+ODD_SESSIONS = ("SESSION42", "SESSION042", "SESSION" + "9" * 16, "séance-7", "42", "SESSION")
+ODD_CUSTOMERS = ("CUST9", "CUST10", "CUST010", "Kunde-Müller", "CUST" + "1" * 20)
+
+
+def odd_click(time, session, customer):
+    return f"2025-06-24 {time},{session},{customer},VIEW,product,LAPTOP001,mobile,1"
+
+
+def test_ids_of_any_shape_are_judged_apart_and_named_exactly(tmp_path):
+    lines_a, lines_b = [], []
+    for i, session in enumerate(ODD_SESSIONS):
+        # 9 events in a minute, split over two files; two customers in every other session
+        for s in range(9):
+            customer = ODD_CUSTOMERS[(i + s % 2 * (i % 2)) % len(ODD_CUSTOMERS)]
+            (lines_a if s < 5 else lines_b).append(
+                odd_click(f"10:{i:02d}:{s * 5:02d}", session, customer))
+    a = write_lines(str(tmp_path / "a.csv"), lines_a, header_of="clickstream")
+    b = write_lines(str(tmp_path / "b.csv"), lines_b, header_of="clickstream")
+    order_lines = []
+    for i, customer in enumerate(ODD_CUSTOMERS):
+        # order ids ORD<digits> (ORD07 and ORD007 are two orders) and others
+        order_lines += [line.replace(f"{customer}-", f"ORD{i:0{j + 2}d}x" if j else f"ORD{i}")
+                        for j, line in enumerate(
+                            orders(customer, ["10.00", "10.00", "500.00", "10.00"]))]
+        order_lines += orders(customer, ["1.00"] * 11, day="2025-06-03", first=10)
+    later = write_lines(str(tmp_path / "later.csv"), order_lines[1::3], header_of="orders")
+    path = write_lines(str(tmp_path / "orders.csv"),
+                       [line for i, line in enumerate(order_lines) if i % 3 != 1],
+                       header_of="orders")
+    got, _ = run_job(MRFraudSignals, [a, b, path, later])
+    # two days' partials (each day's files run with --partials) merge into the same answer
+    partials = []
+    for files in ([a, path], [b, later]):
+        parts, _ = to_canonical(files)
+        job = MRFraudSignals(["--no-conf", "--partials", *parts])
+        with job.make_runner() as runner:
+            runner.run()
+            partials += list(job.parse_output(runner.cat_output()))
+    assert {key_of(k): v for k, v in MRFraudSignals.answer_from_partials(partials)} == got
+    assert flagged(got, "bot_session") == set(ODD_SESSIONS)
+    assert flagged(got, "order_burst") == set(ODD_CUSTOMERS)
+    assert got == reference.fraud_signals([a, b], [path, later])
+    # the smaller customer as text compares, not as their numbers do
+    assert got[("bot_session", "SESSION")]["customer_id"] == "CUST10"     # and CUST9
+    assert got[("bot_session", "SESSION042")]["customer_id"] == "CUST010"  # and CUST10

@@ -218,6 +218,43 @@ def test_a_day_missing_a_dataset_is_refused_naming_it(landed, landed_days, tmp_p
                        periods.partial_jobs()["sales_by_region"], landed_days[1:3])
 
 
+def test_a_partition_in_an_older_partials_format_is_rerun_not_misread(landed, landed_days,
+                                                                      tmp_path):
+    """A day partition written by a version of the job whose partials had another form
+    (its run record's partials_format) counts as missing: named, never merged."""
+    out = tmp_path / "out"
+    job = periods.partial_jobs()["fraud_signals"]
+    days = landed_days[:2]
+    ecom_run("--runner", "inline", "--data", landed, "--output", out, "--jobs", job.NAME,
+             "--from", days[0], "--to", days[1])
+    outputs = layout.OutputLayout(str(out))
+    assert job.PARTIALS_FORMAT > 1
+    assert outputs.partials_format(job.NAME, days[0]) == job.PARTIALS_FORMAT
+    answer = periods.answer(outputs, job, days)
+    # the first day as the version before wrote it: a record without partials_format
+    version = outputs.latest_output(job.NAME, days[0])
+    path = outputs.record_path(job.NAME, os.path.basename(version))
+    with open(path) as f:
+        record = json.load(f)
+    del record["partials_format"]
+    with open(path, "w") as f:
+        json.dump(record, f)
+    assert outputs.missing_partitions(job.NAME, days, job.PARTIALS_FORMAT) == days[:1]
+    with pytest.raises(periods.PeriodError,
+                       match=f"{job.NAME}/dt={days[0].isoformat()} .*older version"):
+        periods.answer(outputs, job, days)
+    code, _, stderr = ecom_run("--runner", "inline", "--data", landed, "--output", out,
+                               "--jobs", job.NAME, "--day", days[1])
+    assert code == 0 and "Traceback" not in stderr
+    # the stale day is among the days without a partition
+    assert f"{len(landed_days) - 1} landed day(s) have no partition ({days[0].isoformat()}, " \
+        in stderr
+    # the day run again: read as before
+    ecom_run("--runner", "inline", "--data", landed, "--output", out, "--jobs", job.NAME,
+             "--day", days[0])
+    assert periods.answer(outputs, job, days) == answer
+
+
 @pytest.mark.parametrize("args, says", [
     (["--to", "2026-01-02"], "--to needs --from"),
     (["--from", "2026-01-02"], "--from needs --to"),
