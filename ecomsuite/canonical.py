@@ -31,6 +31,11 @@ import pyarrow.parquet as pq
 from ecomsuite import layout, schemas
 from ecomsuite.rows import days_from_civil
 
+# Arrow's buffers from the C library's allocator, which gives a batch's memory back when
+# it is freed: with Arrow's own pool (jemalloc or mimalloc) a task reading many batches
+# kept about 40 MB more at its peak, and was no faster (docs/bench.md, "Memory on YARN").
+pa.set_memory_pool(pa.system_memory_pool())
+
 MONEY_TYPE = pa.decimal128(18, 2)
 ARROW_TYPES = {
     schemas.ID: pa.string(), schemas.TEXT: pa.string(), schemas.ENUM: pa.string(),
