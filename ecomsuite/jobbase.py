@@ -111,7 +111,8 @@ def pair_order(major, minor):
     np.lexsort), else np.lexsort."""
     if not len(major) or major.dtype.kind not in "iu" or minor.dtype.kind not in "iu":
         return np.lexsort((minor, major))
-    low, span = int(minor.min()), int(minor.max()) - int(minor.min()) + 1
+    low = int(minor.min())
+    span = int(minor.max()) - low + 1
     first = int(major.min())
     if (int(major.max()) - first + 1) * span < 2**63:
         return np.argsort((major - first) * span + (minor - low), kind="stable")
@@ -236,6 +237,13 @@ def unite_keys(parts):
         keys[others] = table[-1 - keys[others]]
         out.append(keys)
     return out, names
+
+
+def pack_keys(keys, names):
+    """A record's ids: [packed integer keys (id_keys), the names of the negative keys
+    among them only]."""
+    [keys], names = unite_keys([(keys, names)])
+    return [pack_array(keys), names]
 
 
 def id_names(keys, names, prefix):

@@ -22,8 +22,8 @@ from ecomsuite.jobbase import (
     lookup_sorted,
     max_by_group,
     money,
-    pack_array,
     pack_ints,
+    pack_keys,
     ratio,
     unite_keys,
     unpack_array,
@@ -105,8 +105,7 @@ TIER_RANK = tuple(sorted(TIERS).index(t) for t in TIERS)
 
 def record(kind, keys, names, values):
     """A step-1 record of one kind: integer keys (only the names they use), value columns."""
-    [keys], names = unite_keys([(keys, names)])
-    return [kind, pack_array(keys), names, *(pack_ints(v) for v in values)]
+    return [kind, *pack_keys(keys, names), *(pack_ints(v) for v in values)]
 
 
 def unpack_keys(packed):

@@ -20,6 +20,7 @@ from ecomsuite.jobbase import (
     id_names,
     money,
     pack_array,
+    pack_keys,
     pack_times,
     pair_order,
     unite_keys,
@@ -78,15 +79,9 @@ def distinct_ids(ids):
     return ids[order[starts]], code, True
 
 
-def keyed(keys, names):
-    """A record's ids: packed integer keys (jobbase.id_keys) and the names of the negative
-    ones it uses."""
-    [keys], names = unite_keys([(keys, names)])
-    return [pack_array(keys), names]
-
-
 def unkeyed(columns):
-    """keyed() pairs of several records -> (their keys, in one table of names, and the names)."""
+    """pack_keys() pairs of several records -> (their keys, in one table of names, and the
+    names)."""
     parts = [(unpack_array(keys), names) for keys, names in columns]
     united, names = unite_keys(parts)
     return np.concatenate(united), names
@@ -217,22 +212,23 @@ class MRFraudSignals(CanonicalJob):
         if key[0] == SESSION_KEY:
             sessions, names, customers, customer_names, counts, times = \
                 self.session_events(records)
-            order = np.lexsort((times, np.repeat(sessions, counts)))
-            per_event, times = np.repeat(sessions, counts)[order], times[order]
+            per_event = np.repeat(sessions, counts)
+            order = np.lexsort((times, per_event))
+            per_event, times = per_event[order], times[order]
             starts = group_starts(per_event)
             by_customer = np.argsort(sessions, kind="stable")
             first_of = group_starts(sessions[by_customer])
             smallest = smallest_of_groups(customers[by_customer], customer_names,
                                           CUSTOMER_ID_PREFIX, first_of)
-            yield [*keyed(per_event[starts], names), *keyed(smallest, customer_names),
+            yield [*pack_keys(per_event[starts], names), *pack_keys(smallest, customer_names),
                    pack_array(np.diff(np.append(starts, len(times)))),
                    pack_times(times[starts]), pack_array(time_gaps(times, starts))]
         else:
             (customers, customer_names), (order_ids, order_names), days, cents = \
                 self.order_rows(records)
             order = np.lexsort((cents, order_ids, days, customers))
-            yield [*keyed(customers[order], customer_names),
-                   *keyed(order_ids[order], order_names),
+            yield [*pack_keys(customers[order], customer_names),
+                   *pack_keys(order_ids[order], order_names),
                    pack_array(days[order]), pack_array(cents[order])]
 
     @staticmethod
@@ -281,7 +277,7 @@ class MRFraudSignals(CanonicalJob):
         group = np.repeat(np.arange(len(starts)), counts)
         first_customer = customers[starts]
         smallest = first_customer.copy()
-            # sessions whose customer changes between two of their events
+        # sessions whose customer changes between two of their events
         mixed = group[1:][(customers[1:] != customers[:-1]) & (keys[1:] == keys[:-1])]
         for g in np.unique(mixed).tolist():
             smallest[g] = min(customers[starts[g]:starts[g] + counts[g]].tolist())
@@ -290,8 +286,8 @@ class MRFraudSignals(CanonicalJob):
         buckets = buckets_of(sessions[order[starts]], self.bucket_count())
         event_rows = dict(bucket_rows(buckets[group], self.bucket_count()))
         for b, groups in bucket_rows(buckets, self.bucket_count()):
-            yield [SESSION_KEY, b], [*keyed(keys[starts[groups]], names),
-                                     *keyed(customer_keys[groups], customer_names),
+            yield [SESSION_KEY, b], [*pack_keys(keys[starts[groups]], names),
+                                     *pack_keys(customer_keys[groups], customer_names),
                                      pack_array(counts[groups]),
                                      pack_times(times[starts[groups]]),
                                      pack_array(gaps[event_rows[b]])]
@@ -302,8 +298,8 @@ class MRFraudSignals(CanonicalJob):
         order_keys, order_names = id_keys(order_ids, ORDER_ID_PREFIX)
         for b, rows in bucket_rows(buckets_of(customers, self.bucket_count()),
                                    self.bucket_count()):
-            yield [CUSTOMER_KEY, b], [*keyed(customer_keys[rows], customer_names),
-                                      *keyed(order_keys[rows], order_names),
+            yield [CUSTOMER_KEY, b], [*pack_keys(customer_keys[rows], customer_names),
+                                      *pack_keys(order_keys[rows], order_names),
                                       pack_array(days[rows]), pack_array(cents[rows])]
 
     def reducer_judge_bucket(self, key, records):
@@ -340,9 +336,9 @@ class MRFraudSignals(CanonicalJob):
         flagged = np.flatnonzero(most > limit)
         sizes = np.diff(np.append(starts, len(keys)))
         smallest_customer = {}
-        for part in np.flatnonzero(np.isin(code, per_event[starts[flagged]])).tolist():
-            g = int(code[part])
-            [customer] = id_names(customers[part:part + 1], customer_names, CUSTOMER_ID_PREFIX)
+        parts = np.flatnonzero(np.isin(code, per_event[starts[flagged]]))
+        named = id_names(customers[parts], customer_names, CUSTOMER_ID_PREFIX)
+        for g, customer in zip(code[parts].tolist(), named):
             if g not in smallest_customer or customer < smallest_customer[g]:
                 smallest_customer[g] = customer
         session_ids = id_names(distinct[per_event[starts[flagged]]], names, SESSION_ID_PREFIX)
@@ -371,6 +367,7 @@ class MRFraudSignals(CanonicalJob):
         yield from self.judge_bursts(customer_ids, code, day_names, day, np.bincount(code))
         yield from self.judge_amounts(customer_ids, code, amounts,
                                       (order_ids, order_names), days)
+
     def judge_bursts(self, customer_ids, code, day_names, day, totals):
         limit = self.options.max_orders_per_day
         per_day = np.bincount(code * len(day_names) + day)
