@@ -239,12 +239,16 @@ def fixed_width(array):
     n = len(array)
     if n == 0:
         return np.zeros(0, dtype="S1")
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
-    data = array.buffers()[2]
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    offsets, data = _string_buffers(array)
     lengths = np.diff(offsets)
-    width = max(1, int(lengths.max()))
-    if int(lengths.min()) == width:   # ids of one length: the data buffer is the matrix
+    width = max(1, int(lengths.min()), int(lengths.max()))
+    if int(lengths.min()) != width and not array.null_count:
+        # Arrow pads every string with NULs up to the longest (ascii_rpad counts bytes,
+        # so UTF-8 text pads as well): numpy's padding, and the buffer is the matrix
+        array = pc.ascii_rpad(array, width, padding="\0")
+        offsets, data = _string_buffers(array)
+        lengths = np.diff(offsets)
+    if int(lengths.min()) == width == int(lengths.max()):
         start = int(offsets[0])
         return data[start:start + n * width].copy().view(f"S{width}")
     starts = offsets[:-1].astype(np.int64)
@@ -253,6 +257,15 @@ def fixed_width(array):
     m = np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
     m = m * (np.arange(width) < lengths[:, None])
     return np.ascontiguousarray(m, dtype=np.uint8).view(f"S{width}").ravel()
+
+
+def _string_buffers(array):
+    """A string array's offsets (int32, one more than its rows) and data bytes."""
+    n = len(array)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + n + 1]
+    data = array.buffers()[2]
+    return offsets, (np.frombuffer(data, dtype=np.uint8) if data is not None
+                     else np.zeros(0, np.uint8))
 
 
 def civil_from_days(days):

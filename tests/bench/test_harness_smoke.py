@@ -90,6 +90,27 @@ def test_ingest_end_to_end_memory_and_spark_figures(smoke):
     assert result["load_max"] >= max(p["load1"] for r in result["results"] for p in r["pairs"])
 
 
+def test_readme_summary_shows_inline_at_s10_beside_the_largest_scale(smoke):
+    """issue 18's inline target is at S10 and its local one at S100: a run over both shows
+    both in the README's table."""
+    _, _, result = smoke
+    relabel = {0.02: 10, 0.03: 100}
+    runs = [dict(r, scale=relabel[r["scale"]]) for r in result["results"]]
+    summary = report.readme_summary(dict(result, results=runs))
+    assert "| job | steps | inline runner S10 vs DuckDB | inline runner S100 vs DuckDB | " \
+           "local runner S100 vs DuckDB |" in summary
+    want = {(r["runner"], r["scale"]): r for r in runs if r["job"] == "device_conversions"}
+    row = next(line for line in summary.splitlines() if line.startswith("| device_conversions"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    for i, key in enumerate([("inline", 10), ("inline", 100), ("local", 100)], start=2):
+        r = want[key]
+        assert cells[i] == f"{r['median_s']:.2f} s = **{r['ratio_median']:.2f}x**"
+    assert "S10, S100, median of" in summary
+    # a run at S10 alone has no second inline column
+    only = report.readme_summary(dict(result, results=[r for r in runs if r["scale"] == 10]))
+    assert "inline runner S10 vs DuckDB | local runner S10 vs DuckDB |" in only
+
+
 def test_readme_summary_only_from_a_quiet_run(smoke, tmp_path):
     _, _, result = smoke
     docs, readme = tmp_path / "bench.md", tmp_path / "README.md"

@@ -122,6 +122,8 @@ def test_enum_and_coded_columns_from_dictionaries_that_differ_by_part_and_row_gr
     ["S0000001", "S0000002", "S0000003", "S0000004"],     # one length: the buffer as it is
     ["a", "bcd", "", "éü", "xy"],                          # lengths differ: padded
     ["same", "size", "here"],
+    ["日本語x", "CUST1", "é", "CUST123456"],               # longest in bytes, not in letters
+    ["", "", ""],
 ])
 def test_fixed_width_is_each_value_as_bytes(texts):
     array = pa.array(texts, pa.string())
@@ -132,6 +134,11 @@ def test_fixed_width_is_each_value_as_bytes(texts):
     assert canonical.fixed_width(array.dictionary_encode()).tolist() == want
     width = max(1, max(len(w) for w in want))
     assert canonical.fixed_width(array).dtype == np.dtype(f"S{width}")
+
+
+def test_fixed_width_of_a_column_with_nulls_gives_empty_bytes_for_them():
+    array = pa.array(["ab", None, "c", "éüx"], pa.string())
+    assert canonical.fixed_width(array).tolist() == [b"ab", b"", b"c", "éüx".encode()]
 
 
 def test_epoch_days_and_civil_numbers_name_the_calendar_day():
