@@ -241,14 +241,16 @@ def fixed_width(array):
         return np.zeros(0, dtype="S1")
     offsets, data = _string_buffers(array)
     lengths = np.diff(offsets)
-    width = max(1, int(lengths.min()), int(lengths.max()))
-    if int(lengths.min()) != width and not array.null_count:
+    width = max(1, int(lengths.max()))
+    uniform = int(lengths.min()) == width
+    if not uniform and not array.null_count:
         # Arrow pads every string with NULs up to the longest (ascii_rpad counts bytes,
-        # so UTF-8 text pads as well): numpy's padding, and the buffer is the matrix
-        array = pc.ascii_rpad(array, width, padding="\0")
-        offsets, data = _string_buffers(array)
-        lengths = np.diff(offsets)
-    if int(lengths.min()) == width == int(lengths.max()):
+        # so UTF-8 text pads as well): numpy's padding, and the buffer is the matrix.
+        # Used only if every padded value is `width` bytes; else the gather below.
+        padded_offsets, padded_data = _string_buffers(pc.ascii_rpad(array, width, padding="\0"))
+        if (np.diff(padded_offsets) == width).all():
+            offsets, data, uniform = padded_offsets, padded_data, True
+    if uniform:
         start = int(offsets[0])
         return data[start:start + n * width].copy().view(f"S{width}")
     starts = offsets[:-1].astype(np.int64)

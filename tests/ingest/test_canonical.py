@@ -136,6 +136,15 @@ def test_fixed_width_is_each_value_as_bytes(texts):
     assert canonical.fixed_width(array).dtype == np.dtype(f"S{width}")
 
 
+def test_fixed_width_gathers_when_arrow_pads_to_letters_not_bytes(monkeypatch):
+    """If Arrow's padding left values of other lengths (counting letters, as utf8_rpad
+    does), the values are gathered from the unpadded buffers, not cut from the padded."""
+    monkeypatch.setattr(canonical.pc, "ascii_rpad", canonical.pc.utf8_rpad)
+    texts = ["éü", "a", "日本語x"]
+    assert canonical.fixed_width(pa.array(texts, pa.string())).tolist() == \
+        [t.encode("utf-8") for t in texts]
+
+
 def test_fixed_width_of_a_column_with_nulls_gives_empty_bytes_for_them():
     array = pa.array(["ab", None, "c", "éüx"], pa.string())
     assert canonical.fixed_width(array).tolist() == [b"ab", b"", b"c", "éüx".encode()]
